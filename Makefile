@@ -1,0 +1,95 @@
+# mcpd: GNU make + pkg-config.  See README.md.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+CC	?= cc
+PKGS	 = libevent libevent_openssl openssl jansson libjwt libseccomp sqlite3
+O	?= build
+
+# SANDBOX_DEBUG=1 makes a forbidden syscall trap and be named on stderr
+# instead of killing the process silently.  Never for production.
+SANDBOX_DEBUG ?= 0
+
+OPTFLAGS ?= -O2 -g
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	   -fstack-clash-protection -fcf-protection
+WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+INCS	 = -Isrc/common -Isrc/net -Isrc/monitor -Isrc/worker -Isrc/ctl \
+	   -Iprivsep -Isandbox
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) $(INCS) \
+	   -DSANDBOX_DEBUG=$(SANDBOX_DEBUG) \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRCS = $(sort $(wildcard src/common/*.c src/net/*.c src/monitor/*.c \
+	   src/worker/*.c src/ctl/*.c privsep/*.c sandbox/*.c))
+LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o)
+UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+
+all: $(O)/mcpd $(O)/mcpctl
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libmcpd.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(O)/mcpd: $(O)/src/mcpd.o $(O)/libmcpd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/mcpctl: $(O)/src/mcpctl.o $(O)/libmcpd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(O)/libmcpd.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+# Installs the Debian packages the build and the tests need, when run as
+# root; otherwise prints the apt-get line.
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@bash tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash conf/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mcpd
+	install -m 0755 $(O)/mcpd $(DESTDIR)$(SBINDIR)/mcpd
+	install -m 0755 $(O)/mcpctl $(DESTDIR)$(BINDIR)/mcpctl
+	install -m 0644 man/mcpctl.1 $(DESTDIR)$(MANDIR)/man1/mcpctl.1
+	install -m 0644 man/mcpd.conf.5 $(DESTDIR)$(MANDIR)/man5/mcpd.conf.5
+	install -m 0644 man/mcpd.8 $(DESTDIR)$(MANDIR)/man8/mcpd.8
+	test -e $(DESTDIR)$(SYSCONFDIR)/mcpd/mcpd.conf || \
+	    install -m 0644 conf/mcpd.conf $(DESTDIR)$(SYSCONFDIR)/mcpd/mcpd.conf
+
+lint:
+	mandoc -Tlint -W warning man/*
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --std=c11 $(INCS) -D__linux__ --suppress=missingIncludeSystem \
+	    src privsep sandbox
+
+clean:
+	rm -rf $(O) demo
+
+.PHONY: all unit deps check demo install lint clean
+
+-include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d

@@ -1,0 +1,77 @@
+/*
+ * Start-up of a confined child: the monitor's first message tells it who
+ * to become; nothing comes from the command line or the environment.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "child.h"
+#include "log.h"
+#include "msg.h"
+#include "proto.h"
+#include "sbuf.h"
+
+static int child_log_fd = -1;
+
+void
+child_read_init(int fd, uint32_t kind, struct sbuf *payload)
+{
+	struct evbuffer *in;
+	uint32_t version, k, level;
+	uint8_t type;
+	int r;
+
+	if ((in = evbuffer_new()) == NULL)
+		fatal_f("evbuffer_new failed");
+	if ((r = pmsg_read_fd(fd, in, &type, payload)) != PMSG_OK)
+		fatal_f("reading init message: %d", r);
+	/* Anything after the init message would be lost with the buffer. */
+	if (evbuffer_get_length(in) != 0)
+		fatal_f("monitor sent data before acknowledging init");
+	evbuffer_free(in);
+	if (type != PS_INIT_REQ)
+		fatal_f("unexpected message type %u", type);
+	if ((r = sbuf_get_u32(payload, &version)) != SBUF_OK ||
+	    (r = sbuf_get_u32(payload, &k)) != SBUF_OK ||
+	    (r = sbuf_get_u32(payload, &level)) != SBUF_OK)
+		fatal_f("parse: %s", sbuf_strerror(r));
+	if (version != PS_PROTO_VERSION)
+		fatal_f("protocol version %u, expected %u", version,
+		    PS_PROTO_VERSION);
+	if (k != kind)
+		fatal_f("init for process kind %u, expected %u", k, kind);
+	if (level > LOG_LVL_DEBUG3)
+		fatal_f("bad log level %u", level);
+	log_set_level((int)level);
+}
+
+void
+child_init_done(int fd)
+{
+	if (pmsg_write_fd(fd, PS_INIT_ANS, NULL) != PMSG_OK)
+		fatal_f("cannot acknowledge init");
+}
+
+static void
+child_log_handler(int level, const char *msg, void *ctx)
+{
+	struct sbuf *b;
+
+	/* Logging must never recurse into fatal(); drop what cannot go. */
+	if ((b = sbuf_new(PS_LOGMSG_MAX + 16)) == NULL)
+		return;
+	if (sbuf_put_u32(b, (uint32_t)level) == SBUF_OK &&
+	    sbuf_put_string(b, msg, strnlen(msg, PS_LOGMSG_MAX)) == SBUF_OK)
+		(void)pmsg_write_fd(child_log_fd, PS_LOG_REQ, b);
+	sbuf_free(b);
+}
+
+void
+child_log_to_monitor(int fd)
+{
+	child_log_fd = fd;
+	log_set_handler(child_log_handler, NULL);
+}

@@ -1,0 +1,1212 @@
+/*
+ * The monitor's event loop.  It reads only the fixed binary privsep
+ * messages; every field is bounds-checked by sbuf, every message type is
+ * checked against a table of what the sender may send in its current
+ * state, and anything else is treated as a compromise of the sender.
+ *
+ * A tool call passes, in this order: the per-source limit on failed
+ * authentications, authentication, the per-identity rate limit, the tool's
+ * existence, authorization, an audit record (written before anything runs),
+ * execution in a worker, and an audit record of the outcome (written before
+ * the result is released).  If a record cannot be written the call fails.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+
+#include "apikey.h"
+#include "audit.h"
+#include "authn.h"
+#include "config.h"
+#include "log.h"
+#include "monitor.h"
+#include "msg.h"
+#include "policy.h"
+#include "proto.h"
+#include "ratelimit.h"
+#include "sbuf.h"
+#include "spawn.h"
+#include "toolcatalog.h"
+#include "xmalloc.h"
+
+/* Calls the net process may have in flight; it is told this at init. */
+#define MON_MAX_CALLS		64
+/* Identities and sources the rate limiters remember. */
+#define MON_RL_KEYS		10000
+/* Consecutive workers that die before they are ready: then give up. */
+#define MON_START_FAILURES_MAX	5
+/* Cap on what the monitor buffers towards a child before failing it. */
+#define MON_OUTBUF_MAX		(16U * 1024 * 1024)
+#define MON_SOURCE_STDIO	"stdio"
+
+#define NET_ST_STARTING		0x01
+#define NET_ST_READY		0x02	/* confined; hello may come */
+#define NET_ST_SESSION		0x04	/* hello done */
+#define NET_ST_ANY		0x07
+
+#define W_ST_STARTING		0x01
+#define W_ST_IDLE		0x02
+#define W_ST_BUSY		0x04
+#define W_ST_DEAD		0x08
+#define W_ST_ANY		0x07
+
+struct monitor;
+struct mon_worker;
+
+struct mon_call {
+	TAILQ_ENTRY(mon_call)	 entry;		/* every call in flight */
+	TAILQ_ENTRY(mon_call)	 qentry;	/* waiting for a worker */
+	uint32_t		 callid;
+	char			*tool;
+	char			*request_id;
+	uint8_t			*args;
+	size_t			 argslen;
+	char			 args_sha256[65];
+	struct identity		 id;
+	uint64_t		 start_ms;
+	struct mon_worker	*worker;
+	int			 queued;
+};
+TAILQ_HEAD(mon_callq, mon_call);
+
+struct mon_worker {
+	struct monitor		*mon;
+	size_t			 idx;
+	pid_t			 pid;
+	int			 fd;
+	struct bufferevent	*bev;
+	int			 state;
+	int			 killed;	/* by us: not a crash */
+	struct mon_call		*call;
+	struct event		*timer;
+};
+
+struct monitor {
+	struct monitor_params	*p;
+	const struct mcpd_config *cfg;
+	struct event_base	*base;
+	struct authn_ctx	 authn;
+	struct ratelimit	*rl_user;
+	struct ratelimit	*rl_fail;
+
+	pid_t			 net_pid;
+	struct bufferevent	*net_bev;
+	int			 net_state;
+
+	struct mon_worker	*workers;
+	size_t			 nworkers;
+	unsigned int		 start_failures;
+
+	struct mon_callq	 calls;
+	struct mon_callq	 queue;
+	size_t			 ncalls;
+
+	char			*client_info;
+	char			*protocol_version;
+	struct sbuf		*msg;
+	struct sbuf		*ans;
+	int			 exit_status;
+	int			 stopping;
+	struct event		*sigev[6];
+	struct event		*flush_ev;
+};
+
+struct mon_dispatch {
+	uint8_t	 type;
+	int	 states;
+	void	(*fn)(struct monitor *, struct sbuf *);
+};
+
+static void mon_stop(struct monitor *, int);
+static void mon_schedule(struct monitor *);
+static void mon_worker_start(struct monitor *, struct mon_worker *);
+static void mon_worker_fail(struct monitor *, struct mon_worker *,
+    const char *);
+
+static uint64_t
+mon_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal_f("clock_gettime: %s", strerror(errno));
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Audit, and make a failure loud: the caller refuses what it guarded. */
+static int
+mon_audit(struct monitor *mon, struct audit_rec *rec)
+{
+	char err[256];
+
+	if (rec->source == NULL)
+		rec->source = MON_SOURCE_STDIO;
+	if (rec->client == NULL)
+		rec->client = mon->client_info;
+	if (audit_write(mon->p->audit, rec, err, sizeof(err)) == 0)
+		return 0;
+	error("AUDIT LOG WRITE FAILED (%s): refusing the request; "
+	    "fix the audit log and send SIGUSR1", err);
+	return -1;
+}
+
+static void
+mon_audit_event(struct monitor *mon, const char *event, const char *decision,
+    const char *reason)
+{
+	struct audit_rec rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.event = event;
+	rec.decision = decision;
+	rec.reason = reason;
+	rec.duration_ms = -1;
+	(void)mon_audit(mon, &rec);
+}
+
+/* Fill the identity fields of a record. */
+static void
+mon_rec_identity(struct audit_rec *rec, const struct identity *id)
+{
+	rec->user = id->user;
+	rec->roles = id->roles;
+	rec->nroles = id->nroles;
+	rec->method = id->method;
+	rec->credential = id->credential[0] != '\0' ? id->credential : NULL;
+}
+
+/* ---- sending ---- */
+
+static void
+mon_send(struct monitor *mon, struct bufferevent *bev, uint8_t type)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+
+	if (evbuffer_get_length(out) > MON_OUTBUF_MAX)
+		fatal_f("peer is not reading its channel");
+	if (pmsg_compose(out, type, mon->ans) != PMSG_OK)
+		fatal_f("pmsg_compose failed");
+	sbuf_reset(mon->ans);
+}
+
+static void
+mon_put(struct monitor *mon, int r)
+{
+	if (r != SBUF_OK)
+		fatal_f("compose: %s", sbuf_strerror(r));
+}
+
+static void
+mon_answer_call(struct monitor *mon, uint32_t callid, uint32_t status,
+    const char *required, const char *role, uint32_t retry_after,
+    const void *text, size_t textlen)
+{
+	if (mon->net_bev == NULL)
+		return;
+	sbuf_reset(mon->ans);
+	mon_put(mon, sbuf_put_u32(mon->ans, callid));
+	mon_put(mon, sbuf_put_u32(mon->ans, PS_F_FINAL));
+	mon_put(mon, sbuf_put_u32(mon->ans, status));
+	mon_put(mon, sbuf_put_cstring(mon->ans, required));
+	mon_put(mon, sbuf_put_cstring(mon->ans, role));
+	mon_put(mon, sbuf_put_u32(mon->ans, retry_after));
+	mon_put(mon, sbuf_put_string(mon->ans, text, textlen));
+	mon_send(mon, mon->net_bev, PS_TOOLCALL_ANS);
+}
+
+/* ---- calls ---- */
+
+static struct mon_call *
+mon_call_find(struct monitor *mon, uint32_t callid)
+{
+	struct mon_call *c;
+
+	TAILQ_FOREACH(c, &mon->calls, entry)
+		if (c->callid == callid)
+			return c;
+	return NULL;
+}
+
+static void
+mon_call_free(struct monitor *mon, struct mon_call *c)
+{
+	if (c->queued)
+		TAILQ_REMOVE(&mon->queue, c, qentry);
+	TAILQ_REMOVE(&mon->calls, c, entry);
+	mon->ncalls--;
+	free(c->tool);
+	free(c->request_id);
+	freezero(c->args, c->argslen);
+	identity_clear(&c->id);
+	free(c);
+}
+
+/* args_sha256 for the audit record: none under AuditArguments none. */
+static const char *
+mon_args_field(const struct mon_call *c)
+{
+	return c->args_sha256[0] != '\0' ? c->args_sha256 : NULL;
+}
+
+static const char *
+mon_first_role(const struct identity *id)
+{
+	return id->nroles > 0 ? id->roles[0] : "none";
+}
+
+/* Audit the end of a call that ran (or was to run), then answer it. */
+static void
+mon_call_finish(struct monitor *mon, struct mon_call *c, int is_error,
+    const char *reason, const void *text, size_t textlen)
+{
+	struct audit_rec rec;
+	uint32_t status = is_error ? PS_ST_TOOL_ERROR : PS_ST_OK;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.event = "tools/result";
+	rec.decision = is_error ? AUDIT_ERROR : NULL;
+	mon_rec_identity(&rec, &c->id);
+	rec.tool = c->tool;
+	rec.reason = reason;
+	rec.request_id = c->request_id;
+	rec.args_sha256 = mon_args_field(c);
+	rec.duration_ms = (long long)(mon_now_ms() - c->start_ms);
+	if (mon_audit(mon, &rec) != 0)
+		mon_answer_call(mon, c->callid, PS_ST_INTERNAL, NULL, NULL, 0,
+		    NULL, 0);
+	else
+		mon_answer_call(mon, c->callid, status, NULL,
+		    mon_first_role(&c->id), 0, text, textlen);
+	mon_call_free(mon, c);
+}
+
+/* ---- the net process ---- */
+
+static void
+mon_net_violation(struct monitor *mon, const char *what)
+{
+	char reason[256];
+
+	(void)snprintf(reason, sizeof(reason),
+	    "net process protocol violation: %s", what);
+	error("%s; killing it", reason);
+	mon_audit_event(mon, "privsep", AUDIT_ERROR, reason);
+	if (mon->net_pid > 0)
+		(void)kill(mon->net_pid, SIGKILL);
+	if (mon->net_bev != NULL) {
+		bufferevent_free(mon->net_bev);
+		mon->net_bev = NULL;
+	}
+	/* Over stdio the session cannot be resumed: end it. */
+	mon->exit_status = 1;
+}
+
+static int
+mon_check(struct monitor *mon, int r, const char *what)
+{
+	char buf[128];
+
+	if (r == SBUF_OK)
+		return 0;
+	(void)snprintf(buf, sizeof(buf), "%s: %s", what, sbuf_strerror(r));
+	mon_net_violation(mon, buf);
+	return -1;
+}
+
+static void
+mon_child_log(struct sbuf *m, const char *who, int *bad)
+{
+	uint32_t level;
+	char *text = NULL;
+	int r;
+
+	if ((r = sbuf_get_u32(m, &level)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(m, &text, PS_LOGMSG_MAX)) != SBUF_OK ||
+	    (r = sbuf_expect_end(m)) != SBUF_OK ||
+	    level < LOG_LVL_FATAL || level > LOG_LVL_DEBUG3) {
+		free(text);
+		*bad = 1;
+		return;
+	}
+	/* The child escaped it already; log_emit escapes again anyway. */
+	{
+		char line[PS_LOGMSG_MAX + 64];
+
+		(void)snprintf(line, sizeof(line), "%s: %s", who, text);
+		log_emit((int)level, line);
+	}
+	free(text);
+}
+
+static void
+mon_net_log(struct monitor *mon, struct sbuf *m)
+{
+	int bad = 0;
+
+	mon_child_log(m, "net", &bad);
+	if (bad)
+		mon_net_violation(mon, "malformed log message");
+}
+
+static void
+mon_net_init_ans(struct monitor *mon, struct sbuf *m)
+{
+	if (mon_check(mon, sbuf_expect_end(m), "init answer") != 0)
+		return;
+	mon->net_state = NET_ST_READY;
+	debug_f("net process %ld confined and serving", (long)mon->net_pid);
+	if (mon->p->ready != NULL)
+		mon->p->ready();
+}
+
+static void
+mon_hello(struct monitor *mon, struct sbuf *m)
+{
+	struct audit_rec rec;
+	char *client = NULL, *version = NULL;
+	char reason[128];
+
+	if (mon_check(mon, sbuf_get_cstring(m, &client, PS_CLIENT_MAX),
+	    "hello client") != 0 ||
+	    mon_check(mon, sbuf_get_cstring(m, &version, PS_VERSION_MAX),
+	    "hello version") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "hello") != 0) {
+		free(client);
+		free(version);
+		return;
+	}
+	mon->client_info = client;
+	mon->protocol_version = version;
+	mon->net_state = NET_ST_SESSION;
+
+	memset(&rec, 0, sizeof(rec));
+	(void)snprintf(reason, sizeof(reason), "protocol version %s", version);
+	rec.event = "initialize";
+	rec.reason = reason;
+	rec.duration_ms = -1;
+	(void)mon_audit(mon, &rec);
+
+	sbuf_reset(mon->ans);
+	mon_put(mon, sbuf_put_u32(mon->ans, PS_ST_OK));
+	mon_send(mon, mon->net_bev, PS_HELLO_ANS);
+}
+
+/*
+ * Authenticate and rate-limit one request.  Returns PS_ST_OK with *id
+ * filled, or the status to answer with (already audited).
+ */
+static uint32_t
+mon_gate(struct monitor *mon, const char *event, const uint8_t *cred,
+    size_t credlen, const char *tool, const char *request_id,
+    const char *args_sha256, struct identity *id, uint32_t *retry_after)
+{
+	struct audit_rec rec;
+	char reason[256];
+	uint64_t now = mon_now_ms();
+	unsigned int retry = 0;
+	const char *source = MON_SOURCE_STDIO;
+
+	*retry_after = 0;
+	memset(id, 0, sizeof(*id));
+	memset(&rec, 0, sizeof(rec));
+	rec.event = event;
+	rec.tool = tool;
+	rec.request_id = request_id;
+	rec.args_sha256 = args_sha256;
+	rec.duration_ms = -1;
+
+	/* The presented credential, else the one from our environment. */
+	if (credlen == 0 && mon->p->env_cred != NULL) {
+		cred = (const uint8_t *)mon->p->env_cred;
+		credlen = mon->p->env_credlen;
+	}
+
+	/* Sources that keep failing are refused before any check. */
+	if (ratelimit_blocked(mon->rl_fail, source, now, &retry)) {
+		if (credlen > 0)
+			credential_fingerprint(cred, credlen, id->credential);
+		rec.decision = AUDIT_RATE_LIMITED;
+		rec.reason = "too many failed authentications from source";
+		rec.credential = id->credential[0] ? id->credential : NULL;
+		*retry_after = retry;
+		if (mon_audit(mon, &rec) != 0)
+			return PS_ST_INTERNAL;
+		return PS_ST_RATE_LIMITED;
+	}
+	if (authn_check(&mon->authn, (const char *)cred, credlen, NULL,
+	    time(NULL), id, reason, sizeof(reason)) != AUTHN_OK) {
+		(void)ratelimit_take(mon->rl_fail, source, now, &retry);
+		rec.decision = AUDIT_AUTH_FAILED;
+		rec.reason = reason;
+		rec.credential = id->credential[0] ? id->credential : NULL;
+		verbose("authentication failed from %s: %s", source, reason);
+		if (mon_audit(mon, &rec) != 0)
+			return PS_ST_INTERNAL;
+		return PS_ST_AUTH_FAILED;
+	}
+	mon_rec_identity(&rec, id);
+	if (ratelimit_take(mon->rl_user, id->user, now, &retry)) {
+		rec.decision = AUDIT_RATE_LIMITED;
+		rec.reason = "rate limit exceeded";
+		*retry_after = retry;
+		if (mon_audit(mon, &rec) != 0)
+			return PS_ST_INTERNAL;
+		return PS_ST_RATE_LIMITED;
+	}
+	return PS_ST_OK;
+}
+
+static void
+mon_toollist(struct monitor *mon, struct sbuf *m)
+{
+	struct identity id;
+	struct audit_rec rec;
+	const struct tool_def *t;
+	const uint8_t *cred;
+	size_t credlen, i, n = 0;
+	uint32_t callid, status, retry;
+	char *req;
+	int all = mon->cfg->tool_listing == TOOLLIST_ALL;
+
+	if (mon_check(mon, sbuf_get_u32(m, &callid), "toollist callid") != 0 ||
+	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
+	    PS_CRED_MAX), "toollist credential") != 0)
+		return;
+	/* cred points into m: finish with it before touching m again. */
+	status = mon_gate(mon, "tools/list", cred, credlen, NULL, NULL, NULL,
+	    &id, &retry);
+	if (mon_check(mon, sbuf_expect_end(m), "toollist") != 0) {
+		identity_clear(&id);
+		return;
+	}
+	if (status == PS_ST_OK) {
+		memset(&rec, 0, sizeof(rec));
+		rec.event = "tools/list";
+		rec.decision = AUDIT_ALLOWED;
+		rec.reason = all ? "listing all tools" :
+		    "listing permitted tools";
+		rec.duration_ms = -1;
+		mon_rec_identity(&rec, &id);
+		if (mon_audit(mon, &rec) != 0)
+			status = PS_ST_INTERNAL;
+	}
+	sbuf_reset(mon->ans);
+	mon_put(mon, sbuf_put_u32(mon->ans, callid));
+	mon_put(mon, sbuf_put_u32(mon->ans, status));
+	if (status == PS_ST_OK) {
+		for (i = 0; i < toolcat_count(); i++) {
+			t = toolcat_get(i);
+			if (all || policy_permits(mon->cfg, id.roles, id.nroles,
+			    t->name))
+				n++;
+		}
+	}
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)n));
+	for (i = 0; n > 0 && i < toolcat_count(); i++) {
+		t = toolcat_get(i);
+		if (!all && !policy_permits(mon->cfg, id.roles, id.nroles,
+		    t->name))
+			continue;
+		req = all ? policy_required_roles(mon->cfg, t->name) : NULL;
+		mon_put(mon, sbuf_put_cstring(mon->ans, t->name));
+		mon_put(mon, sbuf_put_cstring(mon->ans, req));
+		free(req);
+	}
+	mon_send(mon, mon->net_bev, PS_TOOLLIST_ANS);
+	identity_clear(&id);
+}
+
+static void
+mon_args_digest(const uint8_t *args, size_t len, char out[65])
+{
+	uint8_t md[32];
+	unsigned int mdlen = sizeof(md);
+
+	if (EVP_Digest(args, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatal_f("EVP_Digest failed");
+	hex_encode(md, sizeof(md), out);
+}
+
+static void
+mon_toolcall(struct monitor *mon, struct sbuf *m)
+{
+	struct mon_call *c;
+	struct audit_rec rec;
+	const uint8_t *cred;
+	size_t credlen;
+	uint32_t status, retry;
+	char *required = NULL;
+	const char *reason;
+	int r;
+
+	c = xcalloc(1, sizeof(*c));
+	if (mon_check(mon, sbuf_get_u32(m, &c->callid), "call id") != 0 ||
+	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
+	    PS_CRED_MAX), "credential") != 0) {
+		free(c);
+		return;
+	}
+	/* Copy the credential out first: the fields after it move m. */
+	{
+		uint8_t *credcopy = NULL;
+
+		if (credlen > 0) {
+			credcopy = xmalloc(credlen);
+			memcpy(credcopy, cred, credlen);
+		}
+		if ((r = sbuf_get_cstring(m, &c->request_id,
+		    PS_ID_MAX)) != SBUF_OK ||
+		    (r = sbuf_get_cstring(m, &c->tool,
+		    PS_NAME_MAX)) != SBUF_OK ||
+		    (r = sbuf_get_string(m, &c->args, &c->argslen,
+		    PS_ARGS_MAX)) != SBUF_OK ||
+		    (r = sbuf_expect_end(m)) != SBUF_OK) {
+			freezero(credcopy, credlen);
+			free(c->request_id);
+			free(c->tool);
+			free(c->args);
+			free(c);
+			(void)mon_check(mon, r, "tool call");
+			return;
+		}
+		if (mon->ncalls >= MON_MAX_CALLS ||
+		    mon_call_find(mon, c->callid) != NULL) {
+			freezero(credcopy, credlen);
+			free(c->request_id);
+			free(c->tool);
+			free(c->args);
+			free(c);
+			mon_net_violation(mon, "call id reused or too many "
+			    "calls in flight");
+			return;
+		}
+		TAILQ_INSERT_TAIL(&mon->calls, c, entry);
+		mon->ncalls++;
+		c->start_ms = mon_now_ms();
+		if (mon->cfg->audit_arguments != AUDIT_ARGS_NONE)
+			mon_args_digest(c->args, c->argslen, c->args_sha256);
+		status = mon_gate(mon, "tools/call", credcopy, credlen,
+		    c->tool, c->request_id, mon_args_field(c), &c->id, &retry);
+		freezero(credcopy, credlen);
+	}
+	if (status != PS_ST_OK) {
+		mon_answer_call(mon, c->callid, status, NULL, NULL, retry,
+		    NULL, 0);
+		mon_call_free(mon, c);
+		return;
+	}
+
+	memset(&rec, 0, sizeof(rec));
+	rec.event = "tools/call";
+	mon_rec_identity(&rec, &c->id);
+	rec.tool = c->tool;
+	rec.request_id = c->request_id;
+	rec.args_sha256 = mon_args_field(c);
+	rec.duration_ms = -1;
+	if (mon->cfg->audit_arguments == AUDIT_ARGS_FULL)
+		rec.args = (const char *)c->args;
+
+	if (toolcat_find(c->tool) == NULL) {
+		status = PS_ST_UNKNOWN_TOOL;
+		rec.decision = AUDIT_DENIED;
+		rec.reason = "unknown tool";
+	} else if (!policy_permits(mon->cfg, c->id.roles, c->id.nroles,
+	    c->tool)) {
+		status = PS_ST_DENIED;
+		required = policy_required_roles(mon->cfg, c->tool);
+		rec.decision = AUDIT_DENIED;
+		rec.required = required;
+		rec.reason = "no role permits the tool";
+	} else {
+		status = PS_ST_OK;
+		rec.decision = AUDIT_ALLOWED;
+	}
+	if (mon_audit(mon, &rec) != 0)
+		status = PS_ST_INTERNAL;
+	if (status != PS_ST_OK) {
+		reason = required != NULL && *required != '\0' ? required :
+		    "none";
+		mon_answer_call(mon, c->callid, status, reason,
+		    mon_first_role(&c->id), 0, NULL, 0);
+		free(required);
+		mon_call_free(mon, c);
+		return;
+	}
+	free(required);
+	c->queued = 1;
+	TAILQ_INSERT_TAIL(&mon->queue, c, qentry);
+	mon_schedule(mon);
+}
+
+static void
+mon_cancel(struct monitor *mon, struct sbuf *m)
+{
+	struct mon_call *c;
+	uint32_t callid;
+	static const char text[] = "cancelled";
+
+	if (mon_check(mon, sbuf_get_u32(m, &callid), "cancel") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "cancel") != 0)
+		return;
+	if ((c = mon_call_find(mon, callid)) == NULL)
+		return;		/* already answered: a harmless race */
+	if (c->worker != NULL) {
+		/* A worker runs one call synchronously: stop it the hard way. */
+		mon_worker_fail(mon, c->worker, "cancelled by the client");
+		return;
+	}
+	mon_call_finish(mon, c, 1, "cancelled by the client", text,
+	    sizeof(text) - 1);
+}
+
+static const struct mon_dispatch mon_net_table[] = {
+	{ PS_INIT_ANS,		NET_ST_STARTING,	mon_net_init_ans },
+	{ PS_LOG_REQ,		NET_ST_ANY,		mon_net_log },
+	{ PS_HELLO_REQ,		NET_ST_READY,		mon_hello },
+	{ PS_TOOLLIST_REQ,	NET_ST_SESSION,		mon_toollist },
+	{ PS_TOOLCALL_REQ,	NET_ST_SESSION,		mon_toolcall },
+	{ PS_CANCEL_REQ,	NET_ST_SESSION,		mon_cancel },
+	{ 0, 0, NULL }
+};
+
+static void
+mon_net_readcb(struct bufferevent *bev, void *arg)
+{
+	struct monitor *mon = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	const struct mon_dispatch *d;
+	char what[64];
+	uint8_t type;
+	int r;
+
+	while (mon->net_bev != NULL &&
+	    (r = pmsg_take(in, &type, mon->msg)) == PMSG_OK) {
+		for (d = mon_net_table; d->fn != NULL; d++)
+			if (d->type == type)
+				break;
+		if (d->fn == NULL || (d->states & mon->net_state) == 0) {
+			(void)snprintf(what, sizeof(what),
+			    "message type %u not permitted in state %#x",
+			    type, mon->net_state);
+			mon_net_violation(mon, what);
+			break;
+		}
+		d->fn(mon, mon->msg);
+	}
+	if (mon->net_bev != NULL && r != PMSG_MORE)
+		mon_net_violation(mon, "bad frame");
+	if (mon->net_bev == NULL && mon->exit_status != 0)
+		mon_stop(mon, mon->exit_status);
+}
+
+static void
+mon_net_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct monitor *mon = arg;
+
+	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) == 0)
+		return;
+	/* The exit status arrives with SIGCHLD; stop listening until then. */
+	debug_f("net channel closed");
+	bufferevent_free(mon->net_bev);
+	mon->net_bev = NULL;
+}
+
+static void
+mon_net_start(struct monitor *mon)
+{
+	const struct mcpd_config *cfg = mon->cfg;
+	int fd, devnull;
+
+	if ((mon->net_pid = spawn_child("net", 1, &fd)) == -1)
+		fatal("cannot start the net process");
+	/*
+	 * stdio belongs to the net process now.  The monitor must never
+	 * write protocol bytes, and its copy would keep the client's pipe
+	 * open after the net process is gone.
+	 */
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(devnull, STDIN_FILENO) == -1 ||
+	    dup2(devnull, STDOUT_FILENO) == -1)
+		fatal_f("cannot detach stdio: %s", strerror(errno));
+	close(devnull);
+
+	if (evutil_make_socket_nonblocking(fd) != 0 ||
+	    (mon->net_bev = bufferevent_socket_new(mon->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatal_f("bufferevent for the net channel");
+	bufferevent_setcb(mon->net_bev, mon_net_readcb, NULL,
+	    mon_net_eventcb, mon);
+	if (bufferevent_enable(mon->net_bev, EV_READ | EV_WRITE) != 0)
+		fatal_f("bufferevent_enable");
+	mon->net_state = NET_ST_STARTING;
+
+	sbuf_reset(mon->ans);
+	mon_put(mon, sbuf_put_u32(mon->ans, PS_PROTO_VERSION));
+	mon_put(mon, sbuf_put_u32(mon->ans, PS_KIND_NET));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)log_get_level()));
+	mon_put(mon, sbuf_put_u32(mon->ans, mon->p->drop ? 1 : 0));
+	mon_put(mon, sbuf_put_cstring(mon->ans, cfg->privsep_chroot));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->p->net_uid));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->p->net_gid));
+	mon_put(mon, sbuf_put_u32(mon->ans,
+	    (uint32_t)cfg->max_message_size));
+	mon_put(mon, sbuf_put_u32(mon->ans, MON_MAX_CALLS));
+	mon_send(mon, mon->net_bev, PS_INIT_REQ);
+}
+
+/* ---- workers ---- */
+
+static void
+mon_worker_violation(struct monitor *mon, struct mon_worker *w,
+    const char *what)
+{
+	char reason[256];
+
+	(void)snprintf(reason, sizeof(reason),
+	    "worker protocol violation: %s", what);
+	error("worker %ld: %s; killing it", (long)w->pid, reason);
+	mon_audit_event(mon, "privsep", AUDIT_ERROR, reason);
+	mon_worker_fail(mon, w, reason);
+}
+
+static void
+mon_worker_init_ans(struct monitor *mon, struct mon_worker *w,
+    struct sbuf *m)
+{
+	if (sbuf_expect_end(m) != SBUF_OK) {
+		mon_worker_violation(mon, w, "malformed init answer");
+		return;
+	}
+	w->state = W_ST_IDLE;
+	mon->start_failures = 0;
+	debug_f("worker %ld ready", (long)w->pid);
+	mon_schedule(mon);
+}
+
+static void
+mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
+    struct sbuf *m)
+{
+	struct mon_call *c = w->call;
+	uint32_t callid, flags, is_error;
+	const uint8_t *text;
+	size_t textlen;
+	int r;
+
+	if ((r = sbuf_get_u32(m, &callid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &flags)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &is_error)) != SBUF_OK ||
+	    (r = sbuf_get_string_direct(m, &text, &textlen,
+	    PS_TEXT_MAX)) != SBUF_OK ||
+	    (r = sbuf_expect_end(m)) != SBUF_OK) {
+		mon_worker_violation(mon, w, sbuf_strerror(r));
+		return;
+	}
+	if (c == NULL || callid != c->callid || is_error > 1 ||
+	    (flags & ~PS_F_FINAL) != 0) {
+		mon_worker_violation(mon, w, "unexpected exec answer");
+		return;
+	}
+	/* Parts before the final one are reserved for streaming calls. */
+	if ((flags & PS_F_FINAL) == 0)
+		return;
+	evtimer_del(w->timer);
+	w->call = NULL;
+	c->worker = NULL;
+	w->state = W_ST_IDLE;
+	mon_call_finish(mon, c, (int)is_error, is_error ? "tool error" : "ok",
+	    text, textlen);
+	mon_schedule(mon);
+}
+
+static void
+mon_worker_log(struct monitor *mon, struct mon_worker *w, struct sbuf *m)
+{
+	int bad = 0;
+
+	mon_child_log(m, "worker", &bad);
+	if (bad)
+		mon_worker_violation(mon, w, "malformed log message");
+}
+
+static const struct {
+	uint8_t	 type;
+	int	 states;
+	void	(*fn)(struct monitor *, struct mon_worker *, struct sbuf *);
+} mon_worker_table[] = {
+	{ PS_INIT_ANS,	W_ST_STARTING,	mon_worker_init_ans },
+	{ PS_LOG_REQ,	W_ST_ANY,	mon_worker_log },
+	{ PS_EXEC_ANS,	W_ST_BUSY,	mon_worker_exec_ans },
+	{ 0, 0, NULL }
+};
+
+static void
+mon_worker_readcb(struct bufferevent *bev, void *arg)
+{
+	struct mon_worker *w = arg;
+	struct monitor *mon = w->mon;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char what[64];
+	uint8_t type;
+	size_t i;
+	int r;
+
+	while (w->bev != NULL && (r = pmsg_take(in, &type, mon->msg)) ==
+	    PMSG_OK) {
+		for (i = 0; mon_worker_table[i].fn != NULL; i++)
+			if (mon_worker_table[i].type == type)
+				break;
+		if (mon_worker_table[i].fn == NULL ||
+		    (mon_worker_table[i].states & w->state) == 0) {
+			(void)snprintf(what, sizeof(what),
+			    "message type %u not permitted in state %#x",
+			    type, w->state);
+			mon_worker_violation(mon, w, what);
+			return;
+		}
+		mon_worker_table[i].fn(mon, w, mon->msg);
+	}
+	if (w->bev != NULL && r != PMSG_MORE)
+		mon_worker_violation(mon, w, "bad frame");
+}
+
+static void
+mon_worker_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct mon_worker *w = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		mon_worker_fail(w->mon, w, "worker exited");
+}
+
+static void
+mon_worker_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct mon_worker *w = arg;
+
+	error("worker %ld passed ToolTimeout (%lds); killing it",
+	    (long)w->pid, w->mon->cfg->tool_timeout);
+	mon_worker_fail(w->mon, w, "tool timed out");
+}
+
+/*
+ * Take a worker out of service: kill it, fail its call, free its channel.
+ * The slot is refilled when SIGCHLD reports the process gone.
+ */
+static void
+mon_worker_fail(struct monitor *mon, struct mon_worker *w, const char *why)
+{
+	struct mon_call *c = w->call;
+	static const char text[] = "tool failed";
+
+	if (w->state == W_ST_DEAD)
+		return;
+	if (w->state == W_ST_STARTING)
+		mon->start_failures++;
+	w->state = W_ST_DEAD;
+	w->killed = 1;
+	if (w->pid > 0)
+		(void)kill(w->pid, SIGKILL);
+	evtimer_del(w->timer);
+	if (w->bev != NULL) {
+		bufferevent_free(w->bev);
+		w->bev = NULL;
+	}
+	if (c != NULL) {
+		w->call = NULL;
+		c->worker = NULL;
+		mon_call_finish(mon, c, 1, why, text, sizeof(text) - 1);
+	}
+}
+
+static void
+mon_worker_start(struct monitor *mon, struct mon_worker *w)
+{
+	const struct mcpd_config *cfg = mon->cfg;
+	int fd;
+
+	if (mon->start_failures >= MON_START_FAILURES_MAX) {
+		error("%u workers in a row died before they were ready: "
+		    "giving up (check Database, ToolUser and the log)",
+		    mon->start_failures);
+		mon_audit_event(mon, "process", AUDIT_ERROR,
+		    "workers cannot start");
+		mon_stop(mon, 1);
+		return;
+	}
+	w->killed = 0;
+	w->call = NULL;
+	if ((w->pid = spawn_child("worker", 0, &fd)) == -1) {
+		w->state = W_ST_DEAD;
+		mon->start_failures++;
+		return;
+	}
+	if (evutil_make_socket_nonblocking(fd) != 0 ||
+	    (w->bev = bufferevent_socket_new(mon->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatal_f("bufferevent for a worker channel");
+	bufferevent_setcb(w->bev, mon_worker_readcb, NULL,
+	    mon_worker_eventcb, w);
+	if (bufferevent_enable(w->bev, EV_READ | EV_WRITE) != 0)
+		fatal_f("bufferevent_enable");
+	w->state = W_ST_STARTING;
+
+	sbuf_reset(mon->ans);
+	mon_put(mon, sbuf_put_u32(mon->ans, PS_PROTO_VERSION));
+	mon_put(mon, sbuf_put_u32(mon->ans, PS_KIND_WORKER));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)log_get_level()));
+	mon_put(mon, sbuf_put_u32(mon->ans, mon->p->drop ? 1 : 0));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->p->tool_uid));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->p->tool_gid));
+	mon_put(mon, sbuf_put_cstring(mon->ans, cfg->database));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->query_max_rows));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->query_timeout));
+	mon_put(mon, sbuf_put_u32(mon->ans,
+	    (uint32_t)cfg->max_message_size));
+	mon_send(mon, w->bev, PS_INIT_REQ);
+	debug_f("worker %zu started as pid %ld", w->idx, (long)w->pid);
+}
+
+/* Hand queued calls to idle workers. */
+static void
+mon_schedule(struct monitor *mon)
+{
+	struct mon_call *c;
+	struct mon_worker *w;
+	struct timeval tv;
+	size_t i;
+
+	for (i = 0; i < mon->nworkers && !TAILQ_EMPTY(&mon->queue); i++) {
+		w = &mon->workers[i];
+		if (w->state != W_ST_IDLE)
+			continue;
+		c = TAILQ_FIRST(&mon->queue);
+		TAILQ_REMOVE(&mon->queue, c, qentry);
+		c->queued = 0;
+		c->worker = w;
+		w->call = c;
+		w->state = W_ST_BUSY;
+
+		sbuf_reset(mon->ans);
+		mon_put(mon, sbuf_put_u32(mon->ans, c->callid));
+		mon_put(mon, sbuf_put_cstring(mon->ans, c->tool));
+		mon_put(mon, sbuf_put_string(mon->ans, c->args, c->argslen));
+		mon_send(mon, w->bev, PS_EXEC_REQ);
+
+		tv.tv_sec = mon->cfg->tool_timeout;
+		tv.tv_usec = 0;
+		if (evtimer_add(w->timer, &tv) != 0)
+			fatal_f("evtimer_add");
+	}
+}
+
+/* ---- signals and process exits ---- */
+
+static void
+mon_describe_status(int status, char *buf, size_t len)
+{
+	int sig;
+
+	if (WIFEXITED(status))
+		(void)snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		(void)snprintf(buf, len, "killed by signal %d (SIG%s)%s", sig,
+		    sigabbrev_np(sig) != NULL ? sigabbrev_np(sig) : "?",
+		    sig == SIGSYS ? ": sandbox violation" : "");
+	} else
+		(void)snprintf(buf, len, "ended with status %#x", status);
+}
+
+static void
+mon_reaped(struct monitor *mon, pid_t pid, int status)
+{
+	struct mon_worker *w;
+	char desc[128], reason[192];
+	size_t i;
+
+	mon_describe_status(status, desc, sizeof(desc));
+	if (pid == mon->net_pid) {
+		mon->net_pid = -1;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    mon->exit_status == 0) {
+			debug("net process exited: session over");
+			mon_stop(mon, 0);
+			return;
+		}
+		error("net process %ld %s", (long)pid, desc);
+		(void)snprintf(reason, sizeof(reason), "net process %s", desc);
+		mon_audit_event(mon, "process", AUDIT_ERROR, reason);
+		/* Over stdio there is no client to serve without it. */
+		mon_stop(mon, 1);
+		return;
+	}
+	for (i = 0; i < mon->nworkers; i++) {
+		w = &mon->workers[i];
+		if (w->pid != pid)
+			continue;
+		w->pid = -1;
+		if (!w->killed || !(WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGKILL)) {
+			error("worker %ld %s", (long)pid, desc);
+			(void)snprintf(reason, sizeof(reason), "worker %s",
+			    desc);
+			mon_audit_event(mon, "process", AUDIT_ERROR, reason);
+		} else
+			debug_f("worker %ld %s", (long)pid, desc);
+		mon_worker_fail(mon, w, "worker died");
+		if (!mon->stopping)
+			mon_worker_start(mon, w);
+		return;
+	}
+	debug_f("reaped unknown child %ld", (long)pid);
+}
+
+static void
+mon_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct monitor *mon = arg;
+	char err[256];
+	pid_t pid;
+	int status;
+
+	switch (sig) {
+	case SIGCHLD:
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			mon_reaped(mon, pid, status);
+		break;
+	case SIGUSR1:
+		if (audit_reopen(mon->p->audit, err, sizeof(err)) != 0)
+			error("AUDIT LOG REOPEN FAILED (%s): tool calls are "
+			    "refused until a reopen succeeds", err);
+		else
+			logit("audit log reopened");
+		break;
+	case SIGHUP:
+		logit("SIGHUP: configuration reload is not supported yet; "
+		    "ignored");
+		break;
+	default:
+		logit("received signal %d; terminating", (int)sig);
+		mon_stop(mon, 0);
+		break;
+	}
+}
+
+static void
+mon_flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *mon = arg;
+
+	if (audit_flush(mon->p->audit) != 0)
+		error("AUDIT LOG SYNC FAILED");
+}
+
+static void
+mon_stop(struct monitor *mon, int status)
+{
+	size_t i;
+
+	if (mon->stopping)
+		return;
+	mon->stopping = 1;
+	mon->exit_status = status;
+	if (mon->net_pid > 0)
+		(void)kill(mon->net_pid, SIGTERM);
+	for (i = 0; i < mon->nworkers; i++)
+		if (mon->workers[i].pid > 0) {
+			mon->workers[i].killed = 1;
+			(void)kill(mon->workers[i].pid, SIGKILL);
+		}
+	(void)event_base_loopbreak(mon->base);
+}
+
+int
+monitor_run(struct monitor_params *p)
+{
+	struct monitor *mon;
+	static const int sigs[] = { SIGCHLD, SIGUSR1, SIGHUP, SIGTERM, SIGINT };
+	struct timeval one = { 1, 0 };
+	struct mon_call *c;
+	size_t i;
+	int status;
+
+	mon = xcalloc(1, sizeof(*mon));
+	mon->p = p;
+	mon->cfg = p->cfg;
+	mon->authn.cfg = p->cfg;
+	mon->authn.keys = p->keys;
+	TAILQ_INIT(&mon->calls);
+	TAILQ_INIT(&mon->queue);
+	if ((mon->msg = sbuf_new(PMSG_MAX)) == NULL ||
+	    (mon->ans = sbuf_new(PMSG_MAX)) == NULL)
+		fatal_f("sbuf_new");
+	if ((mon->rl_user = ratelimit_new((unsigned long)p->cfg->rate_limit,
+	    MON_RL_KEYS)) == NULL ||
+	    (mon->rl_fail = ratelimit_new(
+	    (unsigned long)p->cfg->auth_failure_limit, MON_RL_KEYS)) == NULL)
+		fatal_f("ratelimit_new");
+	if ((mon->base = event_base_new()) == NULL)
+		fatal_f("event_base_new");
+
+	/* A write to a closed pipe or a full file is an error, not death. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+		fatal_f("signal: %s", strerror(errno));
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if ((mon->sigev[i] = evsignal_new(mon->base, sigs[i],
+		    mon_signal, mon)) == NULL ||
+		    evsignal_add(mon->sigev[i], NULL) != 0)
+			fatal_f("evsignal %d", sigs[i]);
+	}
+	if (p->cfg->audit_sync == AUDIT_SYNC_BATCH) {
+		if ((mon->flush_ev = event_new(mon->base, -1, EV_PERSIST,
+		    mon_flush_timer, mon)) == NULL ||
+		    evtimer_add(mon->flush_ev, &one) != 0)
+			fatal_f("flush timer");
+	}
+
+	mon->nworkers = (size_t)p->cfg->workers;
+	mon->workers = xcalloc(mon->nworkers, sizeof(*mon->workers));
+	for (i = 0; i < mon->nworkers; i++) {
+		mon->workers[i].mon = mon;
+		mon->workers[i].idx = i;
+		mon->workers[i].pid = -1;
+		if ((mon->workers[i].timer = evtimer_new(mon->base,
+		    mon_worker_timeout, &mon->workers[i])) == NULL)
+			fatal_f("evtimer_new");
+	}
+	mon_net_start(mon);
+	for (i = 0; i < mon->nworkers; i++)
+		mon_worker_start(mon, &mon->workers[i]);
+
+	if (event_base_dispatch(mon->base) == -1)
+		fatal_f("event_base_dispatch failed");
+	if (!mon->stopping)
+		mon_stop(mon, 1);
+
+	/* Calls still open get no answer: their client is gone. */
+	while ((c = TAILQ_FIRST(&mon->calls)) != NULL)
+		mon_call_free(mon, c);
+	(void)audit_flush(p->audit);
+	status = mon->exit_status;
+	debug_f("monitor exiting with status %d", status);
+	return status;
+}

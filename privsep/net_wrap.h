@@ -1,0 +1,61 @@
+/*
+ * The net process's side of the monitor channel (cf. OpenSSH's
+ * monitor_wrap.c), asynchronous: requests are queued on the channel and the
+ * answers come back through the callbacks, matched by callid, so that many
+ * calls can be in flight.  Any message from the monitor that is not an
+ * expected answer is fatal.
+ */
+#ifndef MCPD_NET_WRAP_H
+#define MCPD_NET_WRAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct mm_net;
+
+struct mm_toolcall_ans {
+	uint32_t	 callid;
+	uint32_t	 flags;		/* PS_F_FINAL */
+	uint32_t	 status;	/* PS_ST_* */
+	const char	*required;	/* roles that would permit the tool */
+	const char	*role;		/* the caller's role, for the denial */
+	uint32_t	 retry_after;	/* seconds, PS_ST_RATE_LIMITED */
+	const char	*text;		/* tool output (PS_ST_OK/TOOL_ERROR) */
+	size_t		 textlen;
+};
+
+struct mm_toollist_ans {
+	uint32_t	 callid;
+	uint32_t	 status;
+	size_t		 n;
+	char		**names;
+	char		**required;
+};
+
+struct mm_net_ops {
+	void	(*hello_ans)(void *ctx, uint32_t status);
+	void	(*toollist_ans)(void *ctx, const struct mm_toollist_ans *);
+	void	(*toolcall_ans)(void *ctx, const struct mm_toolcall_ans *);
+	/* The monitor closed the channel: the process must exit. */
+	void	(*closed)(void *ctx);
+};
+
+struct mm_net	*mm_net_new(struct event_base *, int fd,
+		    const struct mm_net_ops *, void *ctx);
+void		 mm_net_free(struct mm_net *);
+/* Return 0, or -1 if the request could not be queued (then fatal). */
+int	mm_hello(struct mm_net *, const char *client_info,
+	    const char *protocol_version);
+int	mm_toollist(struct mm_net *, uint32_t callid, const char *cred,
+	    size_t credlen);
+int	mm_toolcall(struct mm_net *, uint32_t callid, const char *cred,
+	    size_t credlen, const char *request_id, const char *tool,
+	    const char *args, size_t argslen);
+int	mm_cancel(struct mm_net *, uint32_t callid);
+/* Send log lines to the monitor instead of stderr/syslog. */
+void	mm_net_log_handler(int level, const char *msg, void *ctx);
+/* Write out everything queued, blocking; for fatal() and exit. */
+void	mm_net_flush(struct mm_net *);
+
+#endif /* MCPD_NET_WRAP_H */

@@ -1,0 +1,97 @@
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spawn.h"
+
+static int spawn_ready;
+
+void
+spawn_init(void)
+{
+	if (access("/proc/self/exe", X_OK) != 0)
+		fatal_f("/proc/self/exe: %s (is /proc mounted?)",
+		    strerror(errno));
+	spawn_ready = 1;
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void __attribute__((noreturn))
+spawn_exec(const char *kind, int keep_stdio, int chan)
+{
+	char *argv[4];
+	char *envp[1] = { NULL };
+	char title[32] = "mcpd: ";
+	sigset_t set;
+	int devnull;
+	size_t i;
+
+	for (i = 0; kind[i] != '\0' && 6 + i < sizeof(title) - 1; i++)
+		title[6 + i] = kind[i];
+	title[6 + i] = '\0';
+	argv[0] = title;
+	argv[1] = (char *)"-R";
+	argv[2] = (char *)kind;
+	argv[3] = NULL;
+
+	/* The monitor's signal mask and handlers are not the child's. */
+	(void)sigemptyset(&set);
+	(void)sigprocmask(SIG_SETMASK, &set, NULL);
+	if (!keep_stdio) {
+		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(devnull, STDIN_FILENO) == -1 ||
+		    dup2(devnull, STDOUT_FILENO) == -1)
+			_exit(127);
+	}
+	if (chan == SPAWN_CHANNEL_FD) {
+		if (fcntl(chan, F_SETFD, 0) == -1)
+			_exit(127);
+	} else if (dup2(chan, SPAWN_CHANNEL_FD) == -1)
+		_exit(127);
+	/* Nothing of the monitor's but stdio and the channel survives. */
+	if (close_range(SPAWN_CHANNEL_FD + 1, ~0U, 0) == -1)
+		_exit(127);
+	/*
+	 * The kernel's link names the very file this process runs, even if
+	 * the path on disk has since been replaced.
+	 */
+	(void)execve("/proc/self/exe", argv, envp);
+	_exit(127);
+}
+
+pid_t
+spawn_child(const char *kind, int keep_stdio, int *chan)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (!spawn_ready)
+		fatal_f("spawn_init not called");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		error_f("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	switch ((pid = fork())) {
+	case -1:
+		error_f("fork: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	case 0:
+		close(sp[0]);
+		spawn_exec(kind, keep_stdio, sp[1]);
+	default:
+		break;
+	}
+	close(sp[1]);
+	*chan = sp[0];
+	return pid;
+}

@@ -1,0 +1,1764 @@
+/*
+ * mcpd.conf(5) parser.  Runs in the monitor only, before any child is
+ * started.
+ *
+ * The grammar follows sshd_config: one "Keyword arguments" line at a time,
+ * the keyword case-insensitive and optionally followed by "=", arguments
+ * separated by blanks, a word that begins with '#' starting a comment, and
+ * double quotes grouping a word that contains blanks.  Every value is
+ * checked when it is read, even when an earlier source already set the
+ * keyword, so that a typo in the file is reported whatever the command line
+ * says.
+ *
+ * This is library code: errors are returned and described in the caller's
+ * buffer, and allocation failures while parsing are reported the same way.
+ * The configuration holds no secret (only the paths of files that do), so
+ * nothing here needs wiping.
+ */
+
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+/* Words on one line; a line is at most CONFIG_LINE_MAX bytes anyway. */
+#define CONFIG_ARGS_MAX		256
+/* User ids (identities) and other free-form names. */
+#define CONFIG_ID_MAX		512
+/* Role and tool names. */
+#define CONFIG_NAME_MAX		128
+/* A Listen value: "[v6addr%zone]:port" fits easily. */
+#define CONFIG_LISTEN_MAX	256
+
+#define RATE_MIN		1
+#define RATE_MAX		1000000
+#define WORKERS_MAX		64
+#define TOOL_TIMEOUT_MAX	3600
+#define JWT_LEEWAY_MAX		3600
+#define QUERY_TIMEOUT_MAX_MS	(3600L * 1000)
+#define QUERY_ROWS_MAX		1000000
+#define MSG_SIZE_MIN		1024
+#define MSG_SIZE_MAX		(4L * 1024 * 1024)
+/* Cap on any time value while it is being summed, to rule out overflow. */
+#define TIME_SUM_MAX_MS		(1000ULL * 1000 * 1000 * 1000)
+
+enum kw {
+	KW_AUTHMODE,
+	KW_AUTHORIZEDKEYSFILE,
+	KW_JWKSFILE,
+	KW_JWTISSUER,
+	KW_JWTAUDIENCE,
+	KW_JWTALGORITHMS,
+	KW_JWTROLESCLAIM,
+	KW_JWTLEEWAY,
+	KW_USER,
+	KW_ROLE,
+	KW_TOOLLISTING,
+	KW_RATELIMIT,
+	KW_AUTHFAILURELIMIT,
+	KW_AUDITLOG,
+	KW_AUDITKEYFILE,
+	KW_AUDITSYNC,
+	KW_AUDITARGUMENTS,
+	KW_LISTEN,
+	KW_TLSCERTIFICATE,
+	KW_TLSKEY,
+	KW_TLSCLIENTCA,
+	KW_TLSCLIENTCRL,
+	KW_MTLSIDENTITY,
+	KW_ALLOWEDORIGINS,
+	KW_RESOURCEURL,
+	KW_AUTHORIZATIONSERVER,
+	KW_PRIVSEPUSER,
+	KW_PRIVSEPCHROOT,
+	KW_TOOLUSER,
+	KW_WORKERS,
+	KW_TOOLTIMEOUT,
+	KW_DATABASE,
+	KW_MAXMESSAGESIZE,
+	KW_QUERYMAXROWS,
+	KW_QUERYTIMEOUT
+};
+
+static const struct keyword {
+	const char	*name;
+	enum kw		 code;
+} keywords[] = {
+	{ "AuthMode",			KW_AUTHMODE },
+	{ "AuthorizedKeysFile",		KW_AUTHORIZEDKEYSFILE },
+	{ "JWKSFile",			KW_JWKSFILE },
+	{ "JWTIssuer",			KW_JWTISSUER },
+	{ "JWTAudience",		KW_JWTAUDIENCE },
+	{ "JWTAlgorithms",		KW_JWTALGORITHMS },
+	{ "JWTRolesClaim",		KW_JWTROLESCLAIM },
+	{ "JWTLeeway",			KW_JWTLEEWAY },
+	{ "User",			KW_USER },
+	{ "Role",			KW_ROLE },
+	{ "ToolListing",		KW_TOOLLISTING },
+	{ "RateLimit",			KW_RATELIMIT },
+	{ "AuthFailureLimit",		KW_AUTHFAILURELIMIT },
+	{ "AuditLog",			KW_AUDITLOG },
+	{ "AuditKeyFile",		KW_AUDITKEYFILE },
+	{ "AuditSync",			KW_AUDITSYNC },
+	{ "AuditArguments",		KW_AUDITARGUMENTS },
+	{ "Listen",			KW_LISTEN },
+	{ "TLSCertificate",		KW_TLSCERTIFICATE },
+	{ "TLSKey",			KW_TLSKEY },
+	{ "TLSClientCA",		KW_TLSCLIENTCA },
+	{ "TLSClientCRL",		KW_TLSCLIENTCRL },
+	{ "MTLSIdentity",		KW_MTLSIDENTITY },
+	{ "AllowedOrigins",		KW_ALLOWEDORIGINS },
+	{ "ResourceURL",		KW_RESOURCEURL },
+	{ "AuthorizationServer",	KW_AUTHORIZATIONSERVER },
+	{ "PrivsepUser",		KW_PRIVSEPUSER },
+	{ "PrivsepChroot",		KW_PRIVSEPCHROOT },
+	{ "ToolUser",			KW_TOOLUSER },
+	{ "Workers",			KW_WORKERS },
+	{ "ToolTimeout",		KW_TOOLTIMEOUT },
+	{ "Database",			KW_DATABASE },
+	{ "MaxMessageSize",		KW_MAXMESSAGESIZE },
+	{ "QueryMaxRows",		KW_QUERYMAXROWS },
+	{ "QueryTimeout",		KW_QUERYTIMEOUT },
+};
+
+struct choice {
+	const char	*name;
+	int		 value;
+};
+
+static const struct choice toollisting_choices[] = {
+	{ "permitted",	TOOLLIST_PERMITTED },
+	{ "all",	TOOLLIST_ALL },
+	{ NULL,		0 }
+};
+
+static const struct choice auditsync_choices[] = {
+	{ "always",	AUDIT_SYNC_ALWAYS },
+	{ "batch",	AUDIT_SYNC_BATCH },
+	{ "none",	AUDIT_SYNC_NONE },
+	{ NULL,		0 }
+};
+
+static const struct choice auditargs_choices[] = {
+	{ "none",	AUDIT_ARGS_NONE },
+	{ "hash",	AUDIT_ARGS_HASH },
+	{ "full",	AUDIT_ARGS_FULL },
+	{ NULL,		0 }
+};
+
+static const struct choice mtlsid_choices[] = {
+	{ "san-email",	MTLS_ID_SAN_EMAIL },
+	{ "san-uri",	MTLS_ID_SAN_URI },
+	{ "subject-cn",	MTLS_ID_SUBJECT_CN },
+	{ NULL,		0 }
+};
+
+/* In bit order, so that config_authmask_str() prints a stable form. */
+static const struct choice authmethod_choices[] = {
+	{ "none",	AUTH_M_NONE },
+	{ "apikey",	AUTH_M_APIKEY },
+	{ "oauth",	AUTH_M_OAUTH },
+	{ "mtls",	AUTH_M_MTLS },
+	{ NULL,		0 }
+};
+
+/* The algorithms the monitor can verify; everything else is refused. */
+static const char *const jwt_algs_allowed[] = {
+	"RS256", "PS256", "ES256", "EdDSA", NULL
+};
+
+/* Where the line being parsed came from, for error messages. */
+struct pctx {
+	struct mcpd_config	*cfg;
+	int			 src;
+	const char		*where;
+	int			 linenum;
+	const char		*kw;	/* canonical keyword name */
+	char			*err;
+	size_t			 errlen;
+};
+
+static void perr(struct pctx *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+vseterr(char *err, size_t errlen, const char *where, int linenum,
+    const char *fmt, va_list ap)
+{
+	char msg[512];
+	int r;
+
+	if (err == NULL || errlen == 0)
+		return;
+	if ((r = vsnprintf(msg, sizeof(msg), fmt, ap)) < 0)
+		msg[0] = '\0';
+	if (where == NULL)
+		where = "configuration";
+	if (linenum > 0)
+		r = snprintf(err, errlen, "%s line %d: %s", where, linenum,
+		    msg);
+	else
+		r = snprintf(err, errlen, "%s: %s", where, msg);
+	if (r < 0)
+		err[0] = '\0';
+}
+
+static void
+perr(struct pctx *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(p->err, p->errlen, p->where, p->linenum, fmt, ap);
+	va_end(ap);
+}
+
+static void seterr(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An error that belongs to no line (validation, a file that won't open). */
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		err[0] = '\0';
+}
+
+/* Character classes. */
+
+static int
+is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Role and tool names: [A-Za-z0-9_.-]+. */
+static int
+valid_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= CONFIG_NAME_MAX)
+			return 0;
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
+			return 0;
+	}
+	return i > 0;
+}
+
+/*
+ * Identities and other free-form names: printable ASCII except the
+ * characters that would make a list, a log line or a quoted string
+ * ambiguous (space, comma, quotes, backslash).
+ */
+static int
+valid_id(const char *s)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= CONFIG_ID_MAX)
+			return 0;
+		c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || c == ',' || c == '"' ||
+		    c == '\'' || c == '\\')
+			return 0;
+	}
+	return i > 0;
+}
+
+/* Number parsing: digits only, no sign, no blanks, checked for overflow. */
+static int
+parse_ull(const char *s, const char **endp, unsigned long long *out)
+{
+	char *ep;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &ep, 10);
+	if (errno != 0)
+		return -1;
+	if (endp == NULL && *ep != '\0')
+		return -1;
+	if (endp != NULL)
+		*endp = ep;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_range(struct pctx *p, const char *s, long min, long max, long *out)
+{
+	unsigned long long v;
+
+	if (parse_ull(s, NULL, &v) != 0 || v < (unsigned long long)min ||
+	    v > (unsigned long long)max) {
+		perr(p, "%s: bad value '%s' (must be %ld..%ld)",
+		    p->kw, s, min, max);
+		return -1;
+	}
+	*out = (long)v;
+	return 0;
+}
+
+/* "N" or "N/min", requests per minute. */
+static int
+parse_rate(struct pctx *p, const char *s, long *out)
+{
+	const char *ep;
+	unsigned long long v;
+
+	if (parse_ull(s, &ep, &v) != 0 ||
+	    (*ep != '\0' && strcasecmp(ep, "/min") != 0) ||
+	    v < RATE_MIN || v > RATE_MAX) {
+		perr(p, "%s: bad value '%s' (must be N/min with N in %d..%d)",
+		    p->kw, s, RATE_MIN, RATE_MAX);
+		return -1;
+	}
+	*out = (long)v;
+	return 0;
+}
+
+/*
+ * sshd-style time: a sequence of numbers, each with an optional unit
+ * (s, m, h; "ms" too where allow_ms is set); a bare number is seconds.
+ * "1m30s" is 90 seconds.  The result is in milliseconds.
+ */
+static int
+parse_time_ms(const char *s, int allow_ms, unsigned long long *out)
+{
+	const char *ep;
+	unsigned long long v, mult, total = 0;
+
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		if (parse_ull(s, &ep, &v) != 0)
+			return -1;
+		s = ep;
+		if (allow_ms && (s[0] == 'm' || s[0] == 'M') &&
+		    (s[1] == 's' || s[1] == 'S')) {
+			mult = 1;
+			s += 2;
+		} else {
+			switch (*s) {
+			case '\0':
+			case 's':
+			case 'S':
+				mult = 1000;
+				break;
+			case 'm':
+			case 'M':
+				mult = 60 * 1000;
+				break;
+			case 'h':
+			case 'H':
+				mult = 60 * 60 * 1000;
+				break;
+			default:
+				return -1;
+			}
+			if (*s != '\0')
+				s++;
+		}
+		if (v > TIME_SUM_MAX_MS / mult ||
+		    v * mult > TIME_SUM_MAX_MS - total)
+			return -1;
+		total += v * mult;
+	}
+	*out = total;
+	return 0;
+}
+
+static int
+parse_seconds(struct pctx *p, const char *s, long min, long max, long *out)
+{
+	unsigned long long ms;
+
+	if (parse_time_ms(s, 0, &ms) != 0 ||
+	    ms < (unsigned long long)min * 1000 ||
+	    ms > (unsigned long long)max * 1000) {
+		perr(p, "%s: bad time '%s' (must be %ld..%ld seconds)",
+		    p->kw, s, min, max);
+		return -1;
+	}
+	*out = (long)(ms / 1000);
+	return 0;
+}
+
+static int
+parse_millis(struct pctx *p, const char *s, long min, long max, long *out)
+{
+	unsigned long long ms;
+
+	if (parse_time_ms(s, 1, &ms) != 0 || ms < (unsigned long long)min ||
+	    ms > (unsigned long long)max) {
+		perr(p, "%s: bad time '%s' (must be %ldms..%lds)",
+		    p->kw, s, min, max / 1000);
+		return -1;
+	}
+	*out = (long)ms;
+	return 0;
+}
+
+/* Bytes with an optional K or M (binary) suffix. */
+static int
+parse_size(struct pctx *p, const char *s, long min, long max, long *out)
+{
+	const char *ep;
+	unsigned long long v, mult = 1;
+
+	if (parse_ull(s, &ep, &v) != 0)
+		goto bad;
+	if (*ep == 'k' || *ep == 'K')
+		mult = 1024;
+	else if (*ep == 'm' || *ep == 'M')
+		mult = 1024 * 1024;
+	else if (*ep != '\0')
+		goto bad;
+	if (mult != 1 && ep[1] != '\0')
+		goto bad;
+	if (v > (unsigned long long)max / mult || v * mult <
+	    (unsigned long long)min)
+		goto bad;
+	*out = (long)(v * mult);
+	return 0;
+ bad:
+	perr(p, "%s: bad size '%s' (must be %ld..%ld bytes, K or M suffix "
+	    "allowed)", p->kw, s, min, max);
+	return -1;
+}
+
+static int
+parse_choice(struct pctx *p, const char *s, const struct choice *c, int *out)
+{
+	char list[128];
+	size_t i, off = 0;
+	int r;
+
+	for (i = 0; c[i].name != NULL; i++) {
+		if (strcasecmp(s, c[i].name) == 0) {
+			*out = c[i].value;
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; c[i].name != NULL && off < sizeof(list); i++) {
+		r = snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i == 0 ? "" : "|", c[i].name);
+		if (r < 0)
+			break;
+		off += (size_t)r;
+	}
+	perr(p, "%s: bad value '%s' (must be %s)", p->kw, s, list);
+	return -1;
+}
+
+/* "addr:port", "[v6addr]:port" or ":port"; port 1..65535. */
+static int
+valid_listen(const char *s)
+{
+	const char *port, *cp, *end;
+	unsigned long long v;
+
+	if (strlen(s) > CONFIG_LISTEN_MAX)
+		return 0;
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL || end == s + 1 ||
+		    end[1] != ':')
+			return 0;
+		for (cp = s + 1; cp < end; cp++) {
+			/* Hex digits, ':' and '.', and a "%zone" suffix. */
+			if (!isalnum((unsigned char)*cp) && *cp != ':' &&
+			    *cp != '.' && *cp != '%' && *cp != '_' &&
+			    *cp != '-')
+				return 0;
+		}
+		if (memchr(s + 1, ':', (size_t)(end - s - 1)) == NULL)
+			return 0;
+		port = end + 2;
+	} else {
+		if ((end = strrchr(s, ':')) == NULL)
+			return 0;
+		for (cp = s; cp < end; cp++) {
+			/* An unbracketed address is IPv4 or a host name. */
+			if (!isalnum((unsigned char)*cp) && *cp != '.' &&
+			    *cp != '-' && *cp != '_')
+				return 0;
+		}
+		port = end + 1;
+	}
+	if (parse_ull(port, NULL, &v) != 0 || v < 1 || v > 65535)
+		return 0;
+	return 1;
+}
+
+/* List helpers. */
+
+static void
+free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Append a copy of s to *vp (n entries), capped at CONFIG_LIST_MAX. */
+static int
+strv_add(struct pctx *p, char ***vp, size_t *np, const char *s)
+{
+	char **v, *c;
+
+	if (*np >= CONFIG_LIST_MAX) {
+		perr(p, "%s: too many entries (at most %d)", p->kw,
+		    CONFIG_LIST_MAX);
+		return -1;
+	}
+	if ((c = strdup(s)) == NULL)
+		goto oom;
+	if ((v = reallocarray(*vp, *np + 1, sizeof(*v))) == NULL) {
+		free(c);
+		goto oom;
+	}
+	v[(*np)++] = c;
+	*vp = v;
+	return 0;
+ oom:
+	perr(p, "out of memory");
+	return -1;
+}
+
+static int
+strv_has(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Split a comma-separated list (several words, if the keyword accepts
+ * blanks too) into a fresh vector.  Elements must be non-empty, pass
+ * valid() and appear once.
+ */
+static int
+split_list(struct pctx *p, char **words, int nwords, int (*valid)(const char *),
+    const char *what, char ***outp, size_t *noutp)
+{
+	char **v = NULL, *copy, *cp, *el;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < nwords; i++) {
+		if ((copy = strdup(words[i])) == NULL) {
+			perr(p, "out of memory");
+			goto fail;
+		}
+		cp = copy;
+		while ((el = strsep(&cp, ",")) != NULL) {
+			if (*el == '\0') {
+				perr(p, "%s: empty %s in list '%s'",
+				    p->kw, what, words[i]);
+				goto fail_copy;
+			}
+			if (!valid(el)) {
+				perr(p, "%s: invalid %s '%s'", p->kw, what, el);
+				goto fail_copy;
+			}
+			if (strv_has(v, n, el)) {
+				perr(p, "%s: duplicate %s '%s'", p->kw, what,
+				    el);
+				goto fail_copy;
+			}
+			if (strv_add(p, &v, &n, el) != 0)
+				goto fail_copy;
+		}
+		free(copy);
+	}
+	*outp = v;
+	*noutp = n;
+	return 0;
+ fail_copy:
+	free(copy);
+ fail:
+	free_strv(v, n);
+	return -1;
+}
+
+/* Keyword handlers. */
+
+static int
+set_string(struct pctx *p, char **field, const char *val,
+    int (*valid)(const char *))
+{
+	if (*val == '\0') {
+		perr(p, "%s: empty argument", p->kw);
+		return -1;
+	}
+	if (valid != NULL && !valid(val)) {
+		perr(p, "%s: invalid value '%s'", p->kw, val);
+		return -1;
+	}
+	if (*field != NULL)
+		return 0;	/* first value wins */
+	if ((*field = strdup(val)) == NULL) {
+		perr(p, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_url(const char *s)
+{
+	if (strncasecmp(s, "https://", 8) != 0 &&
+	    strncasecmp(s, "http://", 7) != 0)
+		return 0;
+	return valid_id(s);
+}
+
+/* JWTAlgorithms is checked for membership by config_validate(). */
+static int
+valid_alg(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= 32 || !isalnum((unsigned char)s[i]))
+			return 0;
+	return i > 0;
+}
+
+static int
+parse_authmode(struct pctx *p, char **av, int ac)
+{
+	unsigned int alt[AUTHMODE_MAX_ALT], mask, bit;
+	char *copy, *cp, *el;
+	size_t j, nalt = 0;
+	int i, v;
+
+	if (ac > AUTHMODE_MAX_ALT) {
+		perr(p, "%s: too many alternatives (at most %d)", p->kw,
+		    AUTHMODE_MAX_ALT);
+		return -1;
+	}
+	for (i = 0; i < ac; i++) {
+		if ((copy = strdup(av[i])) == NULL) {
+			perr(p, "out of memory");
+			return -1;
+		}
+		cp = copy;
+		mask = 0;
+		while ((el = strsep(&cp, ",")) != NULL) {
+			if (*el == '\0') {
+				perr(p, "%s: empty method in '%s'", p->kw,
+				    av[i]);
+				goto fail;
+			}
+			if (parse_choice(p, el, authmethod_choices, &v) != 0)
+				goto fail;
+			bit = (unsigned int)v;
+			if ((mask & bit) != 0) {
+				perr(p, "%s: duplicate method '%s' in '%s'",
+				    p->kw, el, av[i]);
+				goto fail;
+			}
+			mask |= bit;
+		}
+		free(copy);
+		if ((mask & AUTH_M_NONE) != 0 && mask != AUTH_M_NONE) {
+			perr(p, "%s: 'none' cannot be combined with another "
+			    "method in '%s'", p->kw, av[i]);
+			return -1;
+		}
+		for (j = 0; j < nalt; j++) {
+			if (alt[j] == mask) {
+				perr(p, "%s: duplicate alternative '%s'",
+				    p->kw, av[i]);
+				return -1;
+			}
+		}
+		alt[nalt++] = mask;
+	}
+	if (p->cfg->nauth_alt != 0)
+		return 0;	/* first value wins */
+	memcpy(p->cfg->auth_alt, alt, nalt * sizeof(alt[0]));
+	p->cfg->nauth_alt = nalt;
+	return 0;
+ fail:
+	free(copy);
+	return -1;
+}
+
+static int
+parse_user(struct pctx *p, char **av)
+{
+	struct mcpd_config *cfg = p->cfg;
+	struct cfg_user *u;
+	char **roles, *list, *id;
+	size_t i, nroles;
+
+	if (!valid_id(av[0])) {
+		perr(p, "%s: invalid identity '%s'", p->kw, av[0]);
+		return -1;
+	}
+	if (strncasecmp(av[1], "roles=", 6) != 0) {
+		perr(p, "%s: expected 'roles=r1,r2', got '%s'", p->kw, av[1]);
+		return -1;
+	}
+	list = av[1] + 6;
+	if (*list == '\0') {
+		perr(p, "%s: '%s' has an empty role list", p->kw, av[0]);
+		return -1;
+	}
+	for (i = 0; i < cfg->nusers; i++) {
+		if (strcmp(cfg->users[i].id, av[0]) == 0) {
+			perr(p, "%s: duplicate identity '%s'", p->kw, av[0]);
+			return -1;
+		}
+	}
+	if (cfg->nusers >= CONFIG_LIST_MAX) {
+		perr(p, "%s: too many entries (at most %d)", p->kw,
+		    CONFIG_LIST_MAX);
+		return -1;
+	}
+	if (split_list(p, &list, 1, valid_name, "role", &roles, &nroles) != 0)
+		return -1;
+	if ((id = strdup(av[0])) == NULL)
+		goto oom;
+	if ((u = reallocarray(cfg->users, cfg->nusers + 1,
+	    sizeof(*u))) == NULL) {
+		free(id);
+		goto oom;
+	}
+	cfg->users = u;
+	u = &cfg->users[cfg->nusers++];
+	u->id = id;
+	u->roles = roles;
+	u->nroles = nroles;
+	return 0;
+ oom:
+	free_strv(roles, nroles);
+	perr(p, "out of memory");
+	return -1;
+}
+
+static int
+valid_tool(const char *s)
+{
+	return valid_name(s);
+}
+
+static int
+parse_role(struct pctx *p, char **av)
+{
+	struct mcpd_config *cfg = p->cfg;
+	struct cfg_role *r;
+	char **tools, *list, *name;
+	size_t i, ntools;
+
+	if (!valid_name(av[0])) {
+		perr(p, "%s: invalid role name '%s'", p->kw, av[0]);
+		return -1;
+	}
+	if (strncasecmp(av[1], "tools=", 6) != 0) {
+		perr(p, "%s: expected 'tools=t1,t2' or 'tools=*', got '%s'",
+		    p->kw, av[1]);
+		return -1;
+	}
+	list = av[1] + 6;
+	if (*list == '\0') {
+		perr(p, "%s: '%s' has an empty tool list", p->kw, av[0]);
+		return -1;
+	}
+	for (i = 0; i < cfg->nroles; i++) {
+		if (strcmp(cfg->roles[i].name, av[0]) == 0) {
+			perr(p, "%s: duplicate role '%s'", p->kw, av[0]);
+			return -1;
+		}
+	}
+	if (cfg->nroles >= CONFIG_LIST_MAX) {
+		perr(p, "%s: too many entries (at most %d)", p->kw,
+		    CONFIG_LIST_MAX);
+		return -1;
+	}
+	/* "*" stands alone: mixed with names it would hide a mistake. */
+	if (strcmp(list, "*") == 0) {
+		tools = NULL;
+		ntools = 0;
+		if (strv_add(p, &tools, &ntools, "*") != 0)
+			return -1;
+	} else if (split_list(p, &list, 1, valid_tool, "tool", &tools,
+	    &ntools) != 0)
+		return -1;
+	if ((name = strdup(av[0])) == NULL)
+		goto oom;
+	if ((r = reallocarray(cfg->roles, cfg->nroles + 1,
+	    sizeof(*r))) == NULL) {
+		free(name);
+		goto oom;
+	}
+	cfg->roles = r;
+	r = &cfg->roles[cfg->nroles++];
+	r->name = name;
+	r->tools = tools;
+	r->ntools = ntools;
+	return 0;
+ oom:
+	free_strv(tools, ntools);
+	perr(p, "out of memory");
+	return -1;
+}
+
+/*
+ * Listen accumulates within one source.  Lines from a source of higher
+ * precedence than the ones kept replace them; lines from a source of lower
+ * precedence are ignored once the command line or the environment has set
+ * Listen (the sources are normally applied highest first, so in practice
+ * the file's Listen lines are dropped when --listen or MCPD_LISTEN is
+ * given).
+ */
+static int
+parse_listen(struct pctx *p, const char *val)
+{
+	struct mcpd_config *cfg = p->cfg;
+
+	if (!valid_listen(val)) {
+		perr(p, "%s: bad address '%s' (must be addr:port, "
+		    "[v6addr]:port or :port, port 1..65535)", p->kw, val);
+		return -1;
+	}
+	if (cfg->nlisten > 0) {
+		if (p->src > cfg->listen_src &&
+		    (cfg->listen_src == CFG_SRC_CMDLINE ||
+		    cfg->listen_src == CFG_SRC_ENV))
+			return 0;
+		if (p->src < cfg->listen_src) {
+			free_strv(cfg->listen, cfg->nlisten);
+			cfg->listen = NULL;
+			cfg->nlisten = 0;
+		}
+	}
+	if (strv_add(p, &cfg->listen, &cfg->nlisten, val) != 0)
+		return -1;
+	cfg->listen_src = p->src;
+	return 0;
+}
+
+static int
+parse_allowed_origins(struct pctx *p, char **av, int ac)
+{
+	struct mcpd_config *cfg = p->cfg;
+	char **v;
+	size_t n;
+
+	if (split_list(p, av, ac, valid_id, "origin", &v, &n) != 0)
+		return -1;
+	if (cfg->allowed_origins != NULL) {
+		free_strv(v, n);	/* first value wins */
+		return 0;
+	}
+	cfg->allowed_origins = v;
+	cfg->nallowed_origins = n;
+	return 0;
+}
+
+static int
+parse_jwt_algorithms(struct pctx *p, char *val)
+{
+	char **v;
+	size_t n;
+
+	if (split_list(p, &val, 1, valid_alg, "algorithm", &v, &n) != 0)
+		return -1;
+	free_strv(v, n);
+	return set_string(p, &p->cfg->jwt_algorithms, val, NULL);
+}
+
+/* First value wins: -1 means unset. */
+static void
+set_long(long *field, long v)
+{
+	if (*field == -1)
+		*field = v;
+}
+
+static void
+set_int(int *field, int v)
+{
+	if (*field == -1)
+		*field = v;
+}
+
+/*
+ * Split the argument string into words in place.  A word starting with '#'
+ * begins a comment; a word in double quotes may hold blanks.
+ */
+static int
+tokenize(struct pctx *p, char *s, char **av, int *acp)
+{
+	char *start, *end;
+	int ac = 0;
+
+	for (;;) {
+		while (is_blank(*s))
+			s++;
+		if (*s == '\0' || *s == '#')
+			break;
+		if (ac >= CONFIG_ARGS_MAX) {
+			perr(p, "too many arguments (at most %d)",
+			    CONFIG_ARGS_MAX);
+			return -1;
+		}
+		if (*s == '"') {
+			start = s + 1;
+			if ((end = strchr(start, '"')) == NULL) {
+				perr(p, "unterminated quote");
+				return -1;
+			}
+			*end = '\0';
+			s = end + 1;
+			if (*s != '\0' && !is_blank(*s)) {
+				perr(p, "garbage after closing quote");
+				return -1;
+			}
+		} else {
+			start = s;
+			while (*s != '\0' && !is_blank(*s))
+				s++;
+			if (*s != '\0')
+				*s++ = '\0';
+		}
+		av[ac++] = start;
+	}
+	*acp = ac;
+	return 0;
+}
+
+static int
+process(struct pctx *p, const char *keyword, char *args)
+{
+	struct mcpd_config *cfg = p->cfg;
+	char *av[CONFIG_ARGS_MAX];
+	const struct keyword *k = NULL;
+	size_t i;
+	long lv;
+	int ac, iv, minargs = 1, maxargs = 1;
+
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		if (strcasecmp(keyword, keywords[i].name) == 0) {
+			k = &keywords[i];
+			break;
+		}
+	}
+	if (k == NULL) {
+		perr(p, "unknown keyword '%s'", keyword);
+		return -1;
+	}
+	p->kw = k->name;
+	if (tokenize(p, args, av, &ac) != 0)
+		return -1;
+
+	switch (k->code) {
+	case KW_AUTHMODE:
+	case KW_ALLOWEDORIGINS:
+		maxargs = CONFIG_ARGS_MAX;
+		break;
+	case KW_USER:
+	case KW_ROLE:
+		minargs = maxargs = 2;
+		break;
+	default:
+		break;
+	}
+	if (ac < minargs) {
+		perr(p, "%s: missing argument", k->name);
+		return -1;
+	}
+	if (ac > maxargs) {
+		perr(p, "%s: extra argument '%s'", k->name, av[maxargs]);
+		return -1;
+	}
+
+	switch (k->code) {
+	case KW_AUTHMODE:
+		return parse_authmode(p, av, ac);
+	case KW_AUTHORIZEDKEYSFILE:
+		return set_string(p, &cfg->authorized_keys_file, av[0], NULL);
+	case KW_JWKSFILE:
+		return set_string(p, &cfg->jwks_file, av[0], NULL);
+	case KW_JWTISSUER:
+		return set_string(p, &cfg->jwt_issuer, av[0], NULL);
+	case KW_JWTAUDIENCE:
+		return set_string(p, &cfg->jwt_audience, av[0], NULL);
+	case KW_JWTALGORITHMS:
+		return parse_jwt_algorithms(p, av[0]);
+	case KW_JWTROLESCLAIM:
+		return set_string(p, &cfg->jwt_roles_claim, av[0], valid_id);
+	case KW_JWTLEEWAY:
+		if (parse_seconds(p, av[0], 0, JWT_LEEWAY_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->jwt_leeway, lv);
+		return 0;
+	case KW_USER:
+		return parse_user(p, av);
+	case KW_ROLE:
+		return parse_role(p, av);
+	case KW_TOOLLISTING:
+		if (parse_choice(p, av[0], toollisting_choices, &iv) != 0)
+			return -1;
+		set_int(&cfg->tool_listing, iv);
+		return 0;
+	case KW_RATELIMIT:
+		if (parse_rate(p, av[0], &lv) != 0)
+			return -1;
+		set_long(&cfg->rate_limit, lv);
+		return 0;
+	case KW_AUTHFAILURELIMIT:
+		if (parse_rate(p, av[0], &lv) != 0)
+			return -1;
+		set_long(&cfg->auth_failure_limit, lv);
+		return 0;
+	case KW_AUDITLOG:
+		return set_string(p, &cfg->audit_log, av[0], NULL);
+	case KW_AUDITKEYFILE:
+		return set_string(p, &cfg->audit_key_file, av[0], NULL);
+	case KW_AUDITSYNC:
+		if (parse_choice(p, av[0], auditsync_choices, &iv) != 0)
+			return -1;
+		set_int(&cfg->audit_sync, iv);
+		return 0;
+	case KW_AUDITARGUMENTS:
+		if (parse_choice(p, av[0], auditargs_choices, &iv) != 0)
+			return -1;
+		set_int(&cfg->audit_arguments, iv);
+		return 0;
+	case KW_LISTEN:
+		return parse_listen(p, av[0]);
+	case KW_TLSCERTIFICATE:
+		return set_string(p, &cfg->tls_certificate, av[0], NULL);
+	case KW_TLSKEY:
+		return set_string(p, &cfg->tls_key, av[0], NULL);
+	case KW_TLSCLIENTCA:
+		return set_string(p, &cfg->tls_client_ca, av[0], NULL);
+	case KW_TLSCLIENTCRL:
+		return set_string(p, &cfg->tls_client_crl, av[0], NULL);
+	case KW_MTLSIDENTITY:
+		if (parse_choice(p, av[0], mtlsid_choices, &iv) != 0)
+			return -1;
+		set_int(&cfg->mtls_identity, iv);
+		return 0;
+	case KW_ALLOWEDORIGINS:
+		return parse_allowed_origins(p, av, ac);
+	case KW_RESOURCEURL:
+		return set_string(p, &cfg->resource_url, av[0], valid_url);
+	case KW_AUTHORIZATIONSERVER:
+		if (!valid_url(av[0])) {
+			perr(p, "%s: invalid URL '%s' (must be http:// or "
+			    "https://)", k->name, av[0]);
+			return -1;
+		}
+		return strv_add(p, &cfg->authorization_servers,
+		    &cfg->nauthorization_servers, av[0]);
+	case KW_PRIVSEPUSER:
+		return set_string(p, &cfg->privsep_user, av[0], valid_id);
+	case KW_PRIVSEPCHROOT:
+		return set_string(p, &cfg->privsep_chroot, av[0], NULL);
+	case KW_TOOLUSER:
+		return set_string(p, &cfg->tool_user, av[0], valid_id);
+	case KW_WORKERS:
+		if (parse_range(p, av[0], 1, WORKERS_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->workers, lv);
+		return 0;
+	case KW_TOOLTIMEOUT:
+		if (parse_seconds(p, av[0], 1, TOOL_TIMEOUT_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->tool_timeout, lv);
+		return 0;
+	case KW_DATABASE:
+		return set_string(p, &cfg->database, av[0], NULL);
+	case KW_MAXMESSAGESIZE:
+		if (parse_size(p, av[0], MSG_SIZE_MIN, MSG_SIZE_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->max_message_size, lv);
+		return 0;
+	case KW_QUERYMAXROWS:
+		if (parse_range(p, av[0], 1, QUERY_ROWS_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->query_max_rows, lv);
+		return 0;
+	case KW_QUERYTIMEOUT:
+		if (parse_millis(p, av[0], 1, QUERY_TIMEOUT_MAX_MS, &lv) != 0)
+			return -1;
+		set_long(&cfg->query_timeout, lv);
+		return 0;
+	}
+	perr(p, "internal error: unhandled keyword '%s'", k->name);
+	return -1;
+}
+
+/* Public interface. */
+
+void
+config_init(struct mcpd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nauth_alt = 0;
+	cfg->jwt_leeway = -1;
+	cfg->tool_listing = -1;
+	cfg->rate_limit = -1;
+	cfg->auth_failure_limit = -1;
+	cfg->audit_sync = -1;
+	cfg->audit_arguments = -1;
+	cfg->listen_src = CFG_SRC_DEFAULT;
+	cfg->mtls_identity = -1;
+	cfg->workers = -1;
+	cfg->tool_timeout = -1;
+	cfg->max_message_size = -1;
+	cfg->query_max_rows = -1;
+	cfg->query_timeout = -1;
+	cfg->stdio = 0;
+}
+
+void
+config_free(struct mcpd_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->authorized_keys_file);
+	free(cfg->jwks_file);
+	free(cfg->jwt_issuer);
+	free(cfg->jwt_audience);
+	free(cfg->jwt_algorithms);
+	free(cfg->jwt_roles_claim);
+	for (i = 0; i < cfg->nusers; i++) {
+		free(cfg->users[i].id);
+		free_strv(cfg->users[i].roles, cfg->users[i].nroles);
+	}
+	free(cfg->users);
+	for (i = 0; i < cfg->nroles; i++) {
+		free(cfg->roles[i].name);
+		free_strv(cfg->roles[i].tools, cfg->roles[i].ntools);
+	}
+	free(cfg->roles);
+	free(cfg->audit_log);
+	free(cfg->audit_key_file);
+	free_strv(cfg->listen, cfg->nlisten);
+	free(cfg->tls_certificate);
+	free(cfg->tls_key);
+	free(cfg->tls_client_ca);
+	free(cfg->tls_client_crl);
+	free_strv(cfg->allowed_origins, cfg->nallowed_origins);
+	free(cfg->resource_url);
+	free_strv(cfg->authorization_servers, cfg->nauthorization_servers);
+	free(cfg->privsep_user);
+	free(cfg->privsep_chroot);
+	free(cfg->tool_user);
+	free(cfg->database);
+	/* Leave it reusable, and safe against a second config_free(). */
+	config_init(cfg);
+}
+
+int
+config_parse_line(struct mcpd_config *cfg, const char *line, int src,
+    const char *where, int linenum, char *err, size_t errlen)
+{
+	struct pctx p;
+	char buf[CONFIG_LINE_MAX + 1], *s, *kw;
+	size_t len, i;
+	unsigned char c;
+
+	memset(&p, 0, sizeof(p));
+	p.cfg = cfg;
+	p.src = src;
+	p.where = where;
+	p.linenum = linenum;
+	p.err = err;
+	p.errlen = errlen;
+	p.kw = "";
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (src < CFG_SRC_CMDLINE || src > CFG_SRC_FILE) {
+		perr(&p, "invalid configuration source %d", src);
+		return -1;
+	}
+	if ((len = strnlen(line, CONFIG_LINE_MAX + 1)) > CONFIG_LINE_MAX) {
+		perr(&p, "line too long (more than %d bytes)", CONFIG_LINE_MAX);
+		return -1;
+	}
+	memcpy(buf, line, len + 1);
+	/* Trailing blanks, including the "\r\n" of a CRLF file. */
+	while (len > 0 && (is_blank(buf[len - 1]) || buf[len - 1] == '\n' ||
+	    buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)buf[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			perr(&p, "invalid character 0x%02x", c);
+			return -1;
+		}
+	}
+	s = buf;
+	while (is_blank(*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return 0;
+
+	/* "Keyword args", "Keyword=args" or "Keyword = args". */
+	kw = s;
+	while (*s != '\0' && !is_blank(*s) && *s != '=')
+		s++;
+	if (s == kw) {
+		perr(&p, "missing keyword");
+		return -1;
+	}
+	if (*s != '\0') {
+		if (*s == '=') {
+			*s++ = '\0';
+		} else {
+			*s++ = '\0';
+			while (is_blank(*s))
+				s++;
+			if (*s == '=')
+				s++;
+		}
+	}
+	return process(&p, kw, s);
+}
+
+int
+config_parse_option(struct mcpd_config *cfg, const char *opt,
+    char *err, size_t errlen)
+{
+	const char *s = opt;
+
+	while (is_blank(*s))
+		s++;
+	if (*s == '\0' || *s == '#') {
+		seterr(err, errlen, "command line: empty option");
+		return -1;
+	}
+	return config_parse_line(cfg, opt, CFG_SRC_CMDLINE, "command line", 0,
+	    err, errlen);
+}
+
+int
+config_load_env(struct mcpd_config *cfg, char *err, size_t errlen)
+{
+	static const struct {
+		const char	*var;
+		const char	*keyword;
+	} envmap[] = {
+		{ "MCPD_AUTH_MODE",	"AuthMode" },
+		{ "MCPD_AUDIT_LOG",	"AuditLog" },
+		{ "MCPD_RATE_LIMIT",	"RateLimit" },
+		{ "MCPD_LISTEN",	"Listen" },
+	};
+	struct pctx p;
+	char where[64], args[CONFIG_LINE_MAX + 1];
+	const char *val;
+	size_t i, len;
+	int r;
+
+	for (i = 0; i < sizeof(envmap) / sizeof(envmap[0]); i++) {
+		if ((val = getenv(envmap[i].var)) == NULL || *val == '\0')
+			continue;
+		r = snprintf(where, sizeof(where), "environment variable %s",
+		    envmap[i].var);
+		if (r < 0 || (size_t)r >= sizeof(where)) {
+			seterr(err, errlen, "environment: name too long");
+			return -1;
+		}
+		memset(&p, 0, sizeof(p));
+		p.cfg = cfg;
+		p.src = CFG_SRC_ENV;
+		p.where = where;
+		p.err = err;
+		p.errlen = errlen;
+		p.kw = envmap[i].keyword;
+		/*
+		 * The value goes straight to the keyword's handler, so that
+		 * a '=' or a leading blank in it cannot change the keyword.
+		 */
+		if ((len = strnlen(val, CONFIG_LINE_MAX + 1)) >
+		    CONFIG_LINE_MAX) {
+			perr(&p, "value too long (more than %d bytes)",
+			    CONFIG_LINE_MAX);
+			return -1;
+		}
+		memcpy(args, val, len + 1);
+		if (strpbrk(args, "\t\r\n") != NULL) {
+			perr(&p, "invalid character in value");
+			return -1;
+		}
+		if (process(&p, envmap[i].keyword, args) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read one line into buf (at most CONFIG_LINE_MAX bytes plus the newline).
+ * Returns 1 with a line, 0 at end of file, -1 on error (message in err).
+ */
+static int
+read_line(FILE *f, char *buf, size_t bufsz, const char *path, int linenum,
+    char *err, size_t errlen)
+{
+	size_t len = 0;
+	int ch;
+
+	for (;;) {
+		if ((ch = getc(f)) == EOF) {
+			if (ferror(f)) {
+				seterr(err, errlen, "%s line %d: read error: "
+				    "%s", path, linenum, strerror(errno));
+				return -1;
+			}
+			if (len == 0)
+				return 0;
+			break;
+		}
+		if (ch == '\n')
+			break;
+		if (ch == '\0') {
+			seterr(err, errlen, "%s line %d: NUL byte in line",
+			    path, linenum);
+			return -1;
+		}
+		if (len + 1 >= bufsz) {
+			seterr(err, errlen, "%s line %d: line too long "
+			    "(more than %d bytes)", path, linenum,
+			    CONFIG_LINE_MAX);
+			return -1;
+		}
+		buf[len++] = (char)ch;
+	}
+	buf[len] = '\0';
+	return 1;
+}
+
+int
+config_load_file(struct mcpd_config *cfg, const char *path,
+    char *err, size_t errlen)
+{
+	char line[CONFIG_LINE_MAX + 1];
+	struct stat st;
+	FILE *f;
+	int linenum = 0, r, ret = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		seterr(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	for (;;) {
+		if (linenum == INT_MAX) {
+			seterr(err, errlen, "%s: too many lines", path);
+			goto out;
+		}
+		linenum++;
+		if ((r = read_line(f, line, sizeof(line), path, linenum,
+		    err, errlen)) == -1)
+			goto out;
+		if (r == 0)
+			break;
+		if (config_parse_line(cfg, line, CFG_SRC_FILE, path, linenum,
+		    err, errlen) != 0)
+			goto out;
+	}
+	ret = 0;
+ out:
+	if (fclose(f) != 0 && ret == 0) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		ret = -1;
+	}
+	return ret;
+}
+
+static void
+default_string(char **field, const char *val)
+{
+	if (*field == NULL)
+		*field = xstrdup(val);
+}
+
+void
+config_fill_defaults(struct mcpd_config *cfg)
+{
+	if (cfg->nauth_alt == 0) {
+		cfg->auth_alt[0] = AUTH_M_APIKEY;
+		cfg->nauth_alt = 1;
+	}
+	default_string(&cfg->authorized_keys_file, "/etc/mcpd/authorized_keys");
+	default_string(&cfg->jwt_algorithms, "RS256,ES256,EdDSA");
+	default_string(&cfg->jwt_roles_claim, "roles");
+	set_long(&cfg->jwt_leeway, 60);
+	set_int(&cfg->tool_listing, TOOLLIST_PERMITTED);
+	set_long(&cfg->rate_limit, 100);
+	set_long(&cfg->auth_failure_limit, 10);
+	default_string(&cfg->audit_log, "/var/log/mcpd/audit.log");
+	default_string(&cfg->audit_key_file, "/etc/mcpd/audit.key");
+	set_int(&cfg->audit_sync, AUDIT_SYNC_ALWAYS);
+	set_int(&cfg->audit_arguments, AUDIT_ARGS_HASH);
+	set_int(&cfg->mtls_identity, MTLS_ID_SAN_EMAIL);
+	default_string(&cfg->privsep_user, "_mcpd");
+	default_string(&cfg->privsep_chroot, "/var/lib/mcpd/empty");
+	default_string(&cfg->tool_user, "_mcpdtool");
+	set_long(&cfg->workers, 2);
+	set_long(&cfg->tool_timeout, 30);
+	default_string(&cfg->database, "/var/lib/mcpd/mcpd.db");
+	set_long(&cfg->max_message_size, 1048576);
+	set_long(&cfg->query_max_rows, 1000);
+	set_long(&cfg->query_timeout, 5000);
+	/* No Listen by default: mcpd then serves stdio. */
+}
+
+/*
+ * Whether a Listen address is on the loopback interface.  ":port" binds
+ * the default address, 127.0.0.1.
+ */
+static int
+listen_is_loopback(const char *l)
+{
+	char host[CONFIG_LISTEN_MAX + 1];
+	struct in6_addr a6;
+	struct in_addr a4;
+	const char *end;
+	size_t len;
+
+	if (*l == '[') {
+		if ((end = strchr(l, ']')) == NULL)
+			return 0;
+		l++;
+	} else if ((end = strrchr(l, ':')) == NULL)
+		return 0;
+	if ((len = (size_t)(end - l)) >= sizeof(host))
+		return 0;
+	memcpy(host, l, len);
+	host[len] = '\0';
+	if (len == 0 || strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/*
+ * JWTAlgorithms: only asymmetric algorithms the monitor verifies itself.
+ * "none" and HMAC get their own message, since naming them is usually a
+ * misunderstanding worth pointing out.
+ */
+static int
+check_jwt_algorithms(const char *list, char *err, size_t errlen)
+{
+	char *algs, *cp, *a;
+	size_t j, n = 0;
+	int ret = -1;
+
+	if ((algs = strdup(list)) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	cp = algs;
+	while ((a = strsep(&cp, ",")) != NULL) {
+		n++;
+		if (strcasecmp(a, "none") == 0 ||
+		    strncasecmp(a, "HS", 2) == 0) {
+			seterr(err, errlen, "JWTAlgorithms: '%s' is never "
+			    "accepted", a);
+			goto out;
+		}
+		for (j = 0; jwt_algs_allowed[j] != NULL; j++)
+			if (strcmp(a, jwt_algs_allowed[j]) == 0)
+				break;
+		if (jwt_algs_allowed[j] == NULL) {
+			seterr(err, errlen, "JWTAlgorithms: unsupported "
+			    "algorithm '%s' (must be among RS256, PS256, "
+			    "ES256, EdDSA)", a);
+			goto out;
+		}
+	}
+	if (n == 0) {
+		seterr(err, errlen, "JWTAlgorithms: empty list");
+		goto out;
+	}
+	ret = 0;
+ out:
+	free(algs);
+	return ret;
+}
+
+int
+config_validate(const struct mcpd_config *cfg, char *err, size_t errlen)
+{
+	const struct cfg_user *u;
+	size_t i, j, k;
+	int found;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	for (i = 0; i < cfg->nusers; i++) {
+		u = &cfg->users[i];
+		for (j = 0; j < u->nroles; j++) {
+			found = 0;
+			for (k = 0; k < cfg->nroles && !found; k++)
+				found = strcmp(cfg->roles[k].name,
+				    u->roles[j]) == 0;
+			if (!found) {
+				seterr(err, errlen, "User '%s': role '%s' is "
+				    "not defined by any Role line", u->id,
+				    u->roles[j]);
+				return -1;
+			}
+		}
+	}
+	if (cfg->nauth_alt == 0) {
+		seterr(err, errlen, "AuthMode is not set");
+		return -1;
+	}
+	if (config_auth_uses(cfg, AUTH_M_APIKEY) &&
+	    cfg->authorized_keys_file == NULL) {
+		seterr(err, errlen, "AuthMode apikey needs AuthorizedKeysFile");
+		return -1;
+	}
+	if (config_auth_uses(cfg, AUTH_M_OAUTH)) {
+		if (cfg->jwks_file == NULL) {
+			seterr(err, errlen, "AuthMode oauth needs JWKSFile");
+			return -1;
+		}
+		if (cfg->jwt_issuer == NULL) {
+			seterr(err, errlen, "AuthMode oauth needs JWTIssuer");
+			return -1;
+		}
+		if (cfg->jwt_audience == NULL) {
+			seterr(err, errlen, "AuthMode oauth needs JWTAudience");
+			return -1;
+		}
+	}
+	if (config_auth_uses(cfg, AUTH_M_MTLS)) {
+		if (cfg->tls_client_ca == NULL) {
+			seterr(err, errlen, "AuthMode mtls needs TLSClientCA");
+			return -1;
+		}
+		/* Client certificates only exist inside TLS. */
+		if (cfg->tls_certificate == NULL) {
+			seterr(err, errlen, "AuthMode mtls needs "
+			    "TLSCertificate");
+			return -1;
+		}
+	}
+	if ((cfg->tls_certificate == NULL) != (cfg->tls_key == NULL)) {
+		seterr(err, errlen, "TLSCertificate and TLSKey must be set "
+		    "together");
+		return -1;
+	}
+	if ((cfg->tls_client_ca != NULL || cfg->tls_client_crl != NULL) &&
+	    cfg->tls_certificate == NULL) {
+		seterr(err, errlen, "%s needs TLSCertificate",
+		    cfg->tls_client_ca != NULL ? "TLSClientCA" :
+		    "TLSClientCRL");
+		return -1;
+	}
+	/* Plain HTTP is for loopback only (DESIGN 8). */
+	if (cfg->tls_certificate == NULL) {
+		for (i = 0; i < cfg->nlisten; i++) {
+			if (!listen_is_loopback(cfg->listen[i])) {
+				seterr(err, errlen, "Listen %s: without "
+				    "TLSCertificate only loopback addresses "
+				    "are allowed", cfg->listen[i]);
+				return -1;
+			}
+		}
+	}
+	if (cfg->jwt_algorithms != NULL &&
+	    check_jwt_algorithms(cfg->jwt_algorithms, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+static const char *
+choice_name(const struct choice *c, int v)
+{
+	size_t i;
+
+	for (i = 0; c[i].name != NULL; i++)
+		if (c[i].value == v)
+			return c[i].name;
+	return "unknown";
+}
+
+/* Quote a value that would not read back as one word. */
+static void
+dump_str(FILE *f, const char *kw, const char *v)
+{
+	if (v == NULL)
+		return;
+	if (*v == '\0' || *v == '#' || strpbrk(v, " \t") != NULL)
+		fprintf(f, "%s \"%s\"\n", kw, v);
+	else
+		fprintf(f, "%s %s\n", kw, v);
+}
+
+static void
+dump_long(FILE *f, const char *kw, long v, const char *suffix)
+{
+	if (v != -1)
+		fprintf(f, "%s %ld%s\n", kw, v, suffix);
+}
+
+static void
+dump_choice(FILE *f, const char *kw, const struct choice *c, int v)
+{
+	if (v != -1)
+		fprintf(f, "%s %s\n", kw, choice_name(c, v));
+}
+
+static void
+dump_list(FILE *f, char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i == 0 ? "" : ",", v[i]);
+}
+
+void
+config_dump(const struct mcpd_config *cfg, FILE *f)
+{
+	size_t i;
+
+	if (cfg->nauth_alt > 0) {
+		fprintf(f, "authmode");
+		for (i = 0; i < cfg->nauth_alt; i++)
+			fprintf(f, " %s",
+			    config_authmask_str(cfg->auth_alt[i]));
+		fprintf(f, "\n");
+	}
+	dump_str(f, "authorizedkeysfile", cfg->authorized_keys_file);
+	dump_str(f, "jwksfile", cfg->jwks_file);
+	dump_str(f, "jwtissuer", cfg->jwt_issuer);
+	dump_str(f, "jwtaudience", cfg->jwt_audience);
+	dump_str(f, "jwtalgorithms", cfg->jwt_algorithms);
+	dump_str(f, "jwtrolesclaim", cfg->jwt_roles_claim);
+	dump_long(f, "jwtleeway", cfg->jwt_leeway, "");
+	for (i = 0; i < cfg->nusers; i++) {
+		fprintf(f, "user %s roles=", cfg->users[i].id);
+		dump_list(f, cfg->users[i].roles, cfg->users[i].nroles);
+		fprintf(f, "\n");
+	}
+	for (i = 0; i < cfg->nroles; i++) {
+		fprintf(f, "role %s tools=", cfg->roles[i].name);
+		dump_list(f, cfg->roles[i].tools, cfg->roles[i].ntools);
+		fprintf(f, "\n");
+	}
+	dump_choice(f, "toollisting", toollisting_choices, cfg->tool_listing);
+	dump_long(f, "ratelimit", cfg->rate_limit, "/min");
+	dump_long(f, "authfailurelimit", cfg->auth_failure_limit, "/min");
+	dump_str(f, "auditlog", cfg->audit_log);
+	dump_str(f, "auditkeyfile", cfg->audit_key_file);
+	dump_choice(f, "auditsync", auditsync_choices, cfg->audit_sync);
+	dump_choice(f, "auditarguments", auditargs_choices,
+	    cfg->audit_arguments);
+	for (i = 0; i < cfg->nlisten; i++)
+		dump_str(f, "listen", cfg->listen[i]);
+	dump_str(f, "tlscertificate", cfg->tls_certificate);
+	dump_str(f, "tlskey", cfg->tls_key);
+	dump_str(f, "tlsclientca", cfg->tls_client_ca);
+	dump_str(f, "tlsclientcrl", cfg->tls_client_crl);
+	dump_choice(f, "mtlsidentity", mtlsid_choices, cfg->mtls_identity);
+	if (cfg->nallowed_origins > 0) {
+		fprintf(f, "allowedorigins ");
+		dump_list(f, cfg->allowed_origins, cfg->nallowed_origins);
+		fprintf(f, "\n");
+	}
+	dump_str(f, "resourceurl", cfg->resource_url);
+	for (i = 0; i < cfg->nauthorization_servers; i++)
+		dump_str(f, "authorizationserver",
+		    cfg->authorization_servers[i]);
+	dump_str(f, "privsepuser", cfg->privsep_user);
+	dump_str(f, "privsepchroot", cfg->privsep_chroot);
+	dump_str(f, "tooluser", cfg->tool_user);
+	dump_long(f, "workers", cfg->workers, "");
+	dump_long(f, "tooltimeout", cfg->tool_timeout, "");
+	dump_str(f, "database", cfg->database);
+	dump_long(f, "maxmessagesize", cfg->max_message_size, "");
+	dump_long(f, "querymaxrows", cfg->query_max_rows, "");
+	dump_long(f, "querytimeout", cfg->query_timeout, "ms");
+}
+
+const char *
+config_authmask_str(unsigned int mask)
+{
+	static char buf[64];
+	size_t i, off = 0;
+	int r;
+
+	buf[0] = '\0';
+	for (i = 0; authmethod_choices[i].name != NULL; i++) {
+		if ((mask & (unsigned int)authmethod_choices[i].value) == 0)
+			continue;
+		r = snprintf(buf + off, sizeof(buf) - off, "%s%s",
+		    off == 0 ? "" : ",", authmethod_choices[i].name);
+		if (r < 0 || (size_t)r >= sizeof(buf) - off)
+			break;
+		off += (size_t)r;
+	}
+	return buf;
+}
+
+int
+config_auth_uses(const struct mcpd_config *cfg, unsigned int m)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nauth_alt; i++)
+		if ((cfg->auth_alt[i] & m) != 0)
+			return 1;
+	return 0;
+}

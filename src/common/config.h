@@ -1,0 +1,151 @@
+/*
+ * mcpd.conf(5): parsed by the monitor only.
+ *
+ * Values come from four sources, highest precedence first: the command
+ * line (-o and the long options), the environment (MCPD_*), the file, the
+ * built-in defaults.  Single-valued keywords keep the first value they get
+ * (as sshd_config does), so the sources are applied in that order.
+ * Repeatable keywords (User, Role, Listen, AuthorizationServer)
+ * accumulate, except that Listen from the command line or the environment
+ * replaces the file's Listen lines.
+ */
+#ifndef MCPD_CONFIG_H
+#define MCPD_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH	"/etc/mcpd/mcpd.conf"
+
+/* Authentication methods, as bits; AuthMode is a list of alternatives. */
+#define AUTH_M_NONE	0x01
+#define AUTH_M_APIKEY	0x02
+#define AUTH_M_OAUTH	0x04
+#define AUTH_M_MTLS	0x08
+#define AUTHMODE_MAX_ALT	8
+
+#define TOOLLIST_PERMITTED	0
+#define TOOLLIST_ALL		1
+
+#define AUDIT_SYNC_ALWAYS	0
+#define AUDIT_SYNC_BATCH	1
+#define AUDIT_SYNC_NONE		2
+
+#define AUDIT_ARGS_NONE		0
+#define AUDIT_ARGS_HASH		1
+#define AUDIT_ARGS_FULL		2
+
+#define MTLS_ID_SAN_EMAIL	0
+#define MTLS_ID_SAN_URI		1
+#define MTLS_ID_SUBJECT_CN	2
+
+/* Where a value came from; lower wins. */
+#define CFG_SRC_CMDLINE		0
+#define CFG_SRC_ENV		1
+#define CFG_SRC_FILE		2
+#define CFG_SRC_DEFAULT		3
+
+/* Limits on what a configuration may contain. */
+#define CONFIG_LINE_MAX		8192
+#define CONFIG_LIST_MAX		1024	/* users, roles, tools per role ... */
+
+struct cfg_user {
+	char	 *id;
+	char	**roles;
+	size_t	  nroles;
+};
+
+struct cfg_role {
+	char	 *name;
+	char	**tools;	/* "*" means every tool */
+	size_t	  ntools;
+};
+
+struct mcpd_config {
+	/* AuthMode: alternatives, each a mask that must pass entirely. */
+	unsigned int	 auth_alt[AUTHMODE_MAX_ALT];
+	size_t		 nauth_alt;		/* 0 = unset */
+
+	char		*authorized_keys_file;
+	char		*jwks_file;
+	char		*jwt_issuer;
+	char		*jwt_audience;
+	char		*jwt_algorithms;	/* comma-separated */
+	char		*jwt_roles_claim;
+	long		 jwt_leeway;		/* seconds, -1 = unset */
+
+	struct cfg_user	*users;
+	size_t		 nusers;
+	struct cfg_role	*roles;
+	size_t		 nroles;
+
+	int		 tool_listing;		/* -1 = unset */
+	long		 rate_limit;		/* per minute, -1 = unset */
+	long		 auth_failure_limit;	/* per minute, -1 = unset */
+
+	char		*audit_log;
+	char		*audit_key_file;
+	int		 audit_sync;		/* -1 = unset */
+	int		 audit_arguments;	/* -1 = unset */
+
+	char		**listen;		/* "addr:port" as given */
+	size_t		 nlisten;
+	int		 listen_src;		/* CFG_SRC_* of the Listen lines */
+	char		*tls_certificate;
+	char		*tls_key;
+	char		*tls_client_ca;
+	char		*tls_client_crl;
+	int		 mtls_identity;		/* -1 = unset */
+	char		**allowed_origins;
+	size_t		 nallowed_origins;
+	char		*resource_url;
+	char		**authorization_servers;
+	size_t		 nauthorization_servers;
+
+	char		*privsep_user;
+	char		*privsep_chroot;
+	char		*tool_user;
+	long		 workers;		/* -1 = unset */
+	long		 tool_timeout;		/* seconds, -1 = unset */
+
+	char		*database;
+	long		 max_message_size;	/* bytes, -1 = unset */
+	long		 query_max_rows;	/* -1 = unset */
+	long		 query_timeout;		/* milliseconds, -1 = unset */
+
+	int		 stdio;			/* --stdio given */
+};
+
+/* Set every field to "unset". */
+void	config_init(struct mcpd_config *);
+void	config_free(struct mcpd_config *);
+
+/*
+ * Parse one "Keyword arguments" line (comments and blank lines are fine).
+ * src is CFG_SRC_*; where/linenum name the origin for error messages, which
+ * are written to err as "where line N: ..." (or "where: ..." if linenum is
+ * 0).  Returns 0 or -1.
+ */
+int	config_parse_line(struct mcpd_config *, const char *line, int src,
+	    const char *where, int linenum, char *err, size_t errlen);
+/* -o keyword=value (also "keyword value"). */
+int	config_parse_option(struct mcpd_config *, const char *opt,
+	    char *err, size_t errlen);
+/* MCPD_AUTH_MODE, MCPD_AUDIT_LOG, MCPD_RATE_LIMIT, MCPD_LISTEN. */
+int	config_load_env(struct mcpd_config *, char *err, size_t errlen);
+/* The whole file; a missing file is an error. */
+int	config_load_file(struct mcpd_config *, const char *path,
+	    char *err, size_t errlen);
+/* Fill what is still unset with the built-in defaults. */
+void	config_fill_defaults(struct mcpd_config *);
+/* Cross-keyword checks (e.g. AuthMode apikey needs AuthorizedKeysFile). */
+int	config_validate(const struct mcpd_config *, char *err, size_t errlen);
+/* The effective configuration, one "keyword value" per line (sshd -T). */
+void	config_dump(const struct mcpd_config *, FILE *);
+
+/* "apikey,mtls" for one AuthMode alternative; static storage. */
+const char *config_authmask_str(unsigned int);
+/* Whether the configuration accepts method m in some alternative. */
+int	config_auth_uses(const struct mcpd_config *, unsigned int m);
+
+#endif /* MCPD_CONFIG_H */

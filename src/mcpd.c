@@ -1,0 +1,340 @@
+/*
+ * mcpd: the Model Context Protocol daemon.  This file is the monitor's
+ * start-up: options, configuration, secrets, the audit log, the privilege
+ * separation users; then monitor_run() starts the confined children.
+ *
+ * The same binary, started by the monitor as "mcpd -R net" or
+ * "mcpd -R worker" with a socketpair on fd 3, becomes a confined child;
+ * such a child reads nothing from its command line or environment but the
+ * kind, and takes everything else from the monitor.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "auditchain.h"
+#include "authkeys.h"
+#include "child.h"
+#include "config.h"
+#include "log.h"
+#include "monitor.h"
+#include "net.h"
+#include "privdrop.h"
+#include "spawn.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+#define ENV_CRED_MAX	16384
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+"usage: mcpd [-dDtT] [-f config] [-o keyword=value] [--stdio]\n"
+"            [--listen=[addr]:port] [--auth-mode=methods]\n"
+"            [--audit-log=path] [--rate-limit=N]\n");
+	exit(1);
+}
+
+static void __attribute__((noreturn))
+child_main(const char *kind)
+{
+	char comm[16];
+
+	/* Name the process for ps -e and pkill: "mcpd-net", "mcpd-worker". */
+	(void)snprintf(comm, sizeof(comm), "mcpd-%s", kind);
+	if (prctl(PR_SET_NAME, comm, 0, 0, 0) != 0)
+		fatal("prctl(PR_SET_NAME): %s", strerror(errno));
+	privdrop_harden_process();
+	log_init("mcpd", LOG_LVL_INFO, 1);
+	child_log_to_monitor(SPAWN_CHANNEL_FD);
+	if (strcmp(kind, "net") == 0)
+		net_main(SPAWN_CHANNEL_FD);
+	if (strcmp(kind, "worker") == 0)
+		worker_main(SPAWN_CHANNEL_FD);
+	fatal("unknown process kind");
+}
+
+/*
+ * Take a credential from the environment: copy it, then wipe it where it
+ * was (the initial environment block stays readable in /proc/PID/environ
+ * even after unsetenv) and remove the variable, before any child exists.
+ */
+static char *
+take_env_secret(const char *name, size_t *lenp)
+{
+	char *v, *copy = NULL;
+	size_t len;
+
+	if ((v = getenv(name)) == NULL)
+		return NULL;
+	len = strlen(v);
+	if (len > 0 && len <= ENV_CRED_MAX)
+		copy = xstrdup(v);
+	else if (len > ENV_CRED_MAX)
+		error("%s is longer than %d bytes: ignored", name,
+		    ENV_CRED_MAX);
+	explicit_bzero(v, len);
+	if (unsetenv(name) != 0)
+		fatal("unsetenv %s: %s", name, strerror(errno));
+	*lenp = copy == NULL ? 0 : len;
+	return copy;
+}
+
+static void
+lookup_user(const char *name, const char *keyword, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL)
+		fatal("%s %s does not exist (create it with: useradd "
+		    "--system --no-create-home --home-dir /nonexistent "
+		    "--shell /usr/sbin/nologin %s)", keyword, name, name);
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		fatal("%s %s must not be root or in group root", keyword,
+		    name);
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+}
+
+/* Like sshd's check of its privsep directory. */
+static void
+check_chroot(const char *dir)
+{
+	struct stat st;
+
+	if (dir == NULL || *dir != '/')
+		fatal("PrivsepChroot must be an absolute path");
+	if (stat(dir, &st) != 0)
+		fatal("Missing privilege separation directory: %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		fatal("PrivsepChroot %s is not a directory", dir);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		fatal("PrivsepChroot %s must be owned by root and not "
+		    "group or world-writable", dir);
+}
+
+/* What this build can serve; the rest comes with the HTTP transport. */
+static int
+check_supported(const struct mcpd_config *cfg)
+{
+	size_t i;
+	int ok = 1;
+
+	if (cfg->nlisten > 0) {
+		error("Listen: the HTTP transport is not available in this "
+		    "build; use --stdio");
+		ok = 0;
+	}
+	for (i = 0; i < cfg->nauth_alt; i++)
+		if (cfg->auth_alt[i] & (AUTH_M_OAUTH | AUTH_M_MTLS)) {
+			error("AuthMode %s: oauth and mtls need the HTTP "
+			    "transport, which is not available in this build",
+			    config_authmask_str(cfg->auth_alt[i]));
+			ok = 0;
+		}
+	return ok;
+}
+
+static void
+server_ready(void)
+{
+	fprintf(stderr, "Server ready on stdio\n");
+	fflush(stderr);
+}
+
+static void
+banner(const char *line)
+{
+	fprintf(stderr, "  [OK] %s\n", line);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument, NULL, 'f' },
+		{ "stdio",	no_argument,	   NULL, 'S' },
+		{ "listen",	required_argument, NULL, 'L' },
+		{ "auth-mode",	required_argument, NULL, 'A' },
+		{ "audit-log",	required_argument, NULL, 'U' },
+		{ "rate-limit",	required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct mcpd_config cfg;
+	struct monitor_params mp;
+	struct authkeys *keys = NULL;
+	struct audit *audit = NULL;
+	const char *config_path = NULL, *kw;
+	uint8_t *auditkey = NULL;
+	size_t auditkeylen = 0;
+	char err[1024], line[CONFIG_LINE_MAX], buf[256];
+	int ch, debug_flag = 0, test_flag = 0, dump_flag = 0, status;
+
+	/* A confined child: nothing else on its command line counts. */
+	if (argc == 3 && strcmp(argv[1], "-R") == 0)
+		child_main(argv[2]);
+
+	privdrop_harden_process();
+	log_init("mcpd", LOG_LVL_INFO, 1);
+	config_init(&cfg);
+
+	while ((ch = getopt_long(argc, argv, "dDtTf:o:", longopts,
+	    NULL)) != -1) {
+		kw = NULL;
+		switch (ch) {
+		case 'd':
+			debug_flag = 1;
+			break;
+		case 'D':
+			break;	/* stdio never detaches */
+		case 't':
+			test_flag = 1;
+			break;
+		case 'T':
+			dump_flag = 1;
+			break;
+		case 'f':
+			config_path = optarg;
+			break;
+		case 'o':
+			if (config_parse_option(&cfg, optarg, err,
+			    sizeof(err)) != 0)
+				fatal("%s", err);
+			break;
+		case 'S':
+			cfg.stdio = 1;
+			break;
+		case 'L':
+			kw = "Listen";
+			break;
+		case 'A':
+			kw = "AuthMode";
+			break;
+		case 'U':
+			kw = "AuditLog";
+			break;
+		case 'R':
+			kw = "RateLimit";
+			break;
+		default:
+			usage();
+		}
+		if (kw != NULL) {
+			if (snprintf(line, sizeof(line), "%s %s", kw,
+			    optarg) >= (int)sizeof(line))
+				fatal("--%s: value too long", kw);
+			if (config_parse_line(&cfg, line, CFG_SRC_CMDLINE,
+			    "command line", 0, err, sizeof(err)) != 0)
+				fatal("%s", err);
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (debug_flag)
+		log_set_level(LOG_LVL_DEBUG1);
+
+	if (config_load_env(&cfg, err, sizeof(err)) != 0)
+		fatal("%s", err);
+	if (config_path == NULL)
+		config_path = getenv("MCPD_CONFIG");
+	if (config_path == NULL || *config_path == '\0')
+		config_path = CONFIG_DEFAULT_PATH;
+	if (config_load_file(&cfg, config_path, err, sizeof(err)) != 0)
+		fatal("%s", err);
+	config_fill_defaults(&cfg);
+	if (config_validate(&cfg, err, sizeof(err)) != 0)
+		fatal("%s", err);
+	if (dump_flag) {
+		config_dump(&cfg, stdout);
+		if (fflush(stdout) != 0)
+			fatal("stdout: %s", strerror(errno));
+		exit(0);
+	}
+	if (!check_supported(&cfg))
+		exit(1);
+
+	if (!test_flag)
+		fprintf(stderr, "MCP Server starting...\n");
+	if (config_auth_uses(&cfg, AUTH_M_APIKEY)) {
+		if (authkeys_load(cfg.authorized_keys_file, &keys, err,
+		    sizeof(err)) != 0)
+			fatal("%s", err);
+		if (!test_flag)
+			banner("API key authentication enabled");
+	}
+	if (config_auth_uses(&cfg, AUTH_M_NONE))
+		error("WARNING: AuthMode none: requests are not "
+		    "authenticated; every caller is \"anonymous\"");
+	if (!test_flag)
+		banner("Role-based access control active");
+	if (auditchain_load_key(cfg.audit_key_file, &auditkey, &auditkeylen,
+	    err, sizeof(err)) != 0)
+		fatal("%s", err);
+
+	memset(&mp, 0, sizeof(mp));
+	mp.cfg = &cfg;
+	mp.keys = keys;
+	if (geteuid() == 0) {
+		mp.drop = 1;
+		lookup_user(cfg.privsep_user, "PrivsepUser", &mp.net_uid,
+		    &mp.net_gid);
+		lookup_user(cfg.tool_user, "ToolUser", &mp.tool_uid,
+		    &mp.tool_gid);
+		check_chroot(cfg.privsep_chroot);
+	} else if (!test_flag)
+		logit("not running as root: the net process and the workers "
+		    "keep this uid and skip chroot (development mode)");
+	if (test_flag) {
+		freezero(auditkey, auditkeylen);
+		authkeys_free(keys);
+		config_free(&cfg);
+		exit(0);
+	}
+
+	mp.env_cred = take_env_secret("MCPD_API_KEY", &mp.env_credlen);
+	if (mp.env_cred == NULL)
+		mp.env_cred = take_env_secret("MCPD_TOKEN", &mp.env_credlen);
+	else {
+		size_t tlen;
+		char *t = take_env_secret("MCPD_TOKEN", &tlen);
+
+		if (t != NULL) {
+			logit("both MCPD_API_KEY and MCPD_TOKEN set: using "
+			    "MCPD_API_KEY");
+			freezero(t, tlen);
+		}
+	}
+
+	if (audit_open(&audit, cfg.audit_log, auditkey, auditkeylen,
+	    cfg.audit_sync, err, sizeof(err)) != 0)
+		fatal("audit log: %s", err);
+	freezero(auditkey, auditkeylen);
+	mp.audit = audit;
+	(void)snprintf(buf, sizeof(buf), "Audit logging to %s", cfg.audit_log);
+	banner(buf);
+	(void)snprintf(buf, sizeof(buf), "Rate limiting: %ld req/min per user",
+	    cfg.rate_limit);
+	banner(buf);
+	fflush(stderr);
+
+	spawn_init();
+	mp.ready = server_ready;
+	status = monitor_run(&mp);
+
+	audit_close(audit);
+	authkeys_free(keys);
+	freezero(mp.env_cred, mp.env_credlen);
+	config_free(&cfg);
+	return status;
+}

@@ -1,0 +1,106 @@
+/*
+ * Role-based authorization (DESIGN 4), in the monitor.
+ *
+ * The policy is the User and Role lines of the configuration, read as they
+ * are: no index is built, since the lists are capped (CONFIG_LIST_MAX) and
+ * a decision is a few string comparisons next to the cost of the call it
+ * guards.  Default deny: a role that no Role line defines permits nothing,
+ * and an empty or NULL tool name is never permitted.
+ */
+
+#include <stddef.h>
+#include <string.h>
+
+#include "config.h"
+#include "policy.h"
+#include "xmalloc.h"
+
+/* The tool list a role grants, including the "*" wildcard. */
+static int
+role_permits(const struct cfg_role *r, const char *tool)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntools; i++) {
+		if (strcmp(r->tools[i], "*") == 0 ||
+		    strcmp(r->tools[i], tool) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static const struct cfg_role *
+find_role(const struct mcpd_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nroles; i++)
+		if (strcmp(cfg->roles[i].name, name) == 0)
+			return &cfg->roles[i];
+	return NULL;
+}
+
+const struct cfg_user *
+policy_find_user(const struct mcpd_config *cfg, const char *id)
+{
+	size_t i;
+
+	if (cfg == NULL || id == NULL)
+		return NULL;
+	for (i = 0; i < cfg->nusers; i++)
+		if (strcmp(cfg->users[i].id, id) == 0)
+			return &cfg->users[i];
+	return NULL;
+}
+
+int
+policy_permits(const struct mcpd_config *cfg, char *const *roles,
+    size_t nroles, const char *tool)
+{
+	const struct cfg_role *r;
+	size_t i;
+
+	if (cfg == NULL || roles == NULL || tool == NULL || *tool == '\0')
+		return 0;
+	for (i = 0; i < nroles; i++) {
+		if (roles[i] == NULL)
+			continue;
+		if ((r = find_role(cfg, roles[i])) != NULL &&
+		    role_permits(r, tool))
+			return 1;
+	}
+	return 0;
+}
+
+char *
+policy_required_roles(const struct mcpd_config *cfg, const char *tool)
+{
+	const struct cfg_role *r;
+	size_t i, len = 0, off = 0, n;
+	char *ret;
+
+	/* First pass sizes the string, second fills it. */
+	if (cfg != NULL && tool != NULL && *tool != '\0') {
+		for (i = 0; i < cfg->nroles; i++) {
+			r = &cfg->roles[i];
+			if (role_permits(r, tool))
+				len += strlen(r->name) + 1;
+		}
+	}
+	ret = xmalloc(len + 1);
+	ret[0] = '\0';
+	if (len == 0)
+		return ret;
+	for (i = 0; i < cfg->nroles; i++) {
+		r = &cfg->roles[i];
+		if (!role_permits(r, tool))
+			continue;
+		if (off > 0)
+			ret[off++] = ',';
+		n = strlen(r->name);
+		memcpy(ret + off, r->name, n);
+		off += n;
+	}
+	ret[off] = '\0';
+	return ret;
+}

@@ -1,0 +1,343 @@
+/*
+ * The net process (DESIGN 1): everything a client sends is parsed here,
+ * confined.  Start-up follows the monitor's PS_INIT_REQ: chroot and drop
+ * to PrivsepUser, create everything that needs a system call the sandbox
+ * forbids (the event base, the inspection of fds 0 and 1, the parsed tool
+ * schemas), set the rlimits and PR_SET_NO_NEW_PRIVS, install the seccomp
+ * filter, and only then acknowledge and start reading stdin.  From there
+ * on, every decision is asked of the monitor through mm_net.
+ *
+ * Glue only: the stdio transport frames messages, the MCP session answers
+ * them, the monitor decides.  Flow control lives here because it needs
+ * both sides: stdin is not read while max_inflight requests wait for the
+ * monitor or more than STDIO_OUT_HIGH bytes wait for stdout.
+ */
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "child.h"
+#include "log.h"
+#include "mcp.h"
+#include "net.h"
+#include "net_wrap.h"
+#include "privdrop.h"
+#include "proto.h"
+#include "sandbox.h"
+#include "sbuf.h"
+#include "stdio_transport.h"
+
+/* The init payload: three u32 read by child_read_init, then ours. */
+#define NET_INIT_MAX		(PS_PATH_MAX + 64)
+/* Every descriptor exists before the limit is set; none is opened after. */
+#define NET_NOFILE		16
+#define NET_INFLIGHT_MAX	4096
+
+struct net_ctx {
+	struct event_base	*base;
+	struct mm_net		*mm;
+	struct stdio_transport	*st;
+	struct mcp_session	*mcp;
+	size_t			 max_inflight;
+	int			 in_eof;
+};
+
+/* One per process; static so that the fatal cleanup can reach it. */
+static struct net_ctx net;
+
+static void
+net_fatal_cleanup(void)
+{
+	/* Let the monitor see why we died. */
+	if (net.mm != NULL)
+		mm_net_flush(net.mm);
+}
+
+static void __attribute__((noreturn))
+net_exit(struct net_ctx *n)
+{
+	mm_net_flush(n->mm);
+	exit(0);
+}
+
+/*
+ * Pause or resume reading stdin; exit once stdin has ended, nothing waits
+ * for the monitor and stdout has taken every answer.
+ */
+static void
+net_flow(struct net_ctx *n)
+{
+	size_t inflight = mcp_inflight(n->mcp);
+	size_t pending = stdio_pending(n->st);
+
+	stdio_pause(n->st, inflight >= n->max_inflight ||
+	    pending > STDIO_OUT_HIGH);
+	if (n->in_eof && inflight == 0 && pending == 0) {
+		debug_f("input closed and every answer written");
+		net_exit(n);
+	}
+}
+
+/*
+ * The session's backend: the monitor.  A request that cannot be queued
+ * means the channel is broken, which mm_net's contract makes fatal.
+ */
+static int
+net_be_hello(void *ctx, const char *client_info, const char *version)
+{
+	struct net_ctx *n = ctx;
+
+	if (mm_hello(n->mm, client_info, version) != 0)
+		fatal_f("cannot queue hello");
+	return 0;
+}
+
+static int
+net_be_toollist(void *ctx, uint32_t callid, const char *cred,
+    size_t credlen)
+{
+	struct net_ctx *n = ctx;
+
+	if (mm_toollist(n->mm, callid, cred, credlen) != 0)
+		fatal_f("cannot queue tool list %u", callid);
+	return 0;
+}
+
+static int
+net_be_toolcall(void *ctx, uint32_t callid, const char *cred,
+    size_t credlen, const char *request_id, const char *tool,
+    const char *args, size_t argslen)
+{
+	struct net_ctx *n = ctx;
+
+	if (mm_toolcall(n->mm, callid, cred, credlen, request_id, tool, args,
+	    argslen) != 0)
+		fatal_f("cannot queue tool call %u", callid);
+	return 0;
+}
+
+static int
+net_be_cancel(void *ctx, uint32_t callid)
+{
+	struct net_ctx *n = ctx;
+
+	if (mm_cancel(n->mm, callid) != 0)
+		fatal_f("cannot queue cancel %u", callid);
+	return 0;
+}
+
+static const struct mcp_backend net_backend = {
+	net_be_hello,
+	net_be_toollist,
+	net_be_toolcall,
+	net_be_cancel,
+};
+
+static void
+net_output(void *ctx, void *origin, const char *msg, size_t len)
+{
+	struct net_ctx *n = ctx;
+
+	stdio_send(n->st, msg, len);
+}
+
+/* The monitor's answers. */
+static void
+net_hello_ans(void *ctx, uint32_t status)
+{
+	struct net_ctx *n = ctx;
+
+	mcp_hello_ans(n->mcp, status);
+}
+
+static void
+net_toollist_ans(void *ctx, const struct mm_toollist_ans *a)
+{
+	struct net_ctx *n = ctx;
+
+	mcp_toollist_ans(n->mcp, a);
+	net_flow(n);
+}
+
+static void
+net_toolcall_ans(void *ctx, const struct mm_toolcall_ans *a)
+{
+	struct net_ctx *n = ctx;
+
+	mcp_toolcall_ans(n->mcp, a);
+	net_flow(n);
+}
+
+static void
+net_closed(void *ctx)
+{
+	/* The monitor is gone: nothing can be decided or logged any more. */
+	_exit(0);
+}
+
+static const struct mm_net_ops net_mm_ops = {
+	net_hello_ans,
+	net_toollist_ans,
+	net_toolcall_ans,
+	net_closed,
+};
+
+/* The stdio transport's events. */
+static void
+net_message(void *ctx, const char *buf, size_t len)
+{
+	struct net_ctx *n = ctx;
+
+	mcp_input(n->mcp, NULL, buf, len);
+	net_flow(n);
+}
+
+static void
+net_too_large(void *ctx)
+{
+	struct net_ctx *n = ctx;
+
+	debug_f("message over the size limit dropped");
+	mcp_input_too_large(n->mcp, NULL);
+	net_flow(n);
+}
+
+static void
+net_eof(void *ctx)
+{
+	struct net_ctx *n = ctx;
+
+	debug_f("end of input");
+	n->in_eof = 1;
+	net_flow(n);
+}
+
+static void
+net_written(void *ctx)
+{
+	net_flow(ctx);
+}
+
+static void
+net_out_error(void *ctx)
+{
+	/* Nobody can read our answers: the client is gone. */
+	verbose_f("the client stopped reading stdout; exiting");
+	net_exit(ctx);
+}
+
+static const struct stdio_ops net_stdio_ops = {
+	net_message,
+	net_too_large,
+	net_eof,
+	net_written,
+	net_out_error,
+};
+
+static int
+net_is_file(int fd)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+void
+net_main(int fd)
+{
+	struct sbuf *p;
+	char *chroot_dir = NULL, err[256];
+	uint32_t drop, uid, gid, max_message, max_inflight;
+	size_t seed;
+	int r;
+
+	privdrop_harden_process();
+	/*
+	 * jansson's hash seed, from the kernel and before the chroot hides
+	 * /dev/urandom: client input fills jansson's hash tables, and a
+	 * guessable seed would let it pick colliding keys.
+	 */
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		fatal_f("getrandom: %s", strerror(errno));
+	json_object_seed(seed);
+
+	if ((p = sbuf_new(NET_INIT_MAX)) == NULL)
+		fatal_f("sbuf_new failed");
+	child_read_init(fd, PS_KIND_NET, p);
+	if ((r = sbuf_get_u32(p, &drop)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(p, &chroot_dir, PS_PATH_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &uid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &gid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &max_message)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &max_inflight)) != SBUF_OK ||
+	    (r = sbuf_expect_end(p)) != SBUF_OK)
+		fatal_f("bad init message: %s", sbuf_strerror(r));
+	sbuf_free(p);
+	if (max_message < STDIO_MESSAGE_MIN || max_message > STDIO_MESSAGE_MAX)
+		fatal_f("bad message size limit %u", max_message);
+	if (max_inflight == 0 || max_inflight > NET_INFLIGHT_MAX)
+		fatal_f("bad in-flight limit %u", max_inflight);
+	net.max_inflight = max_inflight;
+
+	/*
+	 * A client that goes away must be seen as EPIPE, not kill us; and a
+	 * write past the file size limit fails rather than kills.
+	 */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+		fatal_f("signal: %s", strerror(errno));
+
+	if (drop)
+		privdrop_permanently(*chroot_dir != '\0' ? chroot_dir : NULL,
+		    (uid_t)uid, (gid_t)gid);
+	else
+		debug_f("running without chroot and uid change");
+	free(chroot_dir);
+
+	/* epoll_create and the signal pipe: not allowed in the sandbox. */
+	if ((net.base = event_base_new()) == NULL)
+		fatal_f("event_base_new failed");
+	/* fstat, isatty and fcntl on fds 0 and 1, before the sandbox. */
+	net.st = stdio_new(net.base, STDIN_FILENO, STDOUT_FILENO,
+	    max_message, &net_stdio_ops, &net);
+	/* Every tool schema is parsed and checked now, not later. */
+	if ((net.mcp = mcp_new(&net_backend, &net, net_output, &net,
+	    max_inflight, err, sizeof(err))) == NULL)
+		fatal_f("tool catalog: %s", err);
+
+	/*
+	 * No file writes.  The sandbox already forbids opening any file, so
+	 * the limit only matters for descriptors we were given; a regular
+	 * file given as stdout (the answers) or stderr (fatal errors until
+	 * the monitor takes our log) must still be written, and is exempt.
+	 */
+	if (net_is_file(STDOUT_FILENO) || net_is_file(STDERR_FILENO))
+		verbose_f("stdout or stderr is a file: file size limit "
+		    "not set");
+	else
+		privdrop_rlimit(RLIMIT_FSIZE, 0);
+	privdrop_rlimit(RLIMIT_NPROC, 0);
+	privdrop_rlimit(RLIMIT_NOFILE, NET_NOFILE);
+	privdrop_no_new_privs();
+	sandbox_net_apply();
+	child_init_done(fd);
+
+	net.mm = mm_net_new(net.base, fd, &net_mm_ops, &net);
+	log_set_handler(mm_net_log_handler, net.mm);
+	log_set_fatal_cleanup(net_fatal_cleanup);
+	stdio_start(net.st);
+	debug_f("serving MCP on stdio");
+
+	r = event_base_dispatch(net.base);
+	fatal_f("event loop ended (%d)", r);
+}

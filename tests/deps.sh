@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install the Debian packages that building and testing mcpd need.  As root
+# this runs apt-get; otherwise it prints the command to run.
+pkgs="build-essential pkg-config libevent-dev libssl-dev libjansson-dev
+libjwt-dev libseccomp-dev libsqlite3-dev libcmocka-dev sqlite3 jq mandoc
+openssl procps psmisc passwd"
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing packages; run as root:" >&2
+	echo "  apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || exit 1
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1

@@ -1,0 +1,67 @@
+#!/bin/bash
+# The test driver behind "make check": every unit test binary (cmocka),
+# then every regress scenario in tests/regress/ (one scenario per file,
+# each starting the real mcpd).  Ends with "N passed, N failed".
+# A scenario that exits 77 is skipped (it needs something this run lacks,
+# e.g. root); it says why.
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+LOGDIR=${LOGDIR:-$O/test-logs}
+mkdir -p "$LOGDIR"
+pass=0
+fail=0
+skip=0
+failed=""
+
+for t in "$O"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	log="$LOGDIR/$name.log"
+	timeout 300 "$t" >"$log" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# crashed or timed out before its summary
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		failed="$failed $name"
+		echo "FAIL unit $name ($f failed)"
+		tail -n 30 "$log"
+	else
+		echo "ok   unit $name ($p tests)"
+	fi
+done
+
+for t in tests/regress/*.sh; do
+	name=$(basename "$t" .sh)
+	[ "$name" = lib ] && continue
+	log="$LOGDIR/regress-$name.log"
+	timeout 180 bash "$t" >"$log" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "ok   regress $name"
+	elif [ "$rc" -eq 77 ]; then
+		skip=$((skip + 1))
+		echo "skip regress $name: $(tail -n 1 "$log")"
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL regress $name (exit $rc)"
+		tail -n 40 "$log"
+	fi
+done
+
+[ -n "$failed" ] && echo "failed:$failed"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]

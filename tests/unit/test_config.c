@@ -1,0 +1,1063 @@
+/*
+ * Unit tests for the mcpd.conf(5) parser (src/common/config.c).
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define ERRLEN	512
+
+/* The example configuration, relative to the top of the tree. */
+#define EXAMPLE_CONF	"conf/mcpd.conf"
+
+static const char seed_policy[] =
+    "Role admin     tools=*\n"
+    "Role developer tools=query,list_tables,describe_table,execute_sql,"
+    "create_pr,list_prs\n"
+    "Role viewer    tools=list_tables,describe_table,query\n"
+    "User admin@example.com  roles=admin,developer,viewer\n"
+    "User dev@example.com    roles=developer,viewer\n"
+    "User viewer@example.com roles=viewer\n";
+
+static const char *env_vars[] = {
+	"MCPD_AUTH_MODE", "MCPD_AUDIT_LOG", "MCPD_RATE_LIMIT", "MCPD_LISTEN",
+	NULL
+};
+
+static void
+clear_env(void)
+{
+	size_t i;
+
+	for (i = 0; env_vars[i] != NULL; i++)
+		assert_int_equal(unsetenv(env_vars[i]), 0);
+}
+
+/* Write text to a fresh temporary file; the caller unlinks it. */
+static void
+write_tmp(char *path, size_t len, const char *text)
+{
+	FILE *f;
+	int fd;
+
+	assert_true(snprintf(path, len, "/tmp/test_config.XXXXXX") > 0);
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int
+load_text(struct mcpd_config *cfg, const char *text, char *path,
+    size_t pathlen, char *err)
+{
+	int r;
+
+	write_tmp(path, pathlen, text);
+	r = config_load_file(cfg, path, err, ERRLEN);
+	assert_int_equal(unlink(path), 0);
+	return r;
+}
+
+/* Parse one line from a pretend file; returns config_parse_line's value. */
+static int
+line(struct mcpd_config *cfg, const char *l, char *err)
+{
+	return config_parse_line(cfg, l, CFG_SRC_FILE, "t.conf", 7, err,
+	    ERRLEN);
+}
+
+/* The message for a line that must be rejected. */
+static const char *
+bad(const char *l)
+{
+	static char err[ERRLEN];
+	struct mcpd_config cfg;
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, l, err), -1);
+	config_free(&cfg);
+	return err;
+}
+
+/* config_dump into a string; the caller frees. */
+static char *
+dump(const struct mcpd_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&buf, &len));
+	config_dump(cfg, f);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static int
+setup(void **state __attribute__((__unused__)))
+{
+	clear_env();
+	return 0;
+}
+
+static int
+teardown(void **state __attribute__((__unused__)))
+{
+	clear_env();
+	return 0;
+}
+
+static void
+test_seed_policy(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char path[64], err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg, seed_policy, path, sizeof(path),
+	    err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+
+	assert_int_equal(cfg.nroles, 3);
+	assert_string_equal(cfg.roles[0].name, "admin");
+	assert_int_equal(cfg.roles[0].ntools, 1);
+	assert_string_equal(cfg.roles[0].tools[0], "*");
+	assert_string_equal(cfg.roles[1].name, "developer");
+	assert_int_equal(cfg.roles[1].ntools, 6);
+	assert_string_equal(cfg.roles[1].tools[3], "execute_sql");
+	assert_string_equal(cfg.roles[1].tools[5], "list_prs");
+	assert_string_equal(cfg.roles[2].name, "viewer");
+	assert_int_equal(cfg.roles[2].ntools, 3);
+	assert_string_equal(cfg.roles[2].tools[2], "query");
+
+	assert_int_equal(cfg.nusers, 3);
+	assert_string_equal(cfg.users[0].id, "admin@example.com");
+	assert_int_equal(cfg.users[0].nroles, 3);
+	assert_string_equal(cfg.users[0].roles[1], "developer");
+	assert_string_equal(cfg.users[1].id, "dev@example.com");
+	assert_int_equal(cfg.users[1].nroles, 2);
+	assert_string_equal(cfg.users[1].roles[0], "developer");
+	assert_string_equal(cfg.users[2].id, "viewer@example.com");
+	assert_int_equal(cfg.users[2].nroles, 1);
+	assert_string_equal(cfg.users[2].roles[0], "viewer");
+	config_free(&cfg);
+}
+
+static void
+test_unknown_keyword_names_file_and_line(
+    void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char path[64], err[ERRLEN], want[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg,
+	    "# comment\n"
+	    "AuthMode apikey\n"
+	    "\n"
+	    "   Foo bar\n", path, sizeof(path), err), -1);
+	assert_true(snprintf(want, sizeof(want),
+	    "%s line 4: unknown keyword 'Foo'", path) > 0);
+	assert_string_equal(err, want);
+	config_free(&cfg);
+
+	/* Bad values name the line too. */
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg, "Workers 2\nWorkers 65\n", path,
+	    sizeof(path), err), -1);
+	assert_true(snprintf(want, sizeof(want),
+	    "%s line 2: Workers: bad value '65' (must be 1..64)", path) > 0);
+	assert_string_equal(err, want);
+	config_free(&cfg);
+}
+
+static void
+test_missing_file(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(config_load_file(&cfg, "/nonexistent/mcpd.conf",
+	    err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "/nonexistent/mcpd.conf: No such file or directory");
+	assert_int_equal(config_load_file(&cfg, "/tmp", err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "/tmp: not a regular file");
+	config_free(&cfg);
+}
+
+static void
+test_first_value_wins(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char path[64], err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg,
+	    "RateLimit 5/min\n"
+	    "RateLimit 7\n"
+	    "AuditLog /first.log\n"
+	    "AuditLog /second.log\n"
+	    "AuthMode oauth\n"
+	    "AuthMode apikey\n"
+	    "AuditSync batch\n"
+	    "AuditSync none\n"
+	    "AllowedOrigins https://a.example\n"
+	    "AllowedOrigins https://b.example\n",
+	    path, sizeof(path), err), 0);
+	assert_int_equal(cfg.rate_limit, 5);
+	assert_string_equal(cfg.audit_log, "/first.log");
+	assert_int_equal(cfg.nauth_alt, 1);
+	assert_int_equal(cfg.auth_alt[0], AUTH_M_OAUTH);
+	assert_int_equal(cfg.audit_sync, AUDIT_SYNC_BATCH);
+	assert_int_equal(cfg.nallowed_origins, 1);
+	assert_string_equal(cfg.allowed_origins[0], "https://a.example");
+	/* Defaults do not override what the file set. */
+	config_fill_defaults(&cfg);
+	assert_int_equal(cfg.rate_limit, 5);
+	assert_string_equal(cfg.audit_log, "/first.log");
+	config_free(&cfg);
+
+	/* A later bad value is still an error, even though it is ignored. */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Workers 4", err), 0);
+	assert_int_equal(line(&cfg, "Workers 99", err), -1);
+	assert_int_equal(cfg.workers, 4);
+	config_free(&cfg);
+}
+
+/* Build a config the way mcpd does: command line, environment, file. */
+static void
+precedence_case(const char *opt, const char *env, long want)
+{
+	struct mcpd_config cfg;
+	char path[64], err[ERRLEN];
+
+	clear_env();
+	config_init(&cfg);
+	if (opt != NULL)
+		assert_int_equal(config_parse_option(&cfg, opt, err,
+		    sizeof(err)), 0);
+	if (env != NULL)
+		assert_int_equal(setenv("MCPD_RATE_LIMIT", env, 1), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(load_text(&cfg, "RateLimit 30/min\n", path,
+	    sizeof(path), err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(cfg.rate_limit, want);
+	config_free(&cfg);
+	clear_env();
+}
+
+static void
+test_precedence(void **state __attribute__((__unused__)))
+{
+	precedence_case("RateLimit=10/min", "20", 10);
+	precedence_case("ratelimit 10", "20/min", 10);
+	precedence_case(NULL, "20", 20);
+	precedence_case(NULL, "", 30);		/* empty: ignored */
+	precedence_case(NULL, NULL, 30);
+}
+
+static void
+test_defaults_without_file(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	config_fill_defaults(&cfg);
+	assert_int_equal(cfg.rate_limit, 100);
+	assert_int_equal(cfg.nauth_alt, 1);
+	assert_int_equal(cfg.auth_alt[0], AUTH_M_APIKEY);
+	assert_int_equal(cfg.nlisten, 0);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+}
+
+static void
+test_env_all_and_errors(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(setenv("MCPD_AUTH_MODE", "mtls,oauth apikey", 1), 0);
+	assert_int_equal(setenv("MCPD_AUDIT_LOG", "/tmp/a.log", 1), 0);
+	assert_int_equal(setenv("MCPD_RATE_LIMIT", "42/min", 1), 0);
+	assert_int_equal(setenv("MCPD_LISTEN", "127.0.0.1:8080", 1), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nauth_alt, 2);
+	assert_int_equal(cfg.auth_alt[0], AUTH_M_MTLS | AUTH_M_OAUTH);
+	assert_int_equal(cfg.auth_alt[1], AUTH_M_APIKEY);
+	assert_string_equal(cfg.audit_log, "/tmp/a.log");
+	assert_int_equal(cfg.rate_limit, 42);
+	assert_int_equal(cfg.nlisten, 1);
+	assert_string_equal(cfg.listen[0], "127.0.0.1:8080");
+	assert_int_equal(cfg.listen_src, CFG_SRC_ENV);
+	config_free(&cfg);
+	clear_env();
+
+	config_init(&cfg);
+	assert_int_equal(setenv("MCPD_RATE_LIMIT", "fast", 1), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "environment variable MCPD_RATE_LIMIT: "
+	    "RateLimit: bad value 'fast' (must be N/min with N in "
+	    "1..1000000)");
+	config_free(&cfg);
+	clear_env();
+
+	/* The value cannot smuggle in another keyword. */
+	config_init(&cfg);
+	assert_int_equal(setenv("MCPD_AUDIT_LOG", "x\nAuthMode none", 1), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), -1);
+	assert_int_equal(cfg.nauth_alt, 0);
+	config_free(&cfg);
+	clear_env();
+}
+
+static void
+test_option_errors(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(config_parse_option(&cfg, "Frobnicate=yes", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err,
+	    "command line: unknown keyword 'Frobnicate'");
+	assert_int_equal(config_parse_option(&cfg, "", err, sizeof(err)), -1);
+	assert_string_equal(err, "command line: empty option");
+	assert_int_equal(config_parse_option(&cfg, "Workers=", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "command line: Workers: missing argument");
+	assert_int_equal(config_parse_option(&cfg, "User=a@b roles=x", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.nusers, 1);
+	assert_string_equal(cfg.users[0].id, "a@b");
+	config_free(&cfg);
+}
+
+static void
+test_listen_replacement(void **state __attribute__((__unused__)))
+{
+	static const char file[] =
+	    "Listen 127.0.0.1:8080\n"
+	    "Listen [::1]:8081\n";
+	struct mcpd_config cfg;
+	char path[64], err[ERRLEN];
+
+	/* File alone: both lines, accumulated. */
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg, file, path, sizeof(path), err), 0);
+	assert_int_equal(cfg.nlisten, 2);
+	assert_string_equal(cfg.listen[0], "127.0.0.1:8080");
+	assert_string_equal(cfg.listen[1], "[::1]:8081");
+	assert_int_equal(cfg.listen_src, CFG_SRC_FILE);
+	config_free(&cfg);
+
+	/* Environment replaces the file's lines. */
+	config_init(&cfg);
+	assert_int_equal(setenv("MCPD_LISTEN", ":9000", 1), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(load_text(&cfg, file, path, sizeof(path), err), 0);
+	assert_int_equal(cfg.nlisten, 1);
+	assert_string_equal(cfg.listen[0], ":9000");
+	assert_int_equal(cfg.listen_src, CFG_SRC_ENV);
+	config_free(&cfg);
+
+	/* Command line replaces both, and accumulates with itself. */
+	config_init(&cfg);
+	assert_int_equal(config_parse_option(&cfg, "Listen=127.0.0.1:1",
+	    err, sizeof(err)), 0);
+	assert_int_equal(config_parse_option(&cfg, "listen :2", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_load_env(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(load_text(&cfg, file, path, sizeof(path), err), 0);
+	assert_int_equal(cfg.nlisten, 2);
+	assert_string_equal(cfg.listen[0], "127.0.0.1:1");
+	assert_string_equal(cfg.listen[1], ":2");
+	assert_int_equal(cfg.listen_src, CFG_SRC_CMDLINE);
+	config_free(&cfg);
+	clear_env();
+
+	/* Applied out of order, a higher source still replaces. */
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg, file, path, sizeof(path), err), 0);
+	assert_int_equal(config_parse_option(&cfg, "Listen=:3", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.nlisten, 1);
+	assert_string_equal(cfg.listen[0], ":3");
+	assert_int_equal(cfg.listen_src, CFG_SRC_CMDLINE);
+	config_free(&cfg);
+}
+
+static void
+test_listen_syntax(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen 0.0.0.0:443", err), 0);
+	assert_int_equal(line(&cfg, "Listen [2001:db8::1]:65535", err), 0);
+	assert_int_equal(line(&cfg, "Listen localhost:1", err), 0);
+	assert_int_equal(cfg.nlisten, 3);
+	config_free(&cfg);
+
+	assert_string_equal(bad("Listen 127.0.0.1:0"), "t.conf line 7: "
+	    "Listen: bad address '127.0.0.1:0' (must be addr:port, "
+	    "[v6addr]:port or :port, port 1..65535)");
+	bad("Listen 127.0.0.1:65536");
+	bad("Listen 127.0.0.1");
+	bad("Listen ::1:80");
+	bad("Listen [::1]80");
+	bad("Listen []:80");
+	bad("Listen :");
+	bad("Listen :+80");
+	bad("Listen a:1 b:2");
+}
+
+static void
+test_authmode(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthMode mtls,oauth apikey", err), 0);
+	assert_int_equal(cfg.nauth_alt, 2);
+	assert_int_equal(cfg.auth_alt[0], AUTH_M_MTLS | AUTH_M_OAUTH);
+	assert_int_equal(cfg.auth_alt[1], AUTH_M_APIKEY);
+	assert_string_equal(config_authmask_str(cfg.auth_alt[0]),
+	    "oauth,mtls");
+	assert_true(config_auth_uses(&cfg, AUTH_M_MTLS));
+	assert_true(config_auth_uses(&cfg, AUTH_M_APIKEY));
+	assert_false(config_auth_uses(&cfg, AUTH_M_NONE));
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "authmode none", err), 0);
+	assert_int_equal(cfg.nauth_alt, 1);
+	assert_int_equal(cfg.auth_alt[0], AUTH_M_NONE);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg,
+	    "AuthMode apikey oauth mtls none apikey,oauth apikey,mtls "
+	    "oauth,mtls apikey,oauth,mtls", err), 0);
+	assert_int_equal(cfg.nauth_alt, 8);
+	assert_string_equal(config_authmask_str(cfg.auth_alt[7]),
+	    "apikey,oauth,mtls");
+	config_free(&cfg);
+
+	assert_string_equal(bad("AuthMode none,apikey"), "t.conf line 7: "
+	    "AuthMode: 'none' cannot be combined with another method in "
+	    "'none,apikey'");
+	assert_string_equal(bad("AuthMode apikey,oauth,apikey"),
+	    "t.conf line 7: AuthMode: duplicate method 'apikey' in "
+	    "'apikey,oauth,apikey'");
+	assert_string_equal(bad("AuthMode password"), "t.conf line 7: "
+	    "AuthMode: bad value 'password' (must be "
+	    "none|apikey|oauth|mtls)");
+	assert_string_equal(bad("AuthMode"),
+	    "t.conf line 7: AuthMode: missing argument");
+	bad("AuthMode apikey,");
+	bad("AuthMode ,apikey");
+	bad("AuthMode apikey apikey");
+	assert_string_equal(bad("AuthMode apikey oauth mtls none "
+	    "apikey,oauth apikey,mtls oauth,mtls apikey,oauth,mtls "
+	    "apikey,none"), "t.conf line 7: AuthMode: too many "
+	    "alternatives (at most 8)");
+}
+
+static void
+test_values(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "ToolTimeout 1m30s", err), 0);
+	assert_int_equal(cfg.tool_timeout, 90);
+	assert_int_equal(line(&cfg, "JWTLeeway 0", err), 0);
+	assert_int_equal(cfg.jwt_leeway, 0);
+	assert_int_equal(line(&cfg, "QueryTimeout 250ms", err), 0);
+	assert_int_equal(cfg.query_timeout, 250);
+	assert_int_equal(line(&cfg, "MaxMessageSize 64K", err), 0);
+	assert_int_equal(cfg.max_message_size, 65536);
+	assert_int_equal(line(&cfg, "QueryMaxRows 1000000", err), 0);
+	assert_int_equal(cfg.query_max_rows, 1000000);
+	assert_int_equal(line(&cfg, "Workers 64", err), 0);
+	assert_int_equal(cfg.workers, 64);
+	assert_int_equal(line(&cfg, "AuthFailureLimit 1000000/min", err), 0);
+	assert_int_equal(cfg.auth_failure_limit, 1000000);
+	assert_int_equal(line(&cfg, "ToolListing all", err), 0);
+	assert_int_equal(cfg.tool_listing, TOOLLIST_ALL);
+	assert_int_equal(line(&cfg, "AuditArguments full", err), 0);
+	assert_int_equal(cfg.audit_arguments, AUDIT_ARGS_FULL);
+	assert_int_equal(line(&cfg, "MTLSIdentity subject-cn", err), 0);
+	assert_int_equal(cfg.mtls_identity, MTLS_ID_SUBJECT_CN);
+	assert_int_equal(line(&cfg,
+	    "AllowedOrigins https://a.example https://b.example,"
+	    "http://localhost:3000", err), 0);
+	assert_int_equal(cfg.nallowed_origins, 3);
+	assert_string_equal(cfg.allowed_origins[2], "http://localhost:3000");
+	assert_int_equal(line(&cfg, "AuthorizationServer https://as1/", err),
+	    0);
+	assert_int_equal(line(&cfg, "AuthorizationServer https://as2/", err),
+	    0);
+	assert_int_equal(cfg.nauthorization_servers, 2);
+	assert_string_equal(cfg.authorization_servers[1], "https://as2/");
+	assert_int_equal(line(&cfg, "Database \"/var/lib/my db/x.db\"", err),
+	    0);
+	assert_string_equal(cfg.database, "/var/lib/my db/x.db");
+	assert_int_equal(line(&cfg, "PrivsepChroot relative/dir", err), 0);
+	assert_string_equal(cfg.privsep_chroot, "relative/dir");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "ToolTimeout 3600", err), 0);
+	assert_int_equal(line(&cfg, "QueryTimeout 1h", err), 0);
+	assert_int_equal(line(&cfg, "MaxMessageSize 4M", err), 0);
+	assert_int_equal(line(&cfg, "JWTLeeway 2m", err), 0);
+	assert_int_equal(cfg.tool_timeout, 3600);
+	assert_int_equal(cfg.query_timeout, 3600000);
+	assert_int_equal(cfg.max_message_size, 4 * 1024 * 1024);
+	assert_int_equal(cfg.jwt_leeway, 120);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "QueryTimeout 1ms", err), 0);
+	assert_int_equal(line(&cfg, "MaxMessageSize 1024", err), 0);
+	assert_int_equal(cfg.query_timeout, 1);
+	assert_int_equal(cfg.max_message_size, 1024);
+	config_free(&cfg);
+
+	assert_string_equal(bad("ToolTimeout 0"), "t.conf line 7: "
+	    "ToolTimeout: bad time '0' (must be 1..3600 seconds)");
+	bad("ToolTimeout 3601");
+	bad("ToolTimeout 61m");
+	bad("ToolTimeout 500ms");
+	bad("ToolTimeout 10x");
+	bad("ToolTimeout -5");
+	bad("ToolTimeout 99999999999999999999999");
+	bad("JWTLeeway 1h1s");
+	assert_string_equal(bad("QueryTimeout 0ms"), "t.conf line 7: "
+	    "QueryTimeout: bad time '0ms' (must be 1ms..3600s)");
+	bad("QueryTimeout 3600001ms");
+	assert_string_equal(bad("MaxMessageSize 1023"), "t.conf line 7: "
+	    "MaxMessageSize: bad size '1023' (must be 1024..4194304 bytes, "
+	    "K or M suffix allowed)");
+	bad("MaxMessageSize 4097K");
+	bad("MaxMessageSize 5M");
+	bad("MaxMessageSize 1G");
+	bad("MaxMessageSize 2KB");
+	bad("Workers 0");
+	bad("Workers 1.5");
+	bad("Workers  +2");
+	bad("QueryMaxRows 1000001");
+	bad("RateLimit 0");
+	bad("RateLimit 1000001/min");
+	bad("RateLimit 10/sec");
+	bad("RateLimit /min");
+	assert_string_equal(bad("ToolListing some"), "t.conf line 7: "
+	    "ToolListing: bad value 'some' (must be permitted|all)");
+	bad("AuditSync sometimes");
+	bad("AuditArguments partial");
+	bad("MTLSIdentity dns");
+	bad("ResourceURL ftp://x");
+	bad("AuthorizationServer mcp.example.com");
+	bad("AllowedOrigins https://a,,https://b");
+	bad("Database \"unterminated");
+	bad("Database \"\"");
+	assert_string_equal(bad("Workers 2 3"),
+	    "t.conf line 7: Workers: extra argument '3'");
+	assert_string_equal(bad("AuditLog"),
+	    "t.conf line 7: AuditLog: missing argument");
+}
+
+static void
+test_users_and_roles(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "User a+b@x.example roles=r1,r_2.x-y",
+	    err), 0);
+	assert_int_equal(line(&cfg, "Role r1 tools=*", err), 0);
+	assert_int_equal(line(&cfg, "User spiffe://x/y roles=r1", err), 0);
+	assert_int_equal(cfg.nusers, 2);
+	assert_string_equal(cfg.users[1].id, "spiffe://x/y");
+	assert_int_equal(cfg.users[0].nroles, 2);
+	assert_string_equal(cfg.users[0].roles[1], "r_2.x-y");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "User a@x roles=r1", err), 0);
+	assert_int_equal(line(&cfg, "User a@x roles=r2", err), -1);
+	assert_string_equal(err,
+	    "t.conf line 7: User: duplicate identity 'a@x'");
+	assert_int_equal(line(&cfg, "Role r tools=a", err), 0);
+	assert_int_equal(line(&cfg, "Role r tools=b", err), -1);
+	assert_string_equal(err, "t.conf line 7: Role: duplicate role 'r'");
+	assert_int_equal(cfg.nusers, 1);
+	assert_int_equal(cfg.nroles, 1);
+	config_free(&cfg);
+
+	assert_string_equal(bad("User a\"b roles=r"),
+	    "t.conf line 7: User: invalid identity 'a\"b'");
+	bad("User a,b roles=r");
+	bad("User a\\b roles=r");
+	bad("User a'b roles=r");
+	bad("User é roles=r");
+	assert_string_equal(bad("User a roles="),
+	    "t.conf line 7: User: 'a' has an empty role list");
+	assert_string_equal(bad("User a groups=r"), "t.conf line 7: User: "
+	    "expected 'roles=r1,r2', got 'groups=r'");
+	assert_string_equal(bad("User a roles=r,r"),
+	    "t.conf line 7: User: duplicate role 'r'");
+	assert_string_equal(bad("User a roles=r,x@y"),
+	    "t.conf line 7: User: invalid role 'x@y'");
+	assert_string_equal(bad("User a"),
+	    "t.conf line 7: User: missing argument");
+	assert_string_equal(bad("User a roles=r extra"),
+	    "t.conf line 7: User: extra argument 'extra'");
+	assert_string_equal(bad("Role r tools=*,query"),
+	    "t.conf line 7: Role: invalid tool '*'");
+	bad("Role r tools=a,,b");
+	bad("Role r tools=");
+	bad("Role r* tools=a");
+	bad("Role r tools=a b");
+	bad("Role r tools=a/b");
+}
+
+static void
+test_syntax(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN], longline[CONFIG_LINE_MAX + 16];
+	size_t n;
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "", err), 0);
+	assert_int_equal(line(&cfg, "   \t ", err), 0);
+	assert_int_equal(line(&cfg, "  # Workers 9", err), 0);
+	assert_int_equal(cfg.workers, -1);
+	assert_int_equal(line(&cfg, "\tWORKERS\t3  # three\r\n", err), 0);
+	assert_int_equal(cfg.workers, 3);
+	assert_int_equal(line(&cfg, "querymaxrows=10", err), 0);
+	assert_int_equal(cfg.query_max_rows, 10);
+	assert_int_equal(line(&cfg, "ToolTimeout = 10", err), 0);
+	assert_int_equal(cfg.tool_timeout, 10);
+	assert_int_equal(line(&cfg, "AuditLog /var/log/a#b.log", err), 0);
+	assert_string_equal(cfg.audit_log, "/var/log/a#b.log");
+	config_free(&cfg);
+
+	assert_string_equal(bad("Workers\x01 2"),
+	    "t.conf line 7: invalid character 0x01");
+	assert_string_equal(bad("=2"), "t.conf line 7: missing keyword");
+
+	n = CONFIG_LINE_MAX - strlen("AuditLog /");
+	memcpy(longline, "AuditLog /", 10);
+	memset(longline + 10, 'a', n);
+	longline[10 + n] = '\0';
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, longline, err), 0);
+	assert_int_equal(strlen(cfg.audit_log), CONFIG_LINE_MAX - 9);
+	config_free(&cfg);
+	longline[10 + n] = 'a';
+	longline[11 + n] = '\0';
+	assert_string_equal(bad(longline),
+	    "t.conf line 7: line too long (more than 8192 bytes)");
+}
+
+static void
+test_file_line_limits(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char path[64], err[ERRLEN], want[ERRLEN], *text;
+	size_t n = CONFIG_LINE_MAX + 10;
+
+	assert_non_null(text = malloc(n + 32));
+	memcpy(text, "Workers 1\nAuditLog /", 20);
+	memset(text + 20, 'x', n);
+	memcpy(text + 20 + n, "\n", 2);
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg, text, path, sizeof(path), err), -1);
+	assert_true(snprintf(want, sizeof(want),
+	    "%s line 2: line too long (more than 8192 bytes)", path) > 0);
+	assert_string_equal(err, want);
+	config_free(&cfg);
+	free(text);
+
+	/* The last line may lack its newline. */
+	config_init(&cfg);
+	assert_int_equal(load_text(&cfg, "Workers 1\nToolTimeout 5", path,
+	    sizeof(path), err), 0);
+	assert_int_equal(cfg.tool_timeout, 5);
+	config_free(&cfg);
+}
+
+static void
+test_validate(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Role viewer tools=query", err), 0);
+	assert_int_equal(line(&cfg, "User bob roles=viewer,auditor", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "User 'bob': role 'auditor' is not "
+	    "defined by any Role line");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthMode oauth", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "AuthMode oauth needs JWKSFile");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthMode apikey,oauth", err), 0);
+	assert_int_equal(line(&cfg, "JWKSFile /j", err), 0);
+	assert_int_equal(line(&cfg, "JWTIssuer https://i/", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "AuthMode oauth needs JWTAudience");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthMode oauth", err), 0);
+	assert_int_equal(line(&cfg, "JWKSFile /j", err), 0);
+	assert_int_equal(line(&cfg, "JWTIssuer https://i/", err), 0);
+	assert_int_equal(line(&cfg, "JWTAudience mcp", err), 0);
+	assert_int_equal(line(&cfg, "JWTAlgorithms PS256,EdDSA", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.jwt_algorithms, "PS256,EdDSA");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "JWTAlgorithms RS256,HS256", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "JWTAlgorithms: 'HS256' is never accepted");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "JWTAlgorithms none", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "JWTAlgorithms: 'none' is never accepted");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "JWTAlgorithms ES384", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "JWTAlgorithms: unsupported algorithm "
+	    "'ES384' (must be among RS256, PS256, ES256, EdDSA)");
+	config_free(&cfg);
+	bad("JWTAlgorithms RS256,,ES256");
+	bad("JWTAlgorithms RS256,RS256");
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthMode mtls", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "AuthMode mtls needs TLSClientCA");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthMode mtls apikey", err), 0);
+	assert_int_equal(line(&cfg, "TLSClientCA /ca", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "AuthMode mtls needs TLSCertificate");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "TLSClientCRL /crl", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "TLSClientCRL needs TLSCertificate");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthMode mtls", err), 0);
+	assert_int_equal(line(&cfg, "TLSClientCA /ca", err), 0);
+	assert_int_equal(line(&cfg, "TLSCertificate /c", err), 0);
+	assert_int_equal(line(&cfg, "TLSKey /k", err), 0);
+	assert_int_equal(line(&cfg, "Listen 192.0.2.1:8443", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+
+	/* Plain HTTP only on loopback. */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen 127.0.0.2:8080", err), 0);
+	assert_int_equal(line(&cfg, "Listen [::1]:8080", err), 0);
+	assert_int_equal(line(&cfg, "Listen :8081", err), 0);
+	assert_int_equal(line(&cfg, "Listen localhost:8082", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen 0.0.0.0:8080", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "Listen 0.0.0.0:8080: without "
+	    "TLSCertificate only loopback addresses are allowed");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "TLSCertificate /c", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "TLSCertificate and TLSKey must be set together");
+	config_free(&cfg);
+}
+
+static const char default_dump[] =
+    "authmode apikey\n"
+    "authorizedkeysfile /etc/mcpd/authorized_keys\n"
+    "jwtalgorithms RS256,ES256,EdDSA\n"
+    "jwtrolesclaim roles\n"
+    "jwtleeway 60\n"
+    "toollisting permitted\n"
+    "ratelimit 100/min\n"
+    "authfailurelimit 10/min\n"
+    "auditlog /var/log/mcpd/audit.log\n"
+    "auditkeyfile /etc/mcpd/audit.key\n"
+    "auditsync always\n"
+    "auditarguments hash\n"
+    "mtlsidentity san-email\n"
+    "privsepuser _mcpd\n"
+    "privsepchroot /var/lib/mcpd/empty\n"
+    "tooluser _mcpdtool\n"
+    "workers 2\n"
+    "tooltimeout 30\n"
+    "database /var/lib/mcpd/mcpd.db\n"
+    "maxmessagesize 1048576\n"
+    "querymaxrows 1000\n"
+    "querytimeout 5000ms\n";
+
+static void
+test_dump_defaults(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char *out;
+
+	config_init(&cfg);
+	config_fill_defaults(&cfg);
+	out = dump(&cfg);
+	assert_string_equal(out, default_dump);
+	free(out);
+	config_free(&cfg);
+}
+
+static void
+test_dump_full(void **state __attribute__((__unused__)))
+{
+	static const char *lines[] = {
+		"AuthMode mtls,oauth apikey",
+		"JWKSFile /etc/mcpd/jwks.json",
+		"JWTIssuer https://auth.example/",
+		"JWTAudience https://mcp.example/mcp",
+		"Role admin tools=*",
+		"Role viewer tools=list_tables,query",
+		"User alice@example.com roles=admin,viewer",
+		"Listen 127.0.0.1:8443",
+		"Listen [::1]:8443",
+		"TLSCertificate /c.pem",
+		"TLSKey /k.pem",
+		"TLSClientCA /ca.pem",
+		"AllowedOrigins https://a.example https://b.example",
+		"ResourceURL https://mcp.example/mcp",
+		"AuthorizationServer https://auth.example/",
+		"Database \"/srv/my data/mcpd.db\"",
+		"ToolTimeout 2m",
+		"QueryTimeout 2s",
+		"RateLimit 7",
+		NULL
+	};
+	struct mcpd_config cfg, again;
+	char err[ERRLEN], *out, *out2, *cp, *s, *l;
+	size_t i;
+
+	config_init(&cfg);
+	for (i = 0; lines[i] != NULL; i++)
+		assert_int_equal(line(&cfg, lines[i], err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	out = dump(&cfg);
+	assert_true(strncmp(out, "authmode oauth,mtls apikey\n", 27) == 0);
+	assert_non_null(strstr(out, "\njwksfile /etc/mcpd/jwks.json\n"));
+	assert_non_null(strstr(out, "\nrole admin tools=*\n"
+	    "role viewer tools=list_tables,query\n"));
+	assert_non_null(strstr(out,
+	    "\nuser alice@example.com roles=admin,viewer\n"));
+	assert_non_null(strstr(out, "\nlisten 127.0.0.1:8443\n"
+	    "listen [::1]:8443\n"));
+	assert_non_null(strstr(out, "\nallowedorigins https://a.example,"
+	    "https://b.example\n"));
+	assert_non_null(strstr(out,
+	    "\nauthorizationserver https://auth.example/\n"));
+	assert_non_null(strstr(out, "\ndatabase \"/srv/my data/mcpd.db\"\n"));
+	assert_non_null(strstr(out, "\ntooltimeout 120\n"));
+	assert_non_null(strstr(out, "\nquerytimeout 2000ms\n"));
+	assert_non_null(strstr(out, "\nratelimit 7/min\n"));
+	assert_null(strstr(out, "tlsclientcrl"));
+
+	/* The dump reads back as the same configuration. */
+	config_init(&again);
+	assert_non_null(cp = strdup(out));
+	s = cp;
+	while ((l = strsep(&s, "\n")) != NULL)
+		assert_int_equal(line(&again, l, err), 0);
+	free(cp);
+	out2 = dump(&again);
+	assert_string_equal(out, out2);
+	free(out2);
+	free(out);
+	config_free(&again);
+	config_free(&cfg);
+}
+
+/*
+ * The shipped example parses, validates, carries the seed policy, and
+ * every "#Keyword value" line in it states the real default.
+ */
+static void
+test_example_conf(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg, defs;
+	char err[ERRLEN], buf[CONFIG_LINE_MAX + 2], *out, *out2;
+	FILE *f;
+	size_t nkw = 0;
+
+	if (access(EXAMPLE_CONF, R_OK) != 0)
+		skip();
+	config_init(&cfg);
+	assert_int_equal(config_load_file(&cfg, EXAMPLE_CONF, err,
+	    sizeof(err)), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nroles, 3);
+	assert_int_equal(cfg.nusers, 3);
+	assert_string_equal(cfg.roles[1].name, "developer");
+	assert_int_equal(cfg.roles[1].ntools, 6);
+	assert_string_equal(cfg.users[1].id, "dev@example.com");
+	config_free(&cfg);
+
+	config_init(&defs);
+	assert_non_null(f = fopen(EXAMPLE_CONF, "r"));
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		if (buf[0] != '#' || buf[1] < 'A' || buf[1] > 'Z')
+			continue;
+		assert_int_equal(config_parse_line(&defs, buf + 1,
+		    CFG_SRC_FILE, EXAMPLE_CONF, 1, err, sizeof(err)), 0);
+		nkw++;
+	}
+	assert_int_equal(fclose(f), 0);
+	/* Every keyword that has a default is shown. */
+	assert_int_equal(nkw, 22);
+	out = dump(&defs);
+	config_free(&defs);
+	config_init(&defs);
+	config_fill_defaults(&defs);
+	out2 = dump(&defs);
+	assert_string_equal(out, out2);
+	assert_string_equal(out, default_dump);
+	free(out);
+	free(out2);
+	config_free(&defs);
+}
+
+static void
+test_free_reuse(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Role r tools=a,b", err), 0);
+	assert_int_equal(line(&cfg, "AuditLog /x", err), 0);
+	config_free(&cfg);
+	assert_null(cfg.audit_log);
+	assert_int_equal(cfg.nroles, 0);
+	assert_int_equal(cfg.workers, -1);
+	config_free(&cfg);
+	assert_int_equal(line(&cfg, "AuditLog /y", err), 0);
+	assert_string_equal(cfg.audit_log, "/y");
+	config_free(&cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_seed_policy, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unknown_keyword_names_file_and_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_first_value_wins, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_precedence, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_defaults_without_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_env_all_and_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_option_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_listen_replacement, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_listen_syntax, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_authmode, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_users_and_roles, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_line_limits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_validate, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dump_defaults, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dump_full, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_example_conf, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_free_reuse, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
