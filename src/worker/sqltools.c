@@ -41,7 +41,8 @@
 #define MSG_UNKNOWN_TOOL	"unknown tool"
 #define MSG_QUERY_READONLY \
 	"query rejected: only read-only statements are allowed"
-#define MSG_QUERY_ONE		"query rejected: only one statement is allowed"
+#define MSG_QUERY_ONE \
+	"query rejected: only one statement is allowed"
 #define MSG_QUERY_EMPTY		"query rejected: no statement"
 #define MSG_EXEC_DENIED \
 	"statement rejected: ATTACH, DETACH, PRAGMA, VACUUM, transaction " \
@@ -76,7 +77,7 @@
 enum sqlt_mode {
 	SQLT_MODE_INTERNAL,	/* our own fixed statements */
 	SQLT_MODE_QUERY,	/* a client's statement through query */
-	SQLT_MODE_EXEC		/* a client's statement through execute_sql */
+	SQLT_MODE_EXEC		/* a client's statement via execute_sql */
 };
 
 struct sqltools;
@@ -85,7 +86,9 @@ struct sqlt_conn {
 	sqlite3		*db;
 	struct sqltools	*t;
 	enum sqlt_mode	 mode;
-	int		 denied;	/* the authorizer refused an action */
+	int		 denied;	/* the authorizer said no */
+	int		 preparing;	/* in sqlt_prepare_client() */
+	int		 dml;		/* ...saw INSERT/UPDATE/DELETE */
 };
 
 struct sqltools {
@@ -218,6 +221,35 @@ sqlt_function_denied(const char *name)
 	return 0;
 }
 
+/*
+ * The pragmas a client's statement may cause: those SQLite's own virtual
+ * table modules run internally, without an argument, to read a number
+ * (FTS5 checks data_version to see whether another connection changed
+ * its configuration; FTS3 and R*Tree size their nodes by page_size).
+ */
+static int
+sqlt_pragma_harmless(const char *name, const char *arg)
+{
+	return name != NULL && arg == NULL &&
+	    (strcasecmp(name, "data_version") == 0 ||
+	    strcasecmp(name, "page_size") == 0);
+}
+
+/*
+ * Declaring a virtual table (json_each, FTS5, ...) parses a CREATE TABLE
+ * whose schema update is never run but is still authorized, as
+ * SQLITE_UPDATE of the schema table's columns.  Read-only statements that
+ * use a virtual table need it; a real UPDATE of the schema table is still
+ * stopped by the read-only connection, sqlite3_stmt_readonly() and
+ * defensive mode.
+ */
+static int
+sqlt_is_schema_table(const char *name)
+{
+	return name != NULL && (strcasecmp(name, "sqlite_master") == 0 ||
+	    strcasecmp(name, "sqlite_temp_master") == 0);
+}
+
 static int
 sqlt_authorize(void *ctx, int action, const char *a1, const char *a2,
     const char *dbname, const char *trigger)
@@ -226,7 +258,14 @@ sqlt_authorize(void *ctx, int action, const char *a1, const char *a2,
 	int allow = 1;
 
 	(void)dbname;
-	(void)trigger;
+	/*
+	 * Whether the client's own statement writes rows, as opposed to
+	 * statements a virtual table runs on its behalf while it runs.
+	 */
+	if (c->preparing && trigger == NULL && (action == SQLITE_INSERT ||
+	    action == SQLITE_UPDATE || action == SQLITE_DELETE) &&
+	    !sqlt_is_schema_table(a1))
+		c->dml = 1;
 	switch (action) {
 	case SQLITE_ATTACH:
 	case SQLITE_DETACH:
@@ -247,6 +286,12 @@ sqlt_authorize(void *ctx, int action, const char *a1, const char *a2,
 			case SQLITE_FUNCTION:
 			case SQLITE_RECURSIVE:
 				break;
+			case SQLITE_UPDATE:
+				allow = sqlt_is_schema_table(a1);
+				break;
+			case SQLITE_PRAGMA:
+				allow = sqlt_pragma_harmless(a1, a2);
+				break;
 			default:
 				allow = 0;
 				break;
@@ -255,6 +300,8 @@ sqlt_authorize(void *ctx, int action, const char *a1, const char *a2,
 		case SQLT_MODE_EXEC:
 			switch (action) {
 			case SQLITE_PRAGMA:
+				allow = sqlt_pragma_harmless(a1, a2);
+				break;
 			case SQLITE_TRANSACTION:
 			case SQLITE_SAVEPOINT:
 				allow = 0;
@@ -563,14 +610,17 @@ sqlt_prepare_client(struct sqltools *t, struct sqlt_conn *c,
 	*stp = NULL;
 	c->mode = mode;
 	c->denied = 0;
+	c->dml = 0;
 	if (len > SQLT_SQL_MAX) {
 		sqlt_detail(t, "statement of %zu bytes", len);
 		*msgp = MSG_SQL_TOOBIG;
 		return -1;
 	}
 	for (;;) {
+		c->preparing = 1;
 		rc = sqlite3_prepare_v3(c->db, p, (int)(end - p), 0, &st,
 		    &tail);
+		c->preparing = 0;
 		if (rc != SQLITE_OK) {
 			*msgp = c->denied ? (q ? MSG_QUERY_READONLY :
 			    MSG_EXEC_DENIED) : sqlt_sqlerr(t, c, rc, "prepare");
@@ -880,7 +930,9 @@ tool_query(struct sqltools *t, json_t *args, char **textp, int *is_errorp)
 		goto out;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		msg = sqlt_sqlerr(t, &t->ro, rc, "query");
+		/* A virtual table may prepare statements while it runs. */
+		msg = t->ro.denied ? MSG_QUERY_READONLY :
+		    sqlt_sqlerr(t, &t->ro, rc, "query");
 		r = sqlt_reply_error(msg, textp, is_errorp);
 		goto out;
 	}
@@ -928,7 +980,8 @@ tool_execute_sql(struct sqltools *t, json_t *args, char **textp,
 			;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		msg = sqlt_sqlerr(t, &t->rw, rc, "execute_sql");
+		msg = t->rw.denied ? MSG_EXEC_DENIED :
+		    sqlt_sqlerr(t, &t->rw, rc, "execute_sql");
 		r = sqlt_reply_error(msg, textp, is_errorp);
 		goto out;
 	}
@@ -936,7 +989,9 @@ tool_execute_sql(struct sqltools *t, json_t *args, char **textp,
 	 * Resetting a statement that stopped early (a row cap on INSERT ...
 	 * RETURNING) completes it; only then is the count of changes final.
 	 * sqlite3_changes() keeps the value of the last INSERT, UPDATE or
-	 * DELETE, so it only counts when this statement changed something.
+	 * DELETE, including one a virtual table ran while creating itself,
+	 * so it counts only for a statement that is itself one of those and
+	 * changed something.
 	 */
 	rc = sqlite3_reset(st);
 	if (rc != SQLITE_OK) {
@@ -944,7 +999,7 @@ tool_execute_sql(struct sqltools *t, json_t *args, char **textp,
 		r = sqlt_reply_error(msg, textp, is_errorp);
 		goto out;
 	}
-	if (sqlite3_total_changes64(t->rw.db) != before)
+	if (t->rw.dml && sqlite3_total_changes64(t->rw.db) != before)
 		changes = sqlite3_changes64(t->rw.db);
 	if (sqlt_set(o, "changes", json_integer((json_int_t)changes)) != 0) {
 		r = SQLT_ERR_ALLOC;

@@ -21,30 +21,38 @@
 
 #include <stddef.h>
 
-/* Ranges accepted by sqltools_open(). */
+/* Ranges accepted by sqltools_open(); the result cap is PS_TEXT_MAX. */
 #define SQLT_ROWS_MAX		1000000U
-#define SQLT_TIMEOUT_MAX	(3600U * 1000)		/* ms */
+#define SQLT_TIMEOUT_MAX	(3600U * 1000)	/* ms */
 #define SQLT_RESULT_MIN		256U
-#define SQLT_RESULT_MAX		(4U * 1024 * 1024)	/* = PS_TEXT_MAX */
+#define SQLT_RESULT_MAX		(4U * 1024 * 1024)
 
-/* Caps on what a client may send (mirroring the input schemas). */
-#define SQLT_ARGS_MAX		(4U * 1024 * 1024)	/* argument JSON text */
-#define SQLT_SQL_MAX		65536	/* SQLITE_LIMIT_SQL_LENGTH, bytes */
-#define SQLT_SQL_CHARS_MAX	65536	/* schema maxLength, characters */
-#define SQLT_NAME_CHARS_MAX	128	/* table name, characters */
-#define SQLT_IDS_MAX		1000	/* delete_users userIds */
+/*
+ * Caps on what a client may send, mirroring the input schemas: the
+ * argument JSON text, the SQL text (bytes: SQLITE_LIMIT_SQL_LENGTH; and
+ * characters: the schema's maxLength), a table name in characters, and
+ * the number of ids delete_users takes.
+ */
+#define SQLT_ARGS_MAX		(4U * 1024 * 1024)
+#define SQLT_SQL_MAX		65536
+#define SQLT_SQL_CHARS_MAX	65536
+#define SQLT_NAME_CHARS_MAX	128
+#define SQLT_IDS_MAX		1000
 
-/* Caps on what SQLite may build. */
-#define SQLT_VALUE_MAX		(16 * 1024 * 1024)	/* SQLITE_LIMIT_LENGTH */
-#define SQLT_HEAP_MAX		(256LL * 1024 * 1024)	/* hard heap limit */
+/*
+ * Caps on what SQLite may build: any one string or blob
+ * (SQLITE_LIMIT_LENGTH), and all its memory (sqlite3_hard_heap_limit64).
+ */
+#define SQLT_VALUE_MAX		(16 * 1024 * 1024)
+#define SQLT_HEAP_MAX		(256LL * 1024 * 1024)
 /* Blobs up to this size are returned as base64, larger ones described. */
 #define SQLT_BLOB_INLINE_MAX	(64 * 1024)
 
 #define SQLT_DETAIL_MAX		512
 
 #define SQLT_OK			0
-#define SQLT_ERR_ALLOC		-1	/* out of memory: no text produced */
-#define SQLT_ERR_INVAL		-2	/* bad argument to the function */
+#define SQLT_ERR_ALLOC		-1	/* out of memory: no text */
+#define SQLT_ERR_INVAL		-2	/* bad function argument */
 
 struct sqltools;
 

@@ -2,11 +2,11 @@
 # The write tools, as admin: execute_sql, delete_users and drop_table
 # change the database; describe_table describes.
 . "$(dirname "$0")/lib.sh"
-setup
+setup "Workers 1"
 {
 	init_msg
 	call_msg 1 describe_table '{"table":"users"}'
-	call_msg 2 execute_sql '{"sql":"UPDATE users SET role = '"'"'x'"'"' WHERE id = 3"}'
+	call_msg 2 execute_sql '{"sql":"UPDATE users SET name = '"'"'x'"'"' WHERE id = 3"}'
 	call_msg 3 delete_users '{"userIds":[3]}'
 	call_msg 4 drop_table '{"table":"orders"}'
 	call_msg 5 list_tables '{}'

@@ -23,7 +23,8 @@ out=$(v "$OBJ/removed"); rc=$?
 expect_eq "removed rc" "$rc" 1
 case "$out" in "FAILED: record 4 (line 4): sequence gap"*) ;; *) fail "removed: $out" ;; esac
 
-{ sed -n '1,2p;4p;3p' "$OBJ/audit.log"; sed -n '5,$p' "$OBJ/audit.log"; } > "$OBJ/swapped"
+awk 'NR == 3 { held = $0; next } { print } NR == 4 { print held }' \
+    "$OBJ/audit.log" > "$OBJ/swapped"
 out=$(v "$OBJ/swapped"); rc=$?
 expect_eq "swapped rc" "$rc" 1
 case "$out" in "FAILED: record 3 (line 3): "*) ;; *) fail "swapped: $out" ;; esac

@@ -112,10 +112,10 @@ call_msg() {	# id tool arguments-json [meta-json]
 run_mcpd() {
 	local rc
 	if [ -n "${KEY:-}" ]; then
-		MCPD_API_KEY=$KEY timeout 60 "$MCPD" -f "$OBJ/mcpd.conf" \
+		env -u KEY MCPD_API_KEY="$KEY" timeout 60 "$MCPD" -f "$OBJ/mcpd.conf" \
 		    --stdio "$@" < "$OBJ/in" > "$OBJ/out" 2> "$OBJ/err"
 	else
-		timeout 60 "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
+		env -u KEY timeout 60 "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
 		    < "$OBJ/in" > "$OBJ/out" 2> "$OBJ/err"
 	fi
 	rc=$?
@@ -164,10 +164,10 @@ expect_no_secrets() {
 start_mcpd() {
 	mkfifo "$OBJ/fifo" || fail "mkfifo"
 	if [ -n "${KEY:-}" ]; then
-		MCPD_API_KEY=$KEY "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
+		env -u KEY MCPD_API_KEY="$KEY" "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
 		    < "$OBJ/fifo" > "$OBJ/out" 2> "$OBJ/err" &
 	else
-		"$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
+		env -u KEY "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
 		    < "$OBJ/fifo" > "$OBJ/out" 2> "$OBJ/err" &
 	fi
 	MCPD_PID=$!

@@ -12,7 +12,7 @@ setup
 	printf '{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"_meta":{"authorization":"Bearer %s"}}}\n' "$ADMIN_KEY"
 } > "$OBJ/in"
 KEY=$VIEWER_KEY run_mcpd || fail "mcpd exited with $?"
-expect_eq "viewer denied" "$(answer 1 '.result.content[0].text' | jq -r . | sed -n 4p)" "Your role: viewer"
+expect_eq "viewer denied" "$(answer 1 '.result.content[0].text' | jq -r . | sed -n 5p)" "Your role: viewer"
 expect_eq "admin allowed (tool error: no such table)" "$(answer 2 '.result.content[0].text')" '"no such table"'
 expect_eq "scheme is case-insensitive" "$(answer 3 '.result.isError')" 'false'
 expect_eq "admin sees all tools" "$(answer 4 '.result.tools | length')" 6

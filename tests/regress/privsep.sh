@@ -37,7 +37,8 @@ if is_root; then
 		expect_eq "worker CapEff" "$(st "$p" CapEff)" 0000000000000000
 	done
 	# The monitor wiped the key from its own initial environment too.
-	tr '\0' '\n' < "/proc/$MCPD_PID/environ" | grep -qF "$DEV_KEY" &&
+	tr "\0" "\n" < "/proc/$MCPD_PID/environ" > "$OBJ/environ"
+	grep -qF "$DEV_KEY" "$OBJ/environ" &&
 	    fail "key readable in the monitor's /proc environ"
 fi
 stop_mcpd || fail "exit status $?"
