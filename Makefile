@@ -36,9 +36,16 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 
 all: $(O)/mcpd $(O)/mcpctl
 
-$(O)/%.o: %.c
+# Objects depend on the flags they were built with, so that e.g.
+# "make SANDBOX_DEBUG=1" rebuilds instead of reusing production objects.
+$(O)/.cflags: FORCE
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+
+$(O)/%.o: %.c $(O)/.cflags
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/libmcpd.a: $(LIB_OBJS)
 	rm -f $@
@@ -81,15 +88,14 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/mcpd/mcpd.conf || \
 	    install -m 0644 conf/mcpd.conf $(DESTDIR)$(SYSCONFDIR)/mcpd/mcpd.conf
 
-lint:
-	mandoc -Tlint -W warning man/*
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --std=c11 $(INCS) -D__linux__ --suppress=missingIncludeSystem \
-	    src privsep sandbox
+lint: deps
+	@bash tests/lint.sh
 
 clean:
 	rm -rf $(O) demo
 
-.PHONY: all unit deps check demo install lint clean
+FORCE:
+
+.PHONY: all unit deps check demo install lint clean FORCE
 
 -include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d

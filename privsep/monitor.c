@@ -333,11 +333,10 @@ mon_child_log(struct sbuf *m, const char *who, int *bad)
 {
 	uint32_t level;
 	char *text = NULL;
-	int r;
 
-	if ((r = sbuf_get_u32(m, &level)) != SBUF_OK ||
-	    (r = sbuf_get_cstring(m, &text, PS_LOGMSG_MAX)) != SBUF_OK ||
-	    (r = sbuf_expect_end(m)) != SBUF_OK ||
+	if (sbuf_get_u32(m, &level) != SBUF_OK ||
+	    sbuf_get_cstring(m, &text, PS_LOGMSG_MAX) != SBUF_OK ||
+	    sbuf_expect_end(m) != SBUF_OK ||
 	    level < LOG_LVL_FATAL || level > LOG_LVL_DEBUG3) {
 		free(text);
 		*bad = 1;
@@ -480,26 +479,28 @@ mon_toollist(struct monitor *mon, struct sbuf *m)
 	const uint8_t *cred;
 	size_t credlen, i, n = 0;
 	uint32_t callid, status, retry;
-	char *req;
+	char *req, *request_id = NULL;
 	int all = mon->cfg->tool_listing == TOOLLIST_ALL;
 
+	/* cred points into the storage of m, which reads never move. */
 	if (mon_check(mon, sbuf_get_u32(m, &callid), "toollist callid") != 0 ||
 	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
-	    PS_CRED_MAX), "toollist credential") != 0)
-		return;
-	/* cred points into m: finish with it before touching m again. */
-	status = mon_gate(mon, "tools/list", cred, credlen, NULL, NULL, NULL,
-	    &id, &retry);
-	if (mon_check(mon, sbuf_expect_end(m), "toollist") != 0) {
-		identity_clear(&id);
+	    PS_CRED_MAX), "toollist credential") != 0 ||
+	    mon_check(mon, sbuf_get_cstring(m, &request_id, PS_ID_MAX),
+	    "toollist request id") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "toollist") != 0) {
+		free(request_id);
 		return;
 	}
+	status = mon_gate(mon, "tools/list", cred, credlen, NULL, request_id,
+	    NULL, &id, &retry);
 	if (status == PS_ST_OK) {
 		memset(&rec, 0, sizeof(rec));
 		rec.event = "tools/list";
 		rec.decision = AUDIT_ALLOWED;
 		rec.reason = all ? "listing all tools" :
 		    "listing permitted tools";
+		rec.request_id = request_id;
 		rec.duration_ms = -1;
 		mon_rec_identity(&rec, &id);
 		if (mon_audit(mon, &rec) != 0)
@@ -529,6 +530,7 @@ mon_toollist(struct monitor *mon, struct sbuf *m)
 	}
 	mon_send(mon, mon->net_bev, PS_TOOLLIST_ANS);
 	identity_clear(&id);
+	free(request_id);
 }
 
 static void
@@ -1045,6 +1047,10 @@ mon_reaped(struct monitor *mon, pid_t pid, int status)
 	mon_describe_status(status, desc, sizeof(desc));
 	if (pid == mon->net_pid) {
 		mon->net_pid = -1;
+		if (mon->stopping) {
+			debug("net process %s", desc);
+			return;
+		}
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 		    mon->exit_status == 0) {
 			debug("net process exited: session over");

@@ -212,11 +212,12 @@ mm_hello(struct mm_net *mm, const char *client_info, const char *version)
 
 int
 mm_toollist(struct mm_net *mm, uint32_t callid, const char *cred,
-    size_t credlen)
+    size_t credlen, const char *request_id)
 {
 	sbuf_reset(mm->req);
 	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
-	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK)
+	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK ||
+	    sbuf_put_cstring(mm->req, request_id) != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_TOOLLIST_REQ);
 }

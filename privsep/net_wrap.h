@@ -48,7 +48,7 @@ void		 mm_net_free(struct mm_net *);
 int	mm_hello(struct mm_net *, const char *client_info,
 	    const char *protocol_version);
 int	mm_toollist(struct mm_net *, uint32_t callid, const char *cred,
-	    size_t credlen);
+	    size_t credlen, const char *request_id);
 int	mm_toolcall(struct mm_net *, uint32_t callid, const char *cred,
 	    size_t credlen, const char *request_id, const char *tool,
 	    const char *args, size_t argslen);

@@ -47,7 +47,6 @@ privdrop_permanently(const char *dir, uid_t uid, gid_t gid)
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	gid_t groups[1];
-	int n;
 
 	if (uid == 0 || gid == 0)
 		fatal_f("refusing to \"drop\" to uid %u gid %u",
@@ -72,7 +71,7 @@ privdrop_permanently(const char *dir, uid_t uid, gid_t gid)
 	if (ru != uid || eu != uid || su != uid ||
 	    rg != gid || eg != gid || sg != gid)
 		fatal_f("ids not set as requested");
-	if ((n = getgroups(1, groups)) != 1 || groups[0] != gid)
+	if (getgroups(1, groups) != 1 || groups[0] != gid)
 		fatal_f("supplementary groups not dropped");
 	if (setgid(0) != -1 || setegid(0) != -1)
 		fatal_f("was able to restore gid 0");

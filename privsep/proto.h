@@ -36,7 +36,8 @@
 #define PS_HELLO_REQ		6
 /* monitor -> net: u32 status (PS_ST_OK) */
 #define PS_HELLO_ANS		7
-/* net -> monitor: u32 callid, str credential (may be empty) */
+/* net -> monitor: u32 callid, str credential (may be empty),
+ *                 str request_id (JSON text) */
 #define PS_TOOLLIST_REQ		8
 /*
  * monitor -> net: u32 callid, u32 status, u32 n,

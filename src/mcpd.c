@@ -295,6 +295,8 @@ main(int argc, char **argv)
 	} else if (!test_flag)
 		logit("not running as root: the net process and the workers "
 		    "keep this uid and skip chroot (development mode)");
+	if (access(cfg.database, R_OK) != 0)
+		fatal("Database %s: %s", cfg.database, strerror(errno));
 	if (test_flag) {
 		freezero(auditkey, auditkeylen);
 		authkeys_free(keys);

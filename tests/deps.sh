@@ -3,7 +3,7 @@
 # this runs apt-get; otherwise it prints the command to run.
 pkgs="build-essential pkg-config libevent-dev libssl-dev libjansson-dev
 libjwt-dev libseccomp-dev libsqlite3-dev libcmocka-dev sqlite3 jq mandoc
-openssl procps psmisc passwd"
+openssl procps psmisc passwd cppcheck clang-tidy"
 
 missing=""
 for p in $pkgs; do
@@ -12,6 +12,10 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
+# Node.js (>= 18) and npm run the interop tests with the official MCP SDK.
+# A Node.js installed some other way is fine: only a missing one is added.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "missing packages; run as root:" >&2

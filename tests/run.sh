@@ -38,6 +38,17 @@ for t in "$O"/tests/test_*; do
 	fi
 done
 
+# Static checks: one result each.
+while read -r status _ name; do
+	case "$status" in
+	ok)	pass=$((pass + 1)) ;;
+	FAIL)	fail=$((fail + 1)); failed="$failed lint-$name" ;;
+	*)	continue ;;
+	esac
+	echo "$status lint $name"
+done < <(bash tests/lint.sh 2>&1 | tee "$LOGDIR/lint.log")
+grep -q '^FAIL' "$LOGDIR/lint.log" && cat "$LOGDIR/lint.log"
+
 for t in tests/regress/*.sh; do
 	name=$(basename "$t" .sh)
 	[ "$name" = lib ] && continue

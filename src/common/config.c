@@ -202,7 +202,7 @@ vseterr(char *err, size_t errlen, const char *where, int linenum,
 
 	if (err == NULL || errlen == 0)
 		return;
-	if ((r = vsnprintf(msg, sizeof(msg), fmt, ap)) < 0)
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		msg[0] = '\0';
 	if (where == NULL)
 		where = "configuration";

@@ -232,7 +232,6 @@ static struct rl_entry *
 insert(struct ratelimit *rl, const struct rl_entry *probe, uint64_t now)
 {
 	struct rl_entry *e, **h;
-	void *node;
 	size_t nalloc;
 
 	if (rl->nkeys >= rl->max_keys)
@@ -255,7 +254,7 @@ insert(struct ratelimit *rl, const struct rl_entry *probe, uint64_t now)
 	e->units = rl->cap_units;
 	e->last_ms = now;
 	e->full_at = now;
-	if ((node = tsearch(e, &rl->tree, entry_cmp)) == NULL) {
+	if (tsearch(e, &rl->tree, entry_cmp) == NULL) {
 		free(e);
 		return NULL;
 	}

@@ -488,19 +488,32 @@ mcp_tools_list(struct mcp_session *s, void *origin, json_t *id,
 {
 	struct mcp_call *c;
 	struct mcp_cred cred;
+	char *reqid;
 	int r;
 
-	/* A pagination cursor is accepted and ignored: one page. */
-	if (params != NULL && !json_is_object(params)) {
+	/*
+	 * The list is one page, so no cursor was ever issued: any cursor is
+	 * invalid, and MCP asks for -32602 then.
+	 */
+	if (params != NULL && (!json_is_object(params) ||
+	    json_object_get(params, "cursor") != NULL)) {
 		mcp_error(s, origin, id, MCP_ERR_INVALID_PARAMS,
 		    "Invalid params", NULL);
 		return;
 	}
-	if ((c = mcp_call_new(s, origin, id, MCP_CALL_LIST, NULL)) == NULL)
+	if ((reqid = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL) {
+		mcp_error(s, origin, id, MCP_ERR_INTERNAL, "Internal error",
+		    NULL);
 		return;
+	}
+	if ((c = mcp_call_new(s, origin, id, MCP_CALL_LIST, NULL)) == NULL) {
+		free(reqid);
+		return;
+	}
 	mcp_cred_get(params, &cred);
-	r = s->be->toollist(s->bctx, c->callid, cred.p, cred.len);
+	r = s->be->toollist(s->bctx, c->callid, cred.p, cred.len, reqid);
 	mcp_cred_clear(&cred);
+	free(reqid);
 	if (r != 0) {
 		mcp_call_free(s, c);
 		mcp_error(s, origin, id, MCP_ERR_INTERNAL, "Internal error",

@@ -27,7 +27,11 @@
 #define MCP_ERR_INVALID_PARAMS	-32602
 #define MCP_ERR_INTERNAL	-32603
 #define MCP_ERR_BUSY		-32000
-#define MCP_ERR_AUTH		-32001
+/*
+ * Not -32003: the TypeScript SDK raises that code itself for a request that
+ * timed out, and a client must be able to tell the two apart.
+ */
+#define MCP_ERR_AUTH		-32003
 #define MCP_ERR_RATE		-32029
 
 struct mm_toolcall_ans;
@@ -45,7 +49,7 @@ struct mcp_backend {
 	int	(*hello)(void *ctx, const char *client_info,
 		    const char *protocol_version);
 	int	(*toollist)(void *ctx, uint32_t callid, const char *cred,
-		    size_t credlen);
+		    size_t credlen, const char *request_id);
 	int	(*toolcall)(void *ctx, uint32_t callid, const char *cred,
 		    size_t credlen, const char *request_id, const char *tool,
 		    const char *args, size_t argslen);

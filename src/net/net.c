@@ -104,11 +104,11 @@ net_be_hello(void *ctx, const char *client_info, const char *version)
 
 static int
 net_be_toollist(void *ctx, uint32_t callid, const char *cred,
-    size_t credlen)
+    size_t credlen, const char *request_id)
 {
 	struct net_ctx *n = ctx;
 
-	if (mm_toollist(n->mm, callid, cred, credlen) != 0)
+	if (mm_toollist(n->mm, callid, cred, credlen, request_id) != 0)
 		fatal_f("cannot queue tool list %u", callid);
 	return 0;
 }

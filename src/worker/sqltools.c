@@ -1115,7 +1115,6 @@ tool_delete_users(struct sqltools *t, json_t *args, char **textp,
 	st = NULL;
 	if ((rc = sqlt_exec_internal(t, &t->rw, "COMMIT")) != SQLITE_OK)
 		goto sqlfail;
-	in_txn = 0;
 	if ((o = json_object()) == NULL ||
 	    sqlt_set(o, "deleted", json_integer((json_int_t)deleted)) != 0) {
 		json_decref(o);

@@ -11,8 +11,8 @@ meta() { printf '{"authorization":"Bearer %s"}' "$1"; }
 	call_msg 3 list_tables '{}'
 } > "$OBJ/in"
 KEY=$DEV_KEY run_mcpd || fail "mcpd exited with $?"
-expect_error 1 -32001
-expect_error 2 -32001
+expect_error 1 -32003
+expect_error 2 -32003
 expect_eq "valid key refused" "$(answer 3 '.result.isError')" 'true'
 case "$(answer 3 '.result.content[0].text')" in
 *"RATE LIMITED"*) ;;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Bad credentials: a valid key id with a wrong secret, an unknown key id,
 # an expired key, a key used from outside its from=, a malformed key, and
-# no key at all.  Each gets the same generic -32001 answer; the audit log
+# no key at all.  Each gets the same generic -32003 answer; the audit log
 # has AUTH_FAILED with the precise reason and only a fingerprint; no key
 # appears anywhere.
 . "$(dirname "$0")/lib.sh"
@@ -35,7 +35,7 @@ meta() { printf '{"authorization":"Bearer %s"}' "$1"; }
 KEY= run_mcpd || fail "mcpd exited with $?"
 for i in 1 2 3 4 5 6 8; do
 	expect_eq "call $i" "$(answer $i '.error')" \
-	    '{"code":-32001,"message":"Authentication failed"}'
+	    '{"code":-32003,"message":"Authentication failed"}'
 done
 expect_eq "loopback from= works on stdio" "$(answer 7 '.result.isError')" 'false'
 

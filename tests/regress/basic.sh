@@ -33,8 +33,10 @@ expect_eq "allowed records" \
     "$(audit_select 'select(.event=="tools/call" and .decision=="ALLOWED") | .tool' | tr '\n' ' ')" \
     '"list_tables" "query" '
 expect_eq "outcome records" \
-    "$(audit_select 'select(.event=="tools/result") | [.user, .tool, .reason, (.duration_ms|type)]' | head -n 1)" \
+    "$(audit_select 'select(.event=="tools/result" and .tool=="list_tables") | [.user, .tool, .reason, (.duration_ms|type)]')" \
     '["dev@example.com","list_tables","ok","number"]'
+expect_eq "tools/list audited" "$(audit_select 'select(.event=="tools/list") | [.decision, .request_id, .user]')" \
+    '["ALLOWED","2","dev@example.com"]'
 expect_eq "source" "$(audit_select 'select(.event=="tools/call") | .source' | sort -u)" '"stdio"'
 expect_eq "client" "$(audit_select 'select(.event=="tools/call") | .client' | head -n 1)" \
     '"{\"name\":\"regress\",\"version\":\"1\"}"'

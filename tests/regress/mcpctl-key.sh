@@ -24,7 +24,7 @@ expect_eq "new key works" "$(answer 1 '.result.isError')" 'false'
 expect_eq "mode after revoke" "$(stat -c %a "$OBJ/keys")" 600
 grep -q "${NEW:5:8}" "$OBJ/keys" && fail "revoked key still listed"
 KEY=$NEW run_mcpd || fail "mcpd exited with $?"
-expect_error 1 -32001
+expect_error 1 -32003
 "$MCPCTL" key revoke "${NEW:5:8}" -f "$OBJ/keys" 2>/dev/null && fail "second revoke succeeded"
 "$MCPCTL" key new --user 'bad user' --roles viewer -f "$OBJ/keys" >/dev/null 2>&1 &&
     fail "accepted a user with a space"

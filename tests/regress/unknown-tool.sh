@@ -12,7 +12,7 @@ setup
 } > "$OBJ/in"
 KEY=$ADMIN_KEY run_mcpd || fail "mcpd exited with $?"
 expect_eq "unknown tool" "$(answer 1 '.error')" '{"code":-32602,"message":"Unknown tool"}'
-expect_eq "unauthenticated" "$(answer 2 '.error')" '{"code":-32001,"message":"Authentication failed"}'
+expect_eq "unauthenticated" "$(answer 2 '.error')" '{"code":-32003,"message":"Authentication failed"}'
 audit_verify
 expect_eq "audit" "$(audit_select 'select(.tool=="no_such_tool") | [.decision, .reason]' | head -n 1)" \
     '["DENIED","unknown tool"]'

@@ -85,7 +85,8 @@ fake_hello(void *ctx, const char *client_info, const char *version)
 }
 
 static int
-fake_toollist(void *ctx, uint32_t callid, const char *cred, size_t credlen)
+fake_toollist(void *ctx, uint32_t callid, const char *cred, size_t credlen,
+    const char *request_id)
 {
 	struct fake *f = ctx;
 
@@ -665,7 +666,7 @@ test_call_answers(void **state)
 	    "\"params\":{\"name\":\"list_tables\"}}");
 	answer(t, t->fake.callid, PS_ST_AUTH_FAILED, "", "", "", 0);
 	assert_string_equal(t->cap.lines[0],
-	    "{\"jsonrpc\":\"2.0\",\"id\":12,\"error\":{\"code\":-32001,"
+	    "{\"jsonrpc\":\"2.0\",\"id\":12,\"error\":{\"code\":-32003,"
 	    "\"message\":\"Authentication failed\"}}");
 
 	in(t, "{\"jsonrpc\":\"2.0\",\"id\":13,\"method\":\"tools/call\","
@@ -982,9 +983,14 @@ test_tools_list(void **state)
 	cap_clear(&t->cap);
 	in(t, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
 	    "\"params\":{\"protocolVersion\":\"2025-06-18\"}}");
+	/* No cursor was ever issued, so any cursor is invalid. */
+	expect(t, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":"
+	    "\"tools/list\",\"params\":{\"cursor\":\"abc\"}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":6,\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\"}}");
+	assert_int_equal(t->fake.ntoollist, 0);
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":"
-	    "\"tools/list\","
-	    "\"params\":{\"cursor\":\"abc\"}}");
+	    "\"tools/list\",\"params\":{}}");
 	assert_int_equal(t->fake.ntoollist, 1);
 	assert_true(t->fake.hello_order < t->fake.list_order);
 	mcp_hello_ans(t->s, PS_ST_OK);
@@ -1052,7 +1058,7 @@ test_tools_list(void **state)
 	cap_clear(&t->cap);
 	mcp_toollist_ans(t->s, &l);
 	assert_string_equal(t->cap.lines[0],
-	    "{\"jsonrpc\":\"2.0\",\"id\":9,\"error\":{\"code\":-32001,"
+	    "{\"jsonrpc\":\"2.0\",\"id\":9,\"error\":{\"code\":-32003,"
 	    "\"message\":\"Authentication failed\"}}");
 
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":"
