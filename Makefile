@@ -63,6 +63,15 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(O)/libmcpd.a
 
 unit: $(UNIT_BINS)
 
+$(O)/stdio_bench: tests/bench/stdio_bench.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Benchmarks measure; they assert nothing about speed.
+bench: deps
+	@$(MAKE) --no-print-directory all $(O)/stdio_bench
+	@bash tests/bench/stdio.sh
+
 # Installs the Debian packages the build and the tests need, when run as
 # root; otherwise prints the apt-get line.
 deps:
@@ -96,6 +105,6 @@ clean:
 
 FORCE:
 
-.PHONY: all unit deps check demo install lint clean FORCE
+.PHONY: all unit deps check demo install lint bench clean FORCE
 
 -include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d
