@@ -19,4 +19,5 @@ expect_eq "four parse errors" \
     "$(jq -c 'select(.error.code == -32700) | .id' "$OBJ/out" | tr '\n' ' ')" \
     'null null null null '
 expect_eq "still serving" "$(answer 5 '.result')" '{}'
+audit_verify
 exit 0

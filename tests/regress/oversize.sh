@@ -14,4 +14,5 @@ expect_eq "too large" "$(jq -c 'select(.id == null)' "$OBJ/out")" \
     '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request too large"}}'
 expect_eq "no answer for the skipped line" "$(answer 1 '.')" ''
 expect_eq "still serving" "$(answer 2 '.result')" '{}'
+audit_verify
 exit 0
