@@ -50,8 +50,15 @@
 #define MON_RL_KEYS		10000
 /* Consecutive workers that die before they are ready: then give up. */
 #define MON_START_FAILURES_MAX	5
-/* Cap on what the monitor buffers towards a child before failing it. */
-#define MON_OUTBUF_MAX		(16U * 1024 * 1024)
+/*
+ * Backpressure: while this much waits to be written to the net process,
+ * the monitor reads no new requests from it.  Answers to calls already in
+ * flight still queue, so the queue is bounded by MON_OUTBUF_MAX, which a
+ * working net process can never reach.
+ */
+#define MON_OUTBUF_HIGH		(8U * 1024 * 1024)
+#define MON_OUTBUF_MAX		((MON_MAX_CALLS + 4) * \
+				    (size_t)(PS_TEXT_MAX + 65536))
 #define MON_SOURCE_STDIO	"stdio"
 
 #define NET_ST_STARTING		0x01
@@ -198,7 +205,7 @@ mon_send(struct monitor *mon, struct bufferevent *bev, uint8_t type)
 	struct evbuffer *out = bufferevent_get_output(bev);
 
 	if (evbuffer_get_length(out) > MON_OUTBUF_MAX)
-		fatal_f("peer is not reading its channel");
+		fatal_f("output queue over its bound: peer not reading");
 	if (pmsg_compose(out, type, mon->ans) != PMSG_OK)
 		fatal_f("pmsg_compose failed");
 	sbuf_reset(mon->ans);
@@ -694,10 +701,16 @@ mon_net_readcb(struct bufferevent *bev, void *arg)
 	const struct mon_dispatch *d;
 	char what[64];
 	uint8_t type;
-	int r;
+	int r = PMSG_MORE, blocked = 0;
 
-	while (mon->net_bev != NULL &&
-	    (r = pmsg_take(in, &type, mon->msg)) == PMSG_OK) {
+	while (mon->net_bev != NULL) {
+		if (evbuffer_get_length(bufferevent_get_output(mon->net_bev)) >=
+		    MON_OUTBUF_HIGH) {
+			blocked = 1;
+			break;
+		}
+		if ((r = pmsg_take(in, &type, mon->msg)) != PMSG_OK)
+			break;
 		for (d = mon_net_table; d->fn != NULL; d++)
 			if (d->type == type)
 				break;
@@ -710,10 +723,27 @@ mon_net_readcb(struct bufferevent *bev, void *arg)
 		}
 		d->fn(mon, mon->msg);
 	}
-	if (mon->net_bev != NULL && r != PMSG_MORE)
+	if (mon->net_bev != NULL && r != PMSG_MORE && r != PMSG_OK)
 		mon_net_violation(mon, "bad frame");
+	/* Stopped for backpressure: the write callback resumes reading. */
+	if (mon->net_bev != NULL && blocked &&
+	    bufferevent_disable(mon->net_bev, EV_READ) != 0)
+		fatal_f("bufferevent_disable");
 	if (mon->net_bev == NULL && mon->exit_status != 0)
 		mon_stop(mon, mon->exit_status);
+}
+
+static void
+mon_net_writecb(struct bufferevent *bev, void *arg)
+{
+	struct monitor *mon = arg;
+
+	if ((bufferevent_get_enabled(bev) & EV_READ) != 0)
+		return;
+	if (bufferevent_enable(bev, EV_READ) != 0)
+		fatal_f("bufferevent_enable");
+	/* Requests may be waiting in the input already. */
+	mon_net_readcb(bev, mon);
 }
 
 static void
@@ -752,8 +782,11 @@ mon_net_start(struct monitor *mon)
 	    (mon->net_bev = bufferevent_socket_new(mon->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatal_f("bufferevent for the net channel");
-	bufferevent_setcb(mon->net_bev, mon_net_readcb, NULL,
+	bufferevent_setcb(mon->net_bev, mon_net_readcb, mon_net_writecb,
 	    mon_net_eventcb, mon);
+	/* The write callback fires once the queue is down to the low mark. */
+	bufferevent_setwatermark(mon->net_bev, EV_WRITE, MON_OUTBUF_HIGH / 2,
+	    0);
 	if (bufferevent_enable(mon->net_bev, EV_READ | EV_WRITE) != 0)
 		fatal_f("bufferevent_enable");
 	mon->net_state = NET_ST_STARTING;
