@@ -35,6 +35,7 @@ echo "== demo data in demo/: demo.db, authorized_keys, {admin,dev,viewer}.key, a
 "$MCPCTL" key list -f demo/authorized_keys
 echo
 
+echo "\$ mcpd -f conf/demo.conf --stdio    (started by the client below, MCPD_API_KEY=<demo/dev.key>)"
 MCPD_API_KEY=$(cat demo/dev.key)
 export MCPD_API_KEY
 coproc MCPD { exec "$MCPD" -f conf/demo.conf --stdio \
