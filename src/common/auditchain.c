@@ -21,6 +21,7 @@
 #include <openssl/hmac.h>
 
 #include "auditchain.h"
+#include "fileio.h"
 
 #define MAC_PREFIX	",\"mac\":\""
 #define MAC_PREFIX_LEN	(sizeof(MAC_PREFIX) - 1)
@@ -117,8 +118,7 @@ auditchain_load_key(const char *path, uint8_t **keyp, size_t *keylenp,
 	struct stat st;
 	uint8_t *key = NULL;
 	size_t len = 0;
-	ssize_t r;
-	int fd;
+	int fd, r;
 
 	*keyp = NULL;
 	*keylenp = 0;
@@ -158,28 +158,18 @@ auditchain_load_key(const char *path, uint8_t **keyp, size_t *keylenp,
 		    (long long)st.st_size, AUDIT_KEY_MIN, AUDIT_KEY_MAX);
 		goto fail;
 	}
-	/* One spare byte to notice a file that grew since fstat. */
-	if ((key = malloc(AUDIT_KEY_MAX + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory reading audit key file %s",
-		    path);
-		goto fail;
-	}
-	for (;;) {
-		r = read(fd, key + len, AUDIT_KEY_MAX + 1 - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
+	if ((r = read_fd_capped(fd, AUDIT_KEY_MAX, &key, &len)) != 0 &&
+	    errno != EFBIG) {
+		if (errno == ENOMEM)
+			snprintf(err, errlen, "out of memory reading audit key "
+			    "file %s", path);
+		else
 			snprintf(err, errlen, "cannot read audit key file %s: "
 			    "%s", path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > AUDIT_KEY_MAX)
-			break;
+		goto fail;
 	}
-	if (len < AUDIT_KEY_MIN || len > AUDIT_KEY_MAX) {
+	/* Too long or too short: it is not the file fstat described. */
+	if (r != 0 || len < AUDIT_KEY_MIN) {
 		snprintf(err, errlen, "audit key file %s changed while being "
 		    "read", path);
 		goto fail;
@@ -195,7 +185,7 @@ auditchain_load_key(const char *path, uint8_t **keyp, size_t *keylenp,
 	return 0;
  fail:
 	if (key != NULL) {
-		OPENSSL_cleanse(key, AUDIT_KEY_MAX + 1);
+		OPENSSL_cleanse(key, len);
 		free(key);
 	}
 	if (fd != -1)

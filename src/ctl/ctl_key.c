@@ -32,6 +32,7 @@
 #include "apikey.h"
 #include "authkeys.h"
 #include "ctl.h"
+#include "fileio.h"
 #include "xmalloc.h"
 
 #define KEY_MAX_LINE		8192			/* as authkeys.c */
@@ -736,68 +737,16 @@ key_list(int argc, char **argv)
 	return ret;
 }
 
-/* Read the whole file behind fd, capped; *capp is what to wipe. */
-static int
-read_file(int fd, const char *path, char **bufp, size_t *lenp, size_t *capp)
-{
-	char *buf, *nbuf;
-	size_t cap = 4096, ncap, len = 0;
-	ssize_t r;
-
-	*bufp = NULL;
-	*lenp = *capp = 0;
-	if ((buf = malloc(cap)) == NULL)
-		goto oom;
-	for (;;) {
-		if (len == cap) {
-			if (cap > KEY_MAX_FILE) {
-				fprintf(stderr, "mcpctl: %s: larger than %d "
-				    "bytes\n", path, KEY_MAX_FILE);
-				freezero(buf, cap);
-				return -1;
-			}
-			ncap = cap * 2 > KEY_MAX_FILE ?
-			    (size_t)KEY_MAX_FILE + 1 : cap * 2;
-			/* Copy and wipe: the old block held key hashes. */
-			if ((nbuf = malloc(ncap)) == NULL) {
-				freezero(buf, cap);
-				goto oom;
-			}
-			memcpy(nbuf, buf, len);
-			freezero(buf, cap);
-			buf = nbuf;
-			cap = ncap;
-		}
-		if ((r = read(fd, buf + len, cap - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "mcpctl: %s: read: %s\n", path,
-			    strerror(errno));
-			freezero(buf, cap);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	*bufp = buf;
-	*lenp = len;
-	*capp = cap;
-	return 0;
- oom:
-	fprintf(stderr, "mcpctl: out of memory\n");
-	return -1;
-}
-
 static int
 key_revoke(int argc, char **argv)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX], err[KEY_ERRLEN];
-	char *buf = NULL, *out = NULL, *line = NULL;
+	char *out = NULL, *line = NULL;
 	const char *path, *keyid, *base, *p, *end, *nl;
+	uint8_t *buf = NULL;
 	struct authkey k;
 	struct stat st;
-	size_t len = 0, cap = 0, olen = 0, llen, next;
+	size_t len = 0, olen = 0, llen, next;
 	int fd = -1, tfd = -1, linenum = 0, found = 0, ret = 1, r, n;
 	mode_t mode;
 
@@ -827,8 +776,17 @@ key_revoke(int argc, char **argv)
 		fprintf(stderr, "mcpctl: %s: not a regular file\n", path);
 		goto done;
 	}
-	if (read_file(fd, path, &buf, &len, &cap) != 0)
+	if (read_fd_capped(fd, KEY_MAX_FILE, &buf, &len) != 0) {
+		if (errno == EFBIG)
+			fprintf(stderr, "mcpctl: %s: larger than %d bytes\n",
+			    path, KEY_MAX_FILE);
+		else if (errno == ENOMEM)
+			fprintf(stderr, "mcpctl: out of memory\n");
+		else
+			fprintf(stderr, "mcpctl: %s: read: %s\n", path,
+			    strerror(errno));
 		goto done;
+	}
 	if ((out = malloc(len + 1)) == NULL ||
 	    (line = malloc(KEY_MAX_LINE + 1)) == NULL) {
 		fprintf(stderr, "mcpctl: out of memory\n");
@@ -839,7 +797,7 @@ key_revoke(int argc, char **argv)
 	 * Every line but the revoked key's is copied byte for byte,
 	 * comments, blank lines and lines mcpctl cannot parse included.
 	 */
-	for (p = buf, end = buf + len; p < end; p += next) {
+	for (p = (const char *)buf, end = p + len; p < end; p += next) {
 		linenum++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -940,7 +898,7 @@ key_revoke(int argc, char **argv)
 		    strerror(errno));
 		ret = 1;
 	}
-	freezero(buf, cap);
+	freezero(buf, len);
 	freezero(out, len + 1);
 	freezero(line, KEY_MAX_LINE + 1);
 	return ret;

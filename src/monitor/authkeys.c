@@ -34,6 +34,7 @@
 
 #include "apikey.h"
 #include "authkeys.h"
+#include "fileio.h"
 #include "xmalloc.h"
 
 #define AUTHKEYS_MAX_LINE	8192		/* bytes, without '\n' */
@@ -267,29 +268,66 @@ valid_role(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * A list-valued option ("roles=a,b", "from=10.0.0.0/8,::1"): every comma
+ * ends an element, so "a,,b" has an empty second one and "" one empty
+ * element, for the caller to refuse.  commalist_init() counts the
+ * elements, refusing more than max, so that the caller allocates its
+ * array once; commalist_next() then gives each in turn, n times in all.
+ */
+struct commalist {
+	const char	*next;	/* start of the next element */
+	size_t		 n;	/* number of elements */
+};
+
+static int
+commalist_init(struct commalist *cl, const char *val, size_t max)
+{
+	const char *p;
+
+	cl->next = val;
+	cl->n = 1;
+	for (p = val; *p != '\0'; p++) {
+		if (*p == ',')
+			cl->n++;
+	}
+	return cl->n > max ? -1 : 0;
+}
+
+/* The next element, not NUL-terminated, and its length in *lenp. */
+static const char *
+commalist_next(struct commalist *cl, size_t *lenp)
+{
+	const char *elem = cl->next, *comma;
+
+	if ((comma = strchr(elem, ',')) == NULL) {
+		*lenp = strlen(elem);
+		cl->next = elem + *lenp;
+	} else {
+		*lenp = (size_t)(comma - elem);
+		cl->next = comma + 1;
+	}
+	return elem;
+}
+
 static int
 parse_roles(const char *val, struct authkey *k, char *err, size_t errlen)
 {
-	const char *p = val, *comma;
-	size_t n = 1, len, i;
+	struct commalist cl;
+	const char *p;
+	size_t len, i;
 
-	for (i = 0; val[i] != '\0'; i++) {
-		if (val[i] == ',')
-			n++;
-	}
-	if (n > AUTHKEYS_MAX_ROLES) {
+	if (commalist_init(&cl, val, AUTHKEYS_MAX_ROLES) != 0) {
 		seterr(err, errlen, "roles: more than %d roles",
 		    AUTHKEYS_MAX_ROLES);
 		return -1;
 	}
-	if ((k->roles = calloc(n, sizeof(*k->roles))) == NULL) {
+	if ((k->roles = calloc(cl.n, sizeof(*k->roles))) == NULL) {
 		seterr(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if ((comma = strchr(p, ',')) == NULL)
-			comma = p + strlen(p);
-		len = (size_t)(comma - p);
+	for (i = 0; i < cl.n; i++) {
+		p = commalist_next(&cl, &len);
 		if (!valid_role(p, len)) {
 			seterr(err, errlen, "roles: empty or invalid role "
 			    "name (number %zu)", i + 1);
@@ -300,7 +338,6 @@ parse_roles(const char *val, struct authkey *k, char *err, size_t errlen)
 			return -1;
 		}
 		k->nroles = i + 1;
-		p = comma + 1;
 	}
 	return 0;
 }
@@ -309,26 +346,21 @@ static int
 parse_from(const char *val, struct authkey *k, char *err, size_t errlen)
 {
 	char buf[AUTHKEYS_CIDR_MAXLEN + 1];
-	const char *p = val, *comma;
-	size_t n = 1, len, i;
+	struct commalist cl;
+	const char *p;
+	size_t len, i;
 
-	for (i = 0; val[i] != '\0'; i++) {
-		if (val[i] == ',')
-			n++;
-	}
-	if (n > AUTHKEYS_MAX_CIDRS) {
+	if (commalist_init(&cl, val, AUTHKEYS_MAX_CIDRS) != 0) {
 		seterr(err, errlen, "from: more than %d addresses",
 		    AUTHKEYS_MAX_CIDRS);
 		return -1;
 	}
-	if ((k->from = calloc(n, sizeof(*k->from))) == NULL) {
+	if ((k->from = calloc(cl.n, sizeof(*k->from))) == NULL) {
 		seterr(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if ((comma = strchr(p, ',')) == NULL)
-			comma = p + strlen(p);
-		len = (size_t)(comma - p);
+	for (i = 0; i < cl.n; i++) {
+		p = commalist_next(&cl, &len);
 		if (len == 0 || len >= sizeof(buf)) {
 			seterr(err, errlen, "from: empty or overlong "
 			    "address (number %zu)", i + 1);
@@ -342,7 +374,6 @@ parse_from(const char *val, struct authkey *k, char *err, size_t errlen)
 			return -1;
 		}
 		k->nfrom = i + 1;
-		p = comma + 1;
 	}
 	return 0;
 }
@@ -675,67 +706,6 @@ grow_wiped(void *old, size_t oldsize, size_t newsize)
 	return p;
 }
 
-/*
- * Read all of fd, up to AUTHKEYS_MAX_FILE bytes, into *bufp (*capp bytes
- * allocated, *lenp used).
- */
-static int
-read_capped(int fd, const char *path, off_t hint, char **bufp, size_t *lenp,
-    size_t *capp, char *err, size_t errlen)
-{
-	char *buf, *nbuf;
-	size_t cap, ncap, len = 0;
-	ssize_t r;
-
-	*bufp = NULL;
-	*lenp = *capp = 0;
-	/* st_size is a hint only: the file may change while it is read. */
-	cap = hint > 0 && hint < AUTHKEYS_MAX_FILE ? (size_t)hint + 1 : 4096;
-	if ((buf = calloc(1, cap)) == NULL) {
-		seterr(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			/* One byte past the cap is enough to notice. */
-			if (cap > AUTHKEYS_MAX_FILE)
-				break;
-			ncap = cap * 2;
-			if (ncap > AUTHKEYS_MAX_FILE)
-				ncap = (size_t)AUTHKEYS_MAX_FILE + 1;
-			if ((nbuf = grow_wiped(buf, cap, ncap)) == NULL) {
-				seterr(err, errlen, "%s: out of memory", path);
-				freezero(buf, cap);
-				return -1;
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			seterr(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
-			freezero(buf, cap);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > AUTHKEYS_MAX_FILE) {
-		seterr(err, errlen, "%s: larger than %d bytes", path,
-		    AUTHKEYS_MAX_FILE);
-		freezero(buf, cap);
-		return -1;
-	}
-	*bufp = buf;
-	*lenp = len;
-	*capp = cap;
-	return 0;
-}
-
 static int
 keyptr_cmp(const void *a, const void *b)
 {
@@ -864,8 +834,8 @@ authkeys_load(const char *path, struct authkeys **out,
 {
 	struct authkeys *ak = NULL;
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int fd, ret = -1;
 
 	if (out != NULL)
@@ -905,21 +875,29 @@ authkeys_load(const char *path, struct authkeys **out,
 		    "or others", path);
 		goto out;
 	}
-	if (read_capped(fd, path, st.st_size, &buf, &len, &cap,
-	    err, errlen) != 0)
+	if (read_fd_capped(fd, AUTHKEYS_MAX_FILE, &buf, &len) != 0) {
+		if (errno == EFBIG)
+			seterr(err, errlen, "%s: larger than %d bytes", path,
+			    AUTHKEYS_MAX_FILE);
+		else if (errno == ENOMEM)
+			seterr(err, errlen, "%s: out of memory", path);
+		else
+			seterr(err, errlen, "%s: read: %s", path,
+			    strerror(errno));
 		goto out;
+	}
 	if ((ak = calloc(1, sizeof(*ak))) == NULL) {
 		seterr(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	if (parse_buffer(buf, len, path, ak, err, errlen) != 0)
+	if (parse_buffer((const char *)buf, len, path, ak, err, errlen) != 0)
 		goto out;
 	*out = ak;
 	ak = NULL;
 	ret = 0;
  out:
 	authkeys_free(ak);
-	freezero(buf, cap);
+	freezero(buf, len);
 	if (close(fd) == -1 && ret == 0) {
 		seterr(err, errlen, "%s: close: %s", path, strerror(errno));
 		authkeys_free(*out);

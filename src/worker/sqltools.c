@@ -903,6 +903,43 @@ tool_describe_table(struct sqltools *t, json_t *args, char **textp,
 	return r;
 }
 
+/*
+ * Run a client's statement, prepared on c by sqlt_prepare_client(), to
+ * its end or to the caps.  Its rows go into o as sqlt_rows() puts them,
+ * always for query (an empty result still has "columns" and "rows") and
+ * for execute_sql when the statement has result columns; a statement
+ * without is only stepped through.  Returns SQLT_OK with *msgp NULL when
+ * it ran, SQLT_OK with the client's error message in *msgp when it did
+ * not, or SQLT_ERR_ALLOC.
+ */
+static int
+sqlt_run_client(struct sqltools *t, struct sqlt_conn *c, sqlite3_stmt *st,
+    json_t *o, const char **msgp)
+{
+	int q = c->mode == SQLT_MODE_QUERY, rc, r;
+
+	*msgp = NULL;
+	if (q || sqlite3_column_count(st) > 0) {
+		if ((r = sqlt_rows(t, st, o, &rc)) == 1) {
+			*msgp = MSG_TOO_LARGE;
+			return SQLT_OK;
+		}
+		if (r != SQLT_OK)
+			return r;
+	} else {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return SQLT_OK;
+	/* A virtual table may prepare statements while it runs. */
+	if (c->denied)
+		*msgp = q ? MSG_QUERY_READONLY : MSG_EXEC_DENIED;
+	else
+		*msgp = sqlt_sqlerr(t, c, rc, q ? "query" : "execute_sql");
+	return SQLT_OK;
+}
+
 static int
 tool_query(struct sqltools *t, json_t *args, char **textp, int *is_errorp)
 {
@@ -910,7 +947,7 @@ tool_query(struct sqltools *t, json_t *args, char **textp, int *is_errorp)
 	json_t *o = NULL;
 	const char *sql, *msg;
 	size_t len;
-	int rc, r;
+	int r;
 
 	if ((sql = sqlt_args_string(args, "sql", SQLT_SQL_CHARS_MAX,
 	    &len)) == NULL) {
@@ -924,19 +961,10 @@ tool_query(struct sqltools *t, json_t *args, char **textp, int *is_errorp)
 		r = SQLT_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = sqlt_rows(t, st, o, &rc)) != SQLT_OK) {
-		if (r == 1)
-			r = sqlt_reply_error(MSG_TOO_LARGE, textp, is_errorp);
+	if ((r = sqlt_run_client(t, &t->ro, st, o, &msg)) != SQLT_OK)
 		goto out;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		/* A virtual table may prepare statements while it runs. */
-		msg = t->ro.denied ? MSG_QUERY_READONLY :
-		    sqlt_sqlerr(t, &t->ro, rc, "query");
-		r = sqlt_reply_error(msg, textp, is_errorp);
-		goto out;
-	}
-	r = sqlt_reply_json(t, o, textp, is_errorp);
+	r = msg != NULL ? sqlt_reply_error(msg, textp, is_errorp) :
+	    sqlt_reply_json(t, o, textp, is_errorp);
  out:
 	(void)sqlite3_finalize(st);
 	json_decref(o);
@@ -968,20 +996,9 @@ tool_execute_sql(struct sqltools *t, json_t *args, char **textp,
 		goto out;
 	}
 	before = sqlite3_total_changes64(t->rw.db);
-	if (sqlite3_column_count(st) > 0) {
-		if ((r = sqlt_rows(t, st, o, &rc)) != SQLT_OK) {
-			if (r == 1)
-				r = sqlt_reply_error(MSG_TOO_LARGE, textp,
-				    is_errorp);
-			goto out;
-		}
-	} else {
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		msg = t->rw.denied ? MSG_EXEC_DENIED :
-		    sqlt_sqlerr(t, &t->rw, rc, "execute_sql");
+	if ((r = sqlt_run_client(t, &t->rw, st, o, &msg)) != SQLT_OK)
+		goto out;
+	if (msg != NULL) {
 		r = sqlt_reply_error(msg, textp, is_errorp);
 		goto out;
 	}

@@ -1,0 +1,27 @@
+/*
+ * Reading a whole file into memory through a cap on its size, for the
+ * files mcpd and mcpctl read at once and then parse: AuthorizedKeysFile
+ * and the audit key.  Library code: it returns codes and sets errno, and
+ * neither logs nor exits, so that each caller words its own message.
+ */
+#ifndef MCPD_FILEIO_H
+#define MCPD_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Read fd from its current offset to end of file into a new buffer.
+ * Returns 0 with the buffer in *bufp (never NULL, even for an empty file)
+ * and the number of bytes read in *lenp.  Returns -1 with *bufp NULL,
+ * *lenp 0 and errno set: EFBIG when there are more than max bytes (at most
+ * max + 1 are read to notice), ENOMEM, EINVAL for a NULL pointer or a max
+ * of SIZE_MAX, or the errno of read(2); an interrupted read is retried.
+ *
+ * The file may hold secrets: on failure, whatever was read is wiped before
+ * it is freed; on success the caller wipes and frees the buffer, with
+ * freezero(*bufp, *lenp) (only the first *lenp bytes ever held file data).
+ */
+int	read_fd_capped(int fd, size_t max, uint8_t **bufp, size_t *lenp);
+
+#endif /* MCPD_FILEIO_H */
