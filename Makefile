@@ -14,6 +14,10 @@ O	?= build
 # SANDBOX_DEBUG=1 makes a forbidden syscall trap and be named on stderr
 # instead of killing the process silently.  Never for production.
 SANDBOX_DEBUG ?= 0
+# TEST_HOOKS=1 compiles in the hooks the confinement tests use to make a
+# confined process attempt forbidden things.  Only ever built into
+# $(O)/test-hooks/ by "make check"; never installed.
+TEST_HOOKS ?= 0
 
 OPTFLAGS ?= -O2 -g
 HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
@@ -23,7 +27,7 @@ WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 INCS	 = -Isrc/common -Isrc/net -Isrc/monitor -Isrc/worker -Isrc/ctl \
 	   -Iprivsep -Isandbox
 CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) $(INCS) \
-	   -DSANDBOX_DEBUG=$(SANDBOX_DEBUG) \
+	   -DSANDBOX_DEBUG=$(SANDBOX_DEBUG) -DMCPD_TEST_HOOKS=$(TEST_HOOKS) \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -79,6 +83,7 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory O=$(O)/test-hooks TEST_HOOKS=1 all
 	@bash tests/run.sh
 
 demo: deps
@@ -86,6 +91,8 @@ demo: deps
 	@bash conf/demo.sh
 
 install: all
+	@if [ "$(TEST_HOOKS)" != 0 ]; then \
+		echo "refusing to install a TEST_HOOKS build" >&2; exit 1; fi
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mcpd

@@ -10,8 +10,8 @@ MCPCTL=${MCPCTL:-$top/build/mcpctl}
 
 umask 077
 rm -rf demo
-mkdir -p demo/empty
-chmod 755 demo demo/empty
+mkdir -p demo
+chmod 755 demo
 sqlite3 demo/demo.db < conf/demo.sql
 head -c 32 /dev/urandom > demo/audit.key
 for who in admin:admin,developer,viewer dev:developer,viewer viewer:viewer; do
@@ -21,7 +21,12 @@ for who in admin:admin,developer,viewer dev:developer,viewer viewer:viewer; do
 	    -f demo/authorized_keys > "demo/$name.key"
 done
 
+# As root the net process is chrooted to the default PrivsepChroot, whose
+# every path component must belong to root (a checkout under /tmp would
+# not do); make install creates it too.
 if [ "$(id -u)" -eq 0 ]; then
+	mkdir -p /var/lib/mcpd/empty
+	chmod 755 /var/lib/mcpd /var/lib/mcpd/empty
 	for u in _mcpd _mcpdtool; do
 		if ! getent passwd "$u" >/dev/null; then
 			echo "creating system user $u (privilege separation)"
@@ -38,8 +43,7 @@ echo
 echo "\$ mcpd -f conf/demo.conf --stdio    (started by the client below, MCPD_API_KEY=<demo/dev.key>)"
 MCPD_API_KEY=$(cat demo/dev.key)
 export MCPD_API_KEY
-coproc MCPD { exec "$MCPD" -f conf/demo.conf --stdio \
-    -o "PrivsepChroot=$top/demo/empty"; }
+coproc MCPD { exec "$MCPD" -f conf/demo.conf --stdio; }
 unset MCPD_API_KEY
 in=${MCPD[1]}
 out=${MCPD[0]}

@@ -99,6 +99,7 @@ struct mon_worker {
 	struct bufferevent	*bev;
 	int			 state;
 	int			 killed;	/* by us: not a crash */
+	unsigned long		 ncalls;	/* calls run, for retirement */
 	struct mon_call		*call;
 	struct event		*timer;
 };
@@ -820,6 +821,44 @@ mon_worker_violation(struct monitor *mon, struct mon_worker *w,
 	mon_worker_fail(mon, w, reason);
 }
 
+/*
+ * Retire a worker, as Postfix retires a process after max_use uses or
+ * max_idle idle time: close its channel so that it exits at EOF, and let
+ * the SIGCHLD handler start its replacement.  Only idle workers retire.
+ */
+static void
+mon_worker_retire(struct monitor *mon, struct mon_worker *w, const char *why)
+{
+	debug_f("worker %ld: %s; retiring it", (long)w->pid, why);
+	w->state = W_ST_DEAD;
+	w->killed = 1;
+	evtimer_del(w->timer);
+	if (w->bev != NULL) {
+		bufferevent_free(w->bev);
+		w->bev = NULL;
+	}
+}
+
+/* A worker is free: hand it work, or start its idle clock. */
+static void
+mon_worker_set_idle(struct monitor *mon, struct mon_worker *w)
+{
+	struct timeval tv;
+
+	w->state = W_ST_IDLE;
+	if ((unsigned long)mon->cfg->worker_max_calls <= w->ncalls) {
+		mon_worker_retire(mon, w, "WorkerMaxCalls reached");
+		return;
+	}
+	if (mon->cfg->worker_idle_timeout > 0) {
+		tv.tv_sec = mon->cfg->worker_idle_timeout;
+		tv.tv_usec = 0;
+		if (evtimer_add(w->timer, &tv) != 0)
+			fatal_f("evtimer_add");
+	}
+	mon_schedule(mon);
+}
+
 static void
 mon_worker_init_ans(struct monitor *mon, struct mon_worker *w,
     struct sbuf *m)
@@ -828,10 +867,9 @@ mon_worker_init_ans(struct monitor *mon, struct mon_worker *w,
 		mon_worker_violation(mon, w, "malformed init answer");
 		return;
 	}
-	w->state = W_ST_IDLE;
 	mon->start_failures = 0;
 	debug_f("worker %ld ready", (long)w->pid);
-	mon_schedule(mon);
+	mon_worker_set_idle(mon, w);
 }
 
 static void
@@ -864,10 +902,10 @@ mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
 	evtimer_del(w->timer);
 	w->call = NULL;
 	c->worker = NULL;
-	w->state = W_ST_IDLE;
+	w->ncalls++;
 	mon_call_finish(mon, c, (int)is_error, is_error ? "tool error" : "ok",
 	    text, textlen);
-	mon_schedule(mon);
+	mon_worker_set_idle(mon, w);
 }
 
 static void
@@ -935,6 +973,11 @@ mon_worker_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct mon_worker *w = arg;
 
+	/* The same timer measures idle time and a call's running time. */
+	if (w->state == W_ST_IDLE) {
+		mon_worker_retire(w->mon, w, "WorkerIdleTimeout reached");
+		return;
+	}
 	error("worker %ld passed ToolTimeout (%lds); killing it",
 	    (long)w->pid, w->mon->cfg->tool_timeout);
 	mon_worker_fail(w->mon, w, "tool timed out");
@@ -986,6 +1029,7 @@ mon_worker_start(struct monitor *mon, struct mon_worker *w)
 		return;
 	}
 	w->killed = 0;
+	w->ncalls = 0;
 	w->call = NULL;
 	if ((w->pid = spawn_child("worker", 0, &fd)) == -1) {
 		w->state = W_ST_DEAD;
@@ -1102,8 +1146,10 @@ mon_reaped(struct monitor *mon, pid_t pid, int status)
 		if (w->pid != pid)
 			continue;
 		w->pid = -1;
-		if (!w->killed || !(WIFSIGNALED(status) &&
-		    WTERMSIG(status) == SIGKILL)) {
+		/* Expected: killed by us, or retired and exited cleanly. */
+		if (!w->killed || !((WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGKILL) || (WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0))) {
 			error("worker %ld %s", (long)pid, desc);
 			(void)snprintf(reason, sizeof(reason), "worker %s",
 			    desc);
@@ -1116,6 +1162,52 @@ mon_reaped(struct monitor *mon, pid_t pid, int status)
 		return;
 	}
 	debug_f("reaped unknown child %ld", (long)pid);
+}
+
+/*
+ * SIGHUP: swap in a new configuration and key set, whole or not at all.
+ * Calls in flight carry their own copy of the caller's identity, so they
+ * finish as they were decided; the next decision uses the new policy.
+ */
+static void
+mon_reload(struct monitor *mon)
+{
+	struct monitor_params *p = mon->p;
+	struct mcpd_config *ncfg, *ocfg = p->cfg;
+	struct authkeys *nkeys, *okeys = p->keys;
+	struct ratelimit *rl;
+	char err[1024], reason[1100];
+
+	if (p->reload(ocfg, &ncfg, &nkeys, err, sizeof(err)) != 0) {
+		error("reload failed, the running configuration stays in "
+		    "force: %s", err);
+		(void)snprintf(reason, sizeof(reason), "reload failed: %s",
+		    err);
+		mon_audit_event(mon, "reload", AUDIT_ERROR, reason);
+		return;
+	}
+	if (ncfg->rate_limit != ocfg->rate_limit) {
+		if ((rl = ratelimit_new((unsigned long)ncfg->rate_limit,
+		    MON_RL_KEYS)) == NULL)
+			fatal_f("ratelimit_new");
+		ratelimit_free(mon->rl_user);
+		mon->rl_user = rl;
+	}
+	if (ncfg->auth_failure_limit != ocfg->auth_failure_limit) {
+		if ((rl = ratelimit_new((unsigned long)ncfg->auth_failure_limit,
+		    MON_RL_KEYS)) == NULL)
+			fatal_f("ratelimit_new");
+		ratelimit_free(mon->rl_fail);
+		mon->rl_fail = rl;
+	}
+	p->cfg = ncfg;
+	p->keys = nkeys;
+	mon->cfg = ncfg;
+	mon->authn.cfg = ncfg;
+	mon->authn.keys = nkeys;
+	p->release(ocfg, okeys);
+	logit("configuration reloaded");
+	mon_audit_event(mon, "reload", NULL, "configuration reloaded");
 }
 
 static void
@@ -1139,8 +1231,7 @@ mon_signal(evutil_socket_t sig, short what, void *arg)
 			logit("audit log reopened");
 		break;
 	case SIGHUP:
-		logit("SIGHUP: configuration reload is not supported yet; "
-		    "ignored");
+		mon_reload(mon);
 		break;
 	default:
 		logit("received signal %d; terminating", (int)sig);

@@ -16,8 +16,8 @@ struct authkeys;
 struct audit;
 
 struct monitor_params {
-	const struct mcpd_config *cfg;
-	const struct authkeys	 *keys;		/* NULL if apikey unused */
+	struct mcpd_config	 *cfg;
+	struct authkeys		 *keys;		/* NULL if apikey unused */
 	struct audit		 *audit;
 	/* The credential from MCPD_API_KEY / MCPD_TOKEN, or NULL. */
 	char			 *env_cred;
@@ -29,6 +29,17 @@ struct monitor_params {
 	gid_t			  tool_gid;
 	/* Called once the net process is confined and serving. */
 	void			(*ready)(void);
+	/*
+	 * SIGHUP: load a whole new configuration and key set (0), or fail
+	 * with err set (-1) leaving the old ones in force.
+	 */
+	int			(*reload)(const struct mcpd_config *old,
+				    struct mcpd_config **cfg,
+				    struct authkeys **keys, char *err,
+				    size_t errlen);
+	/* Free a configuration and key set that are no longer used. */
+	void			(*release)(struct mcpd_config *,
+				    struct authkeys *);
 };
 
 /* Run until the session ends; returns the process exit status. */

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,43 +109,231 @@ lookup_user(const char *name, const char *keyword, uid_t *uid, gid_t *gid)
 	*gid = pw->pw_gid;
 }
 
-/* Like sshd's check of its privsep directory. */
-static void
-check_chroot(const char *dir)
+/*
+ * Like sshd's check of its chroot directory: the directory and every
+ * component above it must belong to root and be writable by no one else,
+ * or whoever could write there could swap the net process's root.
+ */
+static int
+check_chroot(const char *dir, char *err, size_t errlen)
 {
+	char path[PATH_MAX];
 	struct stat st;
+	size_t i, len;
 
-	if (dir == NULL || *dir != '/')
-		fatal("PrivsepChroot must be an absolute path");
-	if (stat(dir, &st) != 0)
-		fatal("Missing privilege separation directory: %s", dir);
-	if (!S_ISDIR(st.st_mode))
-		fatal("PrivsepChroot %s is not a directory", dir);
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		fatal("PrivsepChroot %s must be owned by root and not "
-		    "group or world-writable", dir);
+	if (dir == NULL || *dir != '/') {
+		(void)snprintf(err, errlen, "PrivsepChroot must be an "
+		    "absolute path");
+		return -1;
+	}
+	if ((len = strlen(dir)) >= sizeof(path)) {
+		(void)snprintf(err, errlen, "PrivsepChroot is too long");
+		return -1;
+	}
+	memcpy(path, dir, len + 1);
+	/* "/", then every prefix that ends before a '/', then the whole. */
+	for (i = 0; i <= len; i++) {
+		if (i > 0 && i < len && path[i] != '/')
+			continue;
+		if (i == 0)
+			path[1] = '\0';
+		else
+			path[i] = '\0';
+		if (stat(path, &st) != 0) {
+			(void)snprintf(err, errlen, "Missing privilege "
+			    "separation directory: %s", dir);
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+			(void)snprintf(err, errlen, "bad ownership or modes "
+			    "for chroot directory component \"%s\"", path);
+			return -1;
+		}
+		memcpy(path, dir, len + 1);
+	}
+	return 0;
 }
 
 /* What this build can serve; the rest comes with the HTTP transport. */
 static int
-check_supported(const struct mcpd_config *cfg)
+check_supported(const struct mcpd_config *cfg, char *err, size_t errlen)
 {
 	size_t i;
-	int ok = 1;
 
 	if (cfg->nlisten > 0) {
-		error("Listen: the HTTP transport is not available in this "
-		    "build; use --stdio");
-		ok = 0;
+		(void)snprintf(err, errlen, "Listen: the HTTP transport is "
+		    "not available in this build; use --stdio");
+		return -1;
 	}
 	for (i = 0; i < cfg->nauth_alt; i++)
 		if (cfg->auth_alt[i] & (AUTH_M_OAUTH | AUTH_M_MTLS)) {
-			error("AuthMode %s: oauth and mtls need the HTTP "
-			    "transport, which is not available in this build",
+			(void)snprintf(err, errlen, "AuthMode %s: oauth and "
+			    "mtls need the HTTP transport, which is not "
+			    "available in this build",
 			    config_authmask_str(cfg->auth_alt[i]));
-			ok = 0;
+			return -1;
 		}
-	return ok;
+	return 0;
+}
+
+/*
+ * Where the configuration comes from, kept so that SIGHUP can load it
+ * again the same way: the command line's settings (replayed), the
+ * environment (read again) and the file.
+ */
+struct cfg_source {
+	char	*text;		/* "-o" text, or "Keyword value" */
+	int	 is_option;
+};
+
+static struct cfg_source *cfg_sources;
+static size_t ncfg_sources;
+static const char *cfg_path;
+
+static void
+cfg_source_add(const char *text, int is_option)
+{
+	cfg_sources = xreallocarray(cfg_sources, ncfg_sources + 1,
+	    sizeof(*cfg_sources));
+	cfg_sources[ncfg_sources].text = xstrdup(text);
+	cfg_sources[ncfg_sources].is_option = is_option;
+	ncfg_sources++;
+}
+
+/* Load, fill and check a whole configuration: at start and on SIGHUP. */
+static int
+load_config(struct mcpd_config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+	int r;
+
+	config_init(cfg);
+	for (i = 0; i < ncfg_sources; i++) {
+		if (cfg_sources[i].is_option)
+			r = config_parse_option(cfg, cfg_sources[i].text, err,
+			    errlen);
+		else
+			r = config_parse_line(cfg, cfg_sources[i].text,
+			    CFG_SRC_CMDLINE, "command line", 0, err, errlen);
+		if (r != 0)
+			goto fail;
+	}
+	if (config_load_env(cfg, err, errlen) != 0 ||
+	    config_load_file(cfg, cfg_path, err, errlen) != 0)
+		goto fail;
+	config_fill_defaults(cfg);
+	if (config_validate(cfg, err, errlen) != 0 ||
+	    check_supported(cfg, err, errlen) != 0)
+		goto fail;
+	return 0;
+ fail:
+	config_free(cfg);
+	return -1;
+}
+
+/* The API keys, when some AuthMode alternative uses them. */
+static int
+load_keys(const struct mcpd_config *cfg, struct authkeys **keys, char *err,
+    size_t errlen)
+{
+	*keys = NULL;
+	if (!config_auth_uses(cfg, AUTH_M_APIKEY))
+		return 0;
+	return authkeys_load(cfg->authorized_keys_file, keys, err, errlen);
+}
+
+/*
+ * What a running monitor cannot change: the processes, the database and
+ * the audit log are set up at start.  A reload keeps their old values.
+ */
+static const struct {
+	const char	*keyword;
+	size_t		 off;
+} restart_strings[] = {
+	{ "Database",		offsetof(struct mcpd_config, database) },
+	{ "PrivsepUser",	offsetof(struct mcpd_config, privsep_user) },
+	{ "PrivsepChroot",	offsetof(struct mcpd_config, privsep_chroot) },
+	{ "ToolUser",		offsetof(struct mcpd_config, tool_user) },
+	{ "AuditLog",		offsetof(struct mcpd_config, audit_log) },
+	{ "AuditKeyFile",	offsetof(struct mcpd_config, audit_key_file) },
+}, restart_longs[] = {
+	{ "Workers",		offsetof(struct mcpd_config, workers) },
+	{ "MaxMessageSize",	offsetof(struct mcpd_config, max_message_size) },
+	{ "QueryMaxRows",	offsetof(struct mcpd_config, query_max_rows) },
+	{ "QueryTimeout",	offsetof(struct mcpd_config, query_timeout) },
+};
+
+static void
+keep_restart_values(struct mcpd_config *ncfg, const struct mcpd_config *old)
+{
+	char **ns;
+	char *const *os;
+	long *nl;
+	const long *ol;
+	size_t i;
+
+	for (i = 0; i < sizeof(restart_strings) / sizeof(*restart_strings);
+	    i++) {
+		ns = (char **)((char *)ncfg + restart_strings[i].off);
+		os = (char *const *)((const char *)old +
+		    restart_strings[i].off);
+		if (strcmp(*ns, *os) == 0)
+			continue;
+		logit("reload: %s changed; it takes effect at restart, "
+		    "keeping %s", restart_strings[i].keyword, *os);
+		free(*ns);
+		*ns = xstrdup(*os);
+	}
+	for (i = 0; i < sizeof(restart_longs) / sizeof(*restart_longs); i++) {
+		nl = (long *)((char *)ncfg + restart_longs[i].off);
+		ol = (const long *)((const char *)old + restart_longs[i].off);
+		if (*nl == *ol)
+			continue;
+		logit("reload: %s changed; it takes effect at restart, "
+		    "keeping %ld", restart_longs[i].keyword, *ol);
+		*nl = *ol;
+	}
+	if (ncfg->audit_sync != old->audit_sync) {
+		logit("reload: AuditSync changed; it takes effect at restart");
+		ncfg->audit_sync = old->audit_sync;
+	}
+}
+
+/*
+ * SIGHUP, in the monitor: a whole new configuration and key set, or
+ * nothing.  The monitor swaps them in only if everything loaded.
+ */
+static int
+reload(const struct mcpd_config *old, struct mcpd_config **cfgp,
+    struct authkeys **keysp, char *err, size_t errlen)
+{
+	struct mcpd_config *ncfg;
+	struct authkeys *nkeys;
+
+	ncfg = xcalloc(1, sizeof(*ncfg));
+	if (load_config(ncfg, err, errlen) != 0) {
+		free(ncfg);
+		return -1;
+	}
+	ncfg->stdio = old->stdio;
+	keep_restart_values(ncfg, old);
+	if (load_keys(ncfg, &nkeys, err, errlen) != 0) {
+		config_free(ncfg);
+		free(ncfg);
+		return -1;
+	}
+	*cfgp = ncfg;
+	*keysp = nkeys;
+	return 0;
+}
+
+static void
+release(struct mcpd_config *cfg, struct authkeys *keys)
+{
+	authkeys_free(keys);
+	config_free(cfg);
+	free(cfg);
 }
 
 static void
@@ -171,11 +361,11 @@ main(int argc, char **argv)
 		{ "rate-limit",	required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct mcpd_config cfg;
+	struct mcpd_config *cfg;
 	struct monitor_params mp;
 	struct authkeys *keys = NULL;
 	struct audit *audit = NULL;
-	const char *config_path = NULL, *kw;
+	const char *kw;
 	uint8_t *auditkey = NULL;
 	size_t auditkeylen = 0;
 	char err[1024], line[CONFIG_LINE_MAX], buf[256];
@@ -187,7 +377,7 @@ main(int argc, char **argv)
 
 	privdrop_harden_process();
 	log_init("mcpd", LOG_LVL_INFO, 1);
-	config_init(&cfg);
+	cfg = xcalloc(1, sizeof(*cfg));
 
 	while ((ch = getopt_long(argc, argv, "dDtTf:o:", longopts,
 	    NULL)) != -1) {
@@ -205,15 +395,13 @@ main(int argc, char **argv)
 			dump_flag = 1;
 			break;
 		case 'f':
-			config_path = optarg;
+			cfg_path = optarg;
 			break;
 		case 'o':
-			if (config_parse_option(&cfg, optarg, err,
-			    sizeof(err)) != 0)
-				fatal("%s", err);
+			cfg_source_add(optarg, 1);
 			break;
 		case 'S':
-			cfg.stdio = 1;
+			cfg->stdio = 1;
 			break;
 		case 'L':
 			kw = "Listen";
@@ -234,9 +422,7 @@ main(int argc, char **argv)
 			if (snprintf(line, sizeof(line), "%s %s", kw,
 			    optarg) >= (int)sizeof(line))
 				fatal("--%s: value too long", kw);
-			if (config_parse_line(&cfg, line, CFG_SRC_CMDLINE,
-			    "command line", 0, err, sizeof(err)) != 0)
-				fatal("%s", err);
+			cfg_source_add(line, 0);
 		}
 	}
 	if (optind != argc)
@@ -244,63 +430,58 @@ main(int argc, char **argv)
 	if (debug_flag)
 		log_set_level(LOG_LVL_DEBUG1);
 
-	if (config_load_env(&cfg, err, sizeof(err)) != 0)
-		fatal("%s", err);
-	if (config_path == NULL)
-		config_path = getenv("MCPD_CONFIG");
-	if (config_path == NULL || *config_path == '\0')
-		config_path = CONFIG_DEFAULT_PATH;
-	if (config_load_file(&cfg, config_path, err, sizeof(err)) != 0)
-		fatal("%s", err);
-	config_fill_defaults(&cfg);
-	if (config_validate(&cfg, err, sizeof(err)) != 0)
-		fatal("%s", err);
+	if (cfg_path == NULL)
+		cfg_path = getenv("MCPD_CONFIG");
+	if (cfg_path == NULL || *cfg_path == '\0')
+		cfg_path = CONFIG_DEFAULT_PATH;
+	{
+		int stdio_flag = cfg->stdio;
+
+		if (load_config(cfg, err, sizeof(err)) != 0)
+			fatal("%s", err);
+		cfg->stdio = stdio_flag;
+	}
 	if (dump_flag) {
-		config_dump(&cfg, stdout);
+		config_dump(cfg, stdout);
 		if (fflush(stdout) != 0)
 			fatal("stdout: %s", strerror(errno));
 		exit(0);
 	}
-	if (!check_supported(&cfg))
-		exit(1);
 
 	if (!test_flag)
 		fprintf(stderr, "MCP Server starting...\n");
-	if (config_auth_uses(&cfg, AUTH_M_APIKEY)) {
-		if (authkeys_load(cfg.authorized_keys_file, &keys, err,
-		    sizeof(err)) != 0)
-			fatal("%s", err);
-		if (!test_flag)
-			banner("API key authentication enabled");
-	}
-	if (config_auth_uses(&cfg, AUTH_M_NONE))
+	if (load_keys(cfg, &keys, err, sizeof(err)) != 0)
+		fatal("%s", err);
+	if (keys != NULL && !test_flag)
+		banner("API key authentication enabled");
+	if (config_auth_uses(cfg, AUTH_M_NONE))
 		error("WARNING: AuthMode none: requests are not "
 		    "authenticated; every caller is \"anonymous\"");
 	if (!test_flag)
 		banner("Role-based access control active");
-	if (auditchain_load_key(cfg.audit_key_file, &auditkey, &auditkeylen,
+	if (auditchain_load_key(cfg->audit_key_file, &auditkey, &auditkeylen,
 	    err, sizeof(err)) != 0)
 		fatal("%s", err);
 
 	memset(&mp, 0, sizeof(mp));
-	mp.cfg = &cfg;
+	mp.cfg = cfg;
 	mp.keys = keys;
 	if (geteuid() == 0) {
 		mp.drop = 1;
-		lookup_user(cfg.privsep_user, "PrivsepUser", &mp.net_uid,
+		lookup_user(cfg->privsep_user, "PrivsepUser", &mp.net_uid,
 		    &mp.net_gid);
-		lookup_user(cfg.tool_user, "ToolUser", &mp.tool_uid,
+		lookup_user(cfg->tool_user, "ToolUser", &mp.tool_uid,
 		    &mp.tool_gid);
-		check_chroot(cfg.privsep_chroot);
+		if (check_chroot(cfg->privsep_chroot, err, sizeof(err)) != 0)
+			fatal("%s", err);
 	} else if (!test_flag)
 		logit("not running as root: the net process and the workers "
 		    "keep this uid and skip chroot (development mode)");
-	if (access(cfg.database, R_OK) != 0)
-		fatal("Database %s: %s", cfg.database, strerror(errno));
+	if (access(cfg->database, R_OK) != 0)
+		fatal("Database %s: %s", cfg->database, strerror(errno));
 	if (test_flag) {
 		freezero(auditkey, auditkeylen);
-		authkeys_free(keys);
-		config_free(&cfg);
+		release(cfg, keys);
 		exit(0);
 	}
 
@@ -318,25 +499,26 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (audit_open(&audit, cfg.audit_log, auditkey, auditkeylen,
-	    cfg.audit_sync, err, sizeof(err)) != 0)
+	if (audit_open(&audit, cfg->audit_log, auditkey, auditkeylen,
+	    cfg->audit_sync, err, sizeof(err)) != 0)
 		fatal("audit log: %s", err);
 	freezero(auditkey, auditkeylen);
 	mp.audit = audit;
-	(void)snprintf(buf, sizeof(buf), "Audit logging to %s", cfg.audit_log);
+	(void)snprintf(buf, sizeof(buf), "Audit logging to %s", cfg->audit_log);
 	banner(buf);
 	(void)snprintf(buf, sizeof(buf), "Rate limiting: %ld req/min per user",
-	    cfg.rate_limit);
+	    cfg->rate_limit);
 	banner(buf);
 	fflush(stderr);
 
 	spawn_init();
 	mp.ready = server_ready;
+	mp.reload = reload;
+	mp.release = release;
 	status = monitor_run(&mp);
 
 	audit_close(audit);
-	authkeys_free(keys);
+	release(mp.cfg, mp.keys);
 	freezero(mp.env_cred, mp.env_credlen);
-	config_free(&cfg);
 	return status;
 }

@@ -46,6 +46,8 @@
 #define RATE_MAX		1000000
 #define WORKERS_MAX		64
 #define TOOL_TIMEOUT_MAX	3600
+#define WORKER_CALLS_MAX	1000000
+#define WORKER_IDLE_MAX		86400
 #define JWT_LEEWAY_MAX		3600
 #define QUERY_TIMEOUT_MAX_MS	(3600L * 1000)
 #define QUERY_ROWS_MAX		1000000
@@ -89,7 +91,9 @@ enum kw {
 	KW_DATABASE,
 	KW_MAXMESSAGESIZE,
 	KW_QUERYMAXROWS,
-	KW_QUERYTIMEOUT
+	KW_QUERYTIMEOUT,
+	KW_WORKERMAXCALLS,
+	KW_WORKERIDLETIMEOUT
 };
 
 static const struct keyword {
@@ -131,6 +135,8 @@ static const struct keyword {
 	{ "MaxMessageSize",		KW_MAXMESSAGESIZE },
 	{ "QueryMaxRows",		KW_QUERYMAXROWS },
 	{ "QueryTimeout",		KW_QUERYTIMEOUT },
+	{ "WorkerMaxCalls",		KW_WORKERMAXCALLS },
+	{ "WorkerIdleTimeout",		KW_WORKERIDLETIMEOUT },
 };
 
 struct choice {
@@ -1125,6 +1131,16 @@ process(struct pctx *p, const char *keyword, char *args)
 			return -1;
 		set_long(&cfg->query_timeout, lv);
 		return 0;
+	case KW_WORKERMAXCALLS:
+		if (parse_range(p, av[0], 1, WORKER_CALLS_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->worker_max_calls, lv);
+		return 0;
+	case KW_WORKERIDLETIMEOUT:
+		if (parse_seconds(p, av[0], 0, WORKER_IDLE_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->worker_idle_timeout, lv);
+		return 0;
 	}
 	perr(p, "internal error: unhandled keyword '%s'", k->name);
 	return -1;
@@ -1149,6 +1165,8 @@ config_init(struct mcpd_config *cfg)
 	cfg->tool_timeout = -1;
 	cfg->max_message_size = -1;
 	cfg->query_max_rows = -1;
+	cfg->worker_max_calls = -1;
+	cfg->worker_idle_timeout = -1;
 	cfg->query_timeout = -1;
 	cfg->stdio = 0;
 }
@@ -1453,6 +1471,8 @@ config_fill_defaults(struct mcpd_config *cfg)
 	default_string(&cfg->database, "/var/lib/mcpd/mcpd.db");
 	set_long(&cfg->max_message_size, 1048576);
 	set_long(&cfg->query_max_rows, 1000);
+	set_long(&cfg->worker_max_calls, 1000);
+	set_long(&cfg->worker_idle_timeout, 300);
 	set_long(&cfg->query_timeout, 5000);
 	/* No Listen by default: mcpd then serves stdio. */
 }
@@ -1730,6 +1750,8 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 	dump_long(f, "maxmessagesize", cfg->max_message_size, "");
 	dump_long(f, "querymaxrows", cfg->query_max_rows, "");
 	dump_long(f, "querytimeout", cfg->query_timeout, "ms");
+	dump_long(f, "workermaxcalls", cfg->worker_max_calls, "");
+	dump_long(f, "workeridletimeout", cfg->worker_idle_timeout, "");
 }
 
 const char *

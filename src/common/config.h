@@ -112,6 +112,8 @@ struct mcpd_config {
 	long		 max_message_size;	/* bytes, -1 = unset */
 	long		 query_max_rows;	/* -1 = unset */
 	long		 query_timeout;		/* milliseconds, -1 = unset */
+	long		 worker_max_calls;	/* -1 = unset */
+	long		 worker_idle_timeout;	/* seconds, 0 = never, -1 unset */
 
 	int		 stdio;			/* --stdio given */
 };

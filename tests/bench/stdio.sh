@@ -10,12 +10,13 @@ N=${BENCH_CALLS:-20000}
 TMP=$(mktemp -d /tmp/mcpd-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 chmod 755 "$TMP"
-mkdir -m 755 "$TMP/empty"
 (umask 077 && head -c 32 /dev/urandom > "$TMP/audit.key")
 sqlite3 "$TMP/demo.db" < conf/demo.sql
 KEY=$("$O/mcpctl" key new --user dev@example.com --roles developer,viewer \
     -f "$TMP/keys")
 if [ "$(id -u)" -eq 0 ]; then
+	mkdir -p /var/lib/mcpd/empty
+	chmod 755 /var/lib/mcpd /var/lib/mcpd/empty
 	for u in _mcpd _mcpdtool; do
 		getent passwd "$u" >/dev/null || useradd --system \
 		    --no-create-home --home-dir /nonexistent \
@@ -34,7 +35,6 @@ AuditLog $TMP/audit.log
 AuditKeyFile $TMP/audit.key
 AuditSync $sync
 Database $TMP/demo.db
-PrivsepChroot $TMP/empty
 CONF
 	echo "== AuditSync $sync, $N pipelined tools/call list_tables"
 	env MCPD_API_KEY="$KEY" "$O/stdio_bench" -n "$N" -- \

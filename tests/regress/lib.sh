@@ -14,6 +14,7 @@ SCENARIO=$(basename "$0" .sh)
 # missing, like a package's postinst would.
 TEST_NET_USER=mcpdtest-net
 TEST_TOOL_USER=mcpdtest-tool
+TEST_CHROOT=/var/lib/mcpd/empty
 
 fail() {
 	echo "FAIL $SCENARIO: $*"
@@ -84,11 +85,13 @@ EOF
 		if is_root; then
 			ensure_user "$TEST_NET_USER"
 			ensure_user "$TEST_TOOL_USER"
-			mkdir -p "$OBJ/empty"
-			chmod 755 "$OBJ/empty"
+			# Every component of the chroot path must be root's
+			# and not group/world-writable: not under /tmp.
+			mkdir -p "$TEST_CHROOT"
+			chmod 755 "$TEST_CHROOT"
 			echo "PrivsepUser $TEST_NET_USER"
 			echo "ToolUser $TEST_TOOL_USER"
-			echo "PrivsepChroot $OBJ/empty"
+			echo "PrivsepChroot $TEST_CHROOT"
 		fi
 	} > "$OBJ/mcpd.conf"
 }

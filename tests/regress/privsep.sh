@@ -30,7 +30,7 @@ if is_root; then
 	tuid=$(id -u "$TEST_TOOL_USER")
 	expect_eq "net uid" "$(st "$net" Uid)" "$nuid"
 	expect_eq "net groups" "$(st "$net" Groups)" "$(id -g "$TEST_NET_USER")"
-	expect_eq "net root" "$(readlink "/proc/$net/root")" "$OBJ/empty"
+	expect_eq "net root" "$(readlink "/proc/$net/root")" "$TEST_CHROOT"
 	expect_eq "net CapEff" "$(st "$net" CapEff)" 0000000000000000
 	for p in $workers; do
 		expect_eq "worker uid" "$(st "$p" Uid)" "$tuid"

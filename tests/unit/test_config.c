@@ -862,7 +862,9 @@ static const char default_dump[] =
     "database /var/lib/mcpd/mcpd.db\n"
     "maxmessagesize 1048576\n"
     "querymaxrows 1000\n"
-    "querytimeout 5000ms\n";
+    "querytimeout 5000ms\n"
+    "workermaxcalls 1000\n"
+    "workeridletimeout 300\n";
 
 static void
 test_dump_defaults(void **state __attribute__((__unused__)))
@@ -983,7 +985,7 @@ test_example_conf(void **state __attribute__((__unused__)))
 	}
 	assert_int_equal(fclose(f), 0);
 	/* Every keyword that has a default is shown. */
-	assert_int_equal(nkw, 22);
+	assert_int_equal(nkw, 24);
 	out = dump(&defs);
 	config_free(&defs);
 	config_init(&defs);
