@@ -72,8 +72,11 @@ $(O)/stdio_bench: tests/bench/stdio_bench.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Benchmarks measure; they assert nothing about speed.
+$(O)/roundtrip: $(O)/tests/bench/roundtrip.o $(O)/libmcpd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(O)/stdio_bench
+	@$(MAKE) --no-print-directory all $(O)/stdio_bench $(O)/roundtrip
 	@bash tests/bench/stdio.sh
 
 # Installs the Debian packages the build and the tests need, when run as
@@ -103,6 +106,46 @@ install: all
 	install -m 0644 man/mcpd.8 $(DESTDIR)$(MANDIR)/man8/mcpd.8
 	test -e $(DESTDIR)$(SYSCONFDIR)/mcpd/mcpd.conf || \
 	    install -m 0644 conf/mcpd.conf $(DESTDIR)$(SYSCONFDIR)/mcpd/mcpd.conf
+# The systemd unit, its paths made those of this installation.
+	install -d $(DESTDIR)$(or $(SYSTEMDUNITDIR),/lib/systemd/system)
+	sed -e 's|/usr/local/sbin/mcpd|$(SBINDIR)/mcpd|g' \
+	    -e 's|/etc/mcpd/mcpd.conf|$(SYSCONFDIR)/mcpd/mcpd.conf|g' \
+	    conf/mcpd.service > $(O)/mcpd.service
+	install -m 0644 $(O)/mcpd.service \
+	    $(DESTDIR)$(or $(SYSTEMDUNITDIR),/lib/systemd/system)/mcpd.service
+# PrivsepChroot and the directories above it that mcpd owns: owned by
+# root, not writable by group or others; the audit log's directory.  Run
+# as root, this also sets the owner of directories that existed.
+	@own=; [ "$$(id -u)" != 0 ] || own="-o 0 -g 0"; \
+	for d in $(DESTDIR)$(SYSCONFDIR)/mcpd:0755 \
+	    $(DESTDIR)/var/lib/mcpd:0755 $(DESTDIR)/var/lib/mcpd/empty:0755 \
+	    $(DESTDIR)/var/log/mcpd:0750; do \
+		echo "install -d -m $${d##*:} $$own $${d%:*}"; \
+		install -d -m "$${d##*:}" $$own "$${d%:*}" || exit 1; \
+	done
+	@$(MAKE) --no-print-directory install-users
+
+# The system users of PrivsepUser and ToolUser.  Run as root for this
+# system (DESTDIR empty), it creates those that are missing; otherwise it
+# prints the useradd lines to run as root on the system that will run mcpd
+# (all of them with DESTDIR set, since that system's users are unknown).
+install-users:
+	@add="useradd --system --no-create-home --home-dir /nonexistent"; \
+	add="$$add --shell /usr/sbin/nologin"; \
+	for u in _mcpd _mcpdtool; do \
+		if [ -z "$(DESTDIR)" ] && getent passwd $$u >/dev/null; then \
+			continue; \
+		elif [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+			echo "$$add $$u"; \
+			$$add $$u || exit 1; \
+		else \
+			[ -n "$$hdr" ] || echo "Create the system users of mcpd as root:"; \
+			hdr=1; \
+			echo "$$add $$u"; \
+		fi; \
+	done
+
+.PHONY: install-users
 
 lint: deps
 	@bash tests/lint.sh

@@ -1,17 +1,40 @@
 /*
  * seccomp-bpf allowlists (cf. OpenSSH's sandbox-seccomp-filter.c), built with
- * libseccomp.  The default action kills the whole process; libseccomp also
- * kills on a foreign architecture, so a 32-bit syscall cannot slip past an
- * x86_64 filter.  Executable mappings are refused by argument filters.
+ * libseccomp.  The default action kills the whole process, and so does a
+ * system call made through a foreign architecture's entry point (a 32-bit
+ * int 0x80 or an x32 call from an x86_64 process): its numbers are not
+ * the ones this filter checks.  An executable mapping is refused by an
+ * argument filter on mmap, and mprotect is refused altogether; so is
+ * every fcntl, ioctl and prlimit64 command but the few named here.
+ *
+ * The lists were measured, not guessed: tests/bench/syscalls.sh runs a
+ * representative session (or, with --regress, the regress suite) under
+ * strace and prints, per process kind, what was called after the filter
+ * went on against what the filter allows.  Each entry says why it is
+ * there.
  *
  * With SANDBOX_DEBUG=1 at build time, a forbidden call raises SIGSYS
- * instead, and a handler names it on stderr before exiting: for finding
- * what a profile lacks, never for production.
+ * instead; a handler names the call on stderr (or in the log, when stderr
+ * is a file the process may not write) and the process then dies of
+ * SIGSYS all the same, so that the monitor reports it as it would in
+ * production.  For finding what a profile lacks, never for production.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#if MCPD_TEST_HOOKS
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,99 +50,280 @@
 #define SANDBOX_DEBUG 0
 #endif
 
-/* What every confined process needs: memory, time, exit, its own fds. */
+/*
+ * What every confined process needs once it is running.  Nothing here
+ * creates a descriptor, a process or a mapping that could execute, and
+ * nothing reaches a file by name.  Written for glibc 2.36 on x86_64
+ * (Debian 12): another libc or architecture may use other calls for the
+ * same jobs (epoll_pwait, fstat, nanosleep), which a SANDBOX_DEBUG build
+ * names at once.
+ */
 static const char *const sandbox_base_calls[] = {
-	"read", "write", "readv", "writev", "close",
-	"brk", "munmap", "mremap", "madvise",
-	"futex", "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask",
-	"clock_gettime", "clock_nanosleep", "gettimeofday", "nanosleep",
-	"getpid", "gettid", "getrandom", "fstat", "newfstatat", "lseek",
-	"restart_syscall",
+	"readv",		/* libevent's evbuffer_read(): the channel */
+	"writev",		/* libevent's evbuffer_write(): the channel */
+	"brk",			/* malloc */
+	"munmap",		/* free(3) of a large block */
+	"mremap",		/* realloc(3) of a large block */
+	"exit_group",		/* exit(3), _exit(2) */
+	"rt_sigprocmask",	/* abort(3) blocks signals before raising */
+	"getpid",		/* abort(3): tgkill's target */
+	"clock_gettime",	/* the vDSO's fallback; CPU time (workers) */
+	"gettimeofday",		/* the vDSO's fallback */
 	NULL
 };
 
-/* The net process's event loop. */
+/*
+ * The net process: libevent's epoll loop on the descriptors it already
+ * has.  No sleeping (the loop waits in epoll), no files, no sockets.
+ */
 static const char *const sandbox_net_calls[] = {
-	"epoll_wait", "epoll_pwait", "epoll_ctl", "poll", "ppoll",
-	"fcntl",
+	"read",			/* stdin */
+	"write",		/* stdout */
+	"epoll_wait",		/* the event loop */
+	"epoll_ctl",		/* events added and removed */
+	"poll",			/* mm_net_flush(): the channel, before exit */
 	NULL
 };
 
-/* SQLite on files the worker opened before it dropped privileges. */
+/*
+ * A worker: SQLite on the database, -wal and -shm files it opened before
+ * it dropped privileges, one call at a time, blocking on the channel.
+ */
 static const char *const sandbox_worker_calls[] = {
-	"pread64", "pwrite64", "fsync", "fdatasync", "ftruncate", "fcntl",
-	"poll", "openat", "unlink", "getcwd", "geteuid", "fchown",
+	"pread64",		/* SQLite reads pages, the WAL */
+	"pwrite64",		/* SQLite writes pages, the WAL, the -shm */
+	"fdatasync",		/* SQLite: a commit, a checkpoint */
+	"ftruncate",		/* SQLite: the -shm and WAL sizes */
+	"newfstatat",		/* SQLite: a file's size (fstat(3)) */
+	"clock_nanosleep",	/* SQLite's busy handler waits for a lock */
 	NULL
 };
 
 #if SANDBOX_DEBUG
+static void (*sandbox_debug_flush)(void);
+static pid_t sandbox_pid;
+
+/*
+ * A debug build's SIGSYS handler.  It runs synchronously, in place of the
+ * forbidden call, so the process is in a well-defined state; still, the
+ * name lookup and the logging below allocate, which a production handler
+ * must never do.  Only calls that both profiles allow are used (writev,
+ * not write).  SA_RESETHAND has already put back the default action, so
+ * the SIGSYS sent at the end, once unblocked, kills the process here.
+ */
 static void
 sandbox_sigsys(int sig, siginfo_t *info, void *uctx)
 {
 	char msg[128];
 	char *name;
+	struct iovec iov;
+	sigset_t set;
 	int n;
 
 	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
 	    info->si_syscall);
-	n = snprintf(msg, sizeof(msg), "sandbox violation: syscall %d (%s)\n",
+	n = snprintf(msg, sizeof(msg), "sandbox violation: syscall %d (%s)",
 	    info->si_syscall, name != NULL ? name : "?");
-	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
-		_exit(SIGSYS + 128);
-	_exit(SIGSYS + 128);
+	if (n > 0 && (size_t)n < sizeof(msg) - 1) {
+		msg[n++] = '\n';
+		iov.iov_base = msg;
+		iov.iov_len = (size_t)n;
+		/* A file stderr is unwritable under RLIMIT_FSIZE 0. */
+		if (writev(STDERR_FILENO, &iov, 1) != n) {
+			msg[n - 1] = '\0';
+			error("%s", msg);
+			if (sandbox_debug_flush != NULL)
+				sandbox_debug_flush();
+		}
+	}
+	(void)syscall(SYS_tgkill, sandbox_pid, sandbox_pid, SIGSYS);
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGSYS);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	_exit(SIGSYS + 128);	/* not reached */
+}
+
+static void
+sandbox_debug_init(void)
+{
+	struct sigaction sa;
+
+	sandbox_pid = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sandbox_sigsys;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	if (sigaction(SIGSYS, &sa, NULL) != 0)
+		fatal_f("sigaction SIGSYS: %s", strerror(errno));
+	error_f("SANDBOX_DEBUG build: forbidden syscalls are named, "
+	    "then kill");
 }
 #endif
 
-static void
+void
+sandbox_set_debug_flush(void (*fn)(void))
+{
+#if SANDBOX_DEBUG
+	sandbox_debug_flush = fn;
+#else
+	(void)fn;
+#endif
+}
+
+static int
 sandbox_allow(scmp_filter_ctx ctx, const char *const *names)
 {
 	int nr, r;
 
 	for (; *names != NULL; names++) {
-		if ((nr = seccomp_syscall_resolve_name(*names)) == __NR_SCMP_ERROR)
+		if ((nr = seccomp_syscall_resolve_name(*names)) ==
+		    __NR_SCMP_ERROR)
 			continue;	/* not on this architecture */
-		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) != 0)
-			fatal_f("seccomp_rule_add %s: %s", *names, strerror(-r));
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) != 0) {
+			error_f("seccomp_rule_add %s: %s", *names,
+			    strerror(-r));
+			return -1;
+		}
 	}
+	return 0;
 }
 
-static void
-sandbox_apply(const char *const *extra)
+/* The rules with argument filters that every process kind has. */
+static int
+sandbox_base_rules(scmp_filter_ctx ctx, pid_t pid)
+{
+	int r;
+
+	/*
+	 * malloc's large blocks, and the growth of SQLite's -shm mapping:
+	 * never PROT_EXEC.  mprotect is not allowed at all: nothing needs
+	 * it once the process runs (the program is linked with -z now),
+	 * and it could make RELRO-protected data writable again.
+	 */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0)
+		goto fail;
+	/* libevent's evbuffer_read() sizes its reads; no other ioctl. */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONREAD))) != 0)
+		goto fail;
+	/* abort(3) signals itself; nothing else may be signalled. */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)pid))) != 0)
+		goto fail;
+	return 0;
+ fail:
+	error_f("seccomp_rule_add: %s", strerror(-r));
+	return -1;
+}
+
+static int
+sandbox_net_rules(scmp_filter_ctx ctx)
+{
+	int r;
+
+	/* evutil_make_socket_nonblocking() on the monitor channel. */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, F_GETFL))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, F_SETFL))) != 0)
+		goto fail;
+	return 0;
+ fail:
+	error_f("seccomp_rule_add: %s", strerror(-r));
+	return -1;
+}
+
+static int
+sandbox_worker_rules(scmp_filter_ctx ctx)
+{
+	int r;
+
+	/*
+	 * SQLite's POSIX advisory locks on the database and the -shm
+	 * file: set, and test (for a hot journal and the WAL's readers).
+	 */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, F_SETLK))) != 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, F_GETLK))) != 0)
+		goto fail;
+	/*
+	 * The per-call CPU cap: the worker lowers and raises its own
+	 * RLIMIT_CPU soft limit (never past the hard one, which only root
+	 * could raise), and nothing else, in no other process.
+	 */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,
+	    SCMP_A0(SCMP_CMP_EQ, 0),
+	    SCMP_A1(SCMP_CMP_EQ, RLIMIT_CPU))) != 0)
+		goto fail;
+	return 0;
+ fail:
+	error_f("seccomp_rule_add: %s", strerror(-r));
+	return -1;
+}
+
+/* Build the filter of kind for the process pid; NULL on error. */
+static scmp_filter_ctx
+sandbox_build(enum sandbox_kind kind, pid_t pid)
 {
 	scmp_filter_ctx ctx;
 	uint32_t deflt = SANDBOX_DEBUG ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS;
 	int r;
 
-#if SANDBOX_DEBUG
-	struct sigaction sa;
+	if ((ctx = seccomp_init(deflt)) == NULL) {
+		error_f("seccomp_init failed");
+		return NULL;
+	}
+	/*
+	 * Explicit, though it is libseccomp's default: a call through a
+	 * foreign architecture's entry point is a bypass attempt, and no
+	 * debug build should merely trap it.  NO_NEW_PRIVS is the caller's
+	 * job (privdrop_no_new_privs), checked in sandbox_apply(): without
+	 * it, the kernel refuses the filter to an unprivileged process.
+	 */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS)) != 0 ||
+	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0) {
+		error_f("seccomp_attr_set: %s", strerror(-r));
+		goto fail;
+	}
+	if (sandbox_allow(ctx, sandbox_base_calls) != 0 ||
+	    sandbox_base_rules(ctx, pid) != 0)
+		goto fail;
+	switch (kind) {
+	case SANDBOX_NET:
+		if (sandbox_allow(ctx, sandbox_net_calls) != 0 ||
+		    sandbox_net_rules(ctx) != 0)
+			goto fail;
+		break;
+	case SANDBOX_WORKER:
+		if (sandbox_allow(ctx, sandbox_worker_calls) != 0 ||
+		    sandbox_worker_rules(ctx) != 0)
+			goto fail;
+		break;
+	default:
+		error_f("unknown sandbox kind %d", (int)kind);
+		goto fail;
+	}
+	return ctx;
+ fail:
+	seccomp_release(ctx);
+	return NULL;
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = sandbox_sigsys;
-	sa.sa_flags = SA_SIGINFO;
-	if (sigaction(SIGSYS, &sa, NULL) != 0)
-		fatal_f("sigaction SIGSYS: %s", strerror(errno));
-	error_f("SANDBOX_DEBUG build: forbidden syscalls trap, not kill");
+static void
+sandbox_apply(enum sandbox_kind kind)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		fatal_f("no_new_privs is not set");
+#if SANDBOX_DEBUG
+	sandbox_debug_init();
 #endif
-	if ((ctx = seccomp_init(deflt)) == NULL)
-		fatal_f("seccomp_init failed");
-	sandbox_allow(ctx, sandbox_base_calls);
-	sandbox_allow(ctx, extra);
-	/* mmap and mprotect, never with PROT_EXEC. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0 ||
-	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0)
-		fatal_f("seccomp_rule_add mmap: %s", strerror(-r));
-	/* libevent sizes its reads with FIONREAD; no other ioctl. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD))) != 0)
-		fatal_f("seccomp_rule_add ioctl: %s", strerror(-r));
-	/* abort(3) signals itself; nothing else may be signalled. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) != 0)
-		fatal_f("seccomp_rule_add tgkill: %s", strerror(-r));
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) != 0)
-		fatal_f("seccomp_attr_set NNP: %s", strerror(-r));
+	if ((ctx = sandbox_build(kind, getpid())) == NULL)
+		fatal_f("cannot build the seccomp filter");
 	if ((r = seccomp_load(ctx)) != 0)
 		fatal_f("seccomp_load: %s", strerror(-r));
 	seccomp_release(ctx);
@@ -128,11 +332,98 @@ sandbox_apply(const char *const *extra)
 void
 sandbox_net_apply(void)
 {
-	sandbox_apply(sandbox_net_calls);
+	sandbox_apply(SANDBOX_NET);
 }
 
 void
 sandbox_worker_apply(void)
 {
-	sandbox_apply(sandbox_worker_calls);
+	sandbox_apply(SANDBOX_WORKER);
 }
+
+int
+sandbox_export(enum sandbox_kind kind, int fd)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if ((ctx = sandbox_build(kind, getpid())) == NULL)
+		return -1;
+	r = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	return r == 0 ? 0 : -1;
+}
+
+#if MCPD_TEST_HOOKS
+/*
+ * The confinement tests' hook (never in an installed binary: see
+ * sandbox.h).  Each call is made the way an intruder's code would make
+ * it, with arguments that would work outside the sandbox, so that a
+ * filter that let it through is seen to have done so.
+ */
+int
+sandbox_test_violate(const char *what, int *errnop)
+{
+	char *const argv[] = { (char *)"/bin/true", NULL };
+	char *const envp[] = { NULL };
+	struct sockaddr_in sin;
+	void *p;
+	long r;
+	pid_t pid;
+
+	*errnop = 0;
+	errno = 0;
+	if (strcmp(what, "open") == 0)
+		r = syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);
+	else if (strcmp(what, "execve") == 0)
+		r = syscall(SYS_execve, argv[0], argv, envp);
+	else if (strcmp(what, "socket") == 0)
+		r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	else if (strcmp(what, "connect") == 0) {
+		/* On stdin: the filter must stop it before any fd check. */
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(9);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		r = syscall(SYS_connect, STDIN_FILENO, &sin, sizeof(sin));
+	} else if (strcmp(what, "fork") == 0) {
+		if ((pid = fork()) == 0)
+			_exit(0);
+		r = pid;
+	} else if (strcmp(what, "mmap-exec") == 0) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		r = p == MAP_FAILED ? -1 : 0;
+		if (p != MAP_FAILED)
+			(void)munmap(p, 4096);
+	} else if (strcmp(what, "mprotect-exec") == 0) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			r = -1;
+		else {
+			r = mprotect(p, 4096, PROT_READ | PROT_EXEC);
+			(void)munmap(p, 4096);
+		}
+	} else if (strcmp(what, "ptrace") == 0)
+		r = syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
+#if defined(__x86_64__)
+	else if (strcmp(what, "foreign-arch") == 0) {
+		/*
+		 * getpid through the i386 entry point (its number 20 is
+		 * lseek's on x86_64): only the architecture check stops it.
+		 */
+		r = 20;
+		__asm__ volatile ("int $0x80" : "+a" (r) : : "memory");
+		if (r < 0) {
+			errno = (int)-r;
+			r = -1;
+		}
+	}
+#endif
+	else
+		return -1;
+	*errnop = r == -1 ? errno : 0;
+	return 0;
+}
+#endif

@@ -31,6 +31,7 @@
 #include "monitor.h"
 #include "net.h"
 #include "privdrop.h"
+#include "secretfile.h"
 #include "spawn.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -498,6 +499,9 @@ main(int argc, char **argv)
 			freezero(t, tlen);
 		}
 	}
+	/* Kept out of swap where RLIMIT_MEMLOCK allows; not an error if not. */
+	if (mp.env_cred != NULL)
+		(void)secret_lock(mp.env_cred, mp.env_credlen);
 
 	if (audit_open(&audit, cfg->audit_log, auditkey, auditkeylen,
 	    cfg->audit_sync, err, sizeof(err)) != 0)
@@ -511,6 +515,13 @@ main(int argc, char **argv)
 	banner(buf);
 	fflush(stderr);
 
+	{
+		int e;
+
+		if (secret_lock_failures(&e) > 0)
+			debug("key material not locked in memory: %s",
+			    strerror(e));
+	}
 	spawn_init();
 	mp.ready = server_ready;
 	mp.reload = reload;
@@ -519,6 +530,9 @@ main(int argc, char **argv)
 
 	audit_close(audit);
 	release(mp.cfg, mp.keys);
-	freezero(mp.env_cred, mp.env_credlen);
+	if (mp.env_cred != NULL) {
+		secret_unlock_wipe(mp.env_cred, mp.env_credlen);
+		free(mp.env_cred);
+	}
 	return status;
 }

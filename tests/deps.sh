@@ -3,7 +3,8 @@
 # this runs apt-get; otherwise it prints the command to run.
 pkgs="build-essential pkg-config libevent-dev libssl-dev libjansson-dev
 libjwt-dev libseccomp-dev libsqlite3-dev libcmocka-dev sqlite3 jq mandoc
-openssl procps psmisc passwd cppcheck clang-tidy"
+openssl procps psmisc passwd cppcheck clang-tidy systemd strace
+util-linux coreutils"
 
 missing=""
 for p in $pkgs; do

@@ -49,6 +49,14 @@ while read -r status _ name; do
 done < <(bash tests/lint.sh 2>&1 | tee "$LOGDIR/lint.log")
 grep -q '^FAIL' "$LOGDIR/lint.log" && cat "$LOGDIR/lint.log"
 
+# --- secret scan, part 1 (issue 3): collect during the regress loop ---
+# Each scenario's cleanup (tests/regress/lib.sh) copies its outputs and the
+# secrets it used into this fresh directory; part 2 below searches them.
+SECRET_SCAN_DIR=$(cd "$LOGDIR" && pwd)/secret-scan
+rm -rf "$SECRET_SCAN_DIR" && mkdir -m 700 "$SECRET_SCAN_DIR" || exit 1
+export MCPD_SECRET_SCAN_DIR=$SECRET_SCAN_DIR
+# --- end of secret scan, part 1 ---
+
 for t in tests/regress/*.sh; do
 	name=$(basename "$t" .sh)
 	[ "$name" = lib ] && continue
@@ -68,6 +76,22 @@ for t in tests/regress/*.sh; do
 		tail -n 40 "$log"
 	fi
 done
+
+# --- secret scan, part 2 (issue 3): no secret in any output ---
+# Every output the regress loop collected, and every scenario's own log,
+# searched for every secret the scenarios used (keys, the audit key): one
+# result.  A finding names the secret by its fingerprint only.
+unset MCPD_SECRET_SCAN_DIR
+bash -c '. tests/regress/lib.sh && secret_scan "$@"' secret-scan \
+    "$SECRET_SCAN_DIR" "$LOGDIR"/regress-*.log > "$LOGDIR/secret-scan.log" 2>&1
+if [ $? -eq 0 ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	failed="$failed secret-scan"
+fi
+cat "$LOGDIR/secret-scan.log"
+# --- end of secret scan, part 2 ---
 
 [ -n "$failed" ] && echo "failed:$failed"
 if [ "$skip" -gt 0 ]; then

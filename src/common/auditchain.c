@@ -22,6 +22,7 @@
 
 #include "auditchain.h"
 #include "fileio.h"
+#include "secretfile.h"
 
 #define MAC_PREFIX	",\"mac\":\""
 #define MAC_PREFIX_LEN	(sizeof(MAC_PREFIX) - 1)
@@ -122,34 +123,23 @@ auditchain_load_key(const char *path, uint8_t **keyp, size_t *keylenp,
 
 	*keyp = NULL;
 	*keylenp = 0;
-	/*
-	 * O_NONBLOCK keeps a FIFO planted at the path from blocking the
-	 * open; it has no effect on the regular file we insist on below.
-	 */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK)) == -1) {
-		snprintf(err, errlen, "cannot open audit key file %s: %s",
-		    path, strerror(errno));
+	if ((fd = open(path, SECRET_FILE_OPEN_FLAGS)) == -1) {
+		if (errno == ELOOP)
+			secret_file_open_error(path, errno, err, errlen);
+		else
+			snprintf(err, errlen, "cannot open audit key file %s: "
+			    "%s", path, strerror(errno));
 		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "cannot stat audit key file %s: %s",
-		    path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "audit key file %s is not a regular file",
-		    path);
-		goto fail;
 	}
 	/*
 	 * Whoever can read the key can forge records, and whoever can
-	 * write it can substitute their own: refuse any group or other
-	 * access, as ssh(1) does for private keys.
+	 * write it can substitute their own.
 	 */
-	if ((st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "bad permissions on audit key file %s",
-		    path);
+	if (secret_file_check(fd, path, err, errlen) != 0)
+		goto fail;
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "cannot stat audit key file %s: %s",
+		    path, strerror(errno));
 		goto fail;
 	}
 	if (st.st_size < AUDIT_KEY_MIN || st.st_size > AUDIT_KEY_MAX) {

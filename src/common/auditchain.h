@@ -37,8 +37,10 @@ int	auditchain_hash(const char *line, size_t len,
 int	auditchain_split(const char *line, size_t len, size_t *bodylen,
 	    char mac[AUDIT_HEX_LEN + 1]);
 /*
- * Read a key file: regular, at least AUDIT_KEY_MIN bytes, at most
- * AUDIT_KEY_MAX.  The caller wipes and frees *key.  0 or -1 with err.
+ * Read a key file: a regular file, not a symbolic link, owned by root or
+ * the running user, with no group or other permission bits (see
+ * secret_file_check), at least AUDIT_KEY_MIN bytes, at most AUDIT_KEY_MAX.
+ * The caller wipes and frees *key.  0 or -1 with err.
  */
 int	auditchain_load_key(const char *path, uint8_t **key, size_t *keylen,
 	    char *err, size_t errlen);

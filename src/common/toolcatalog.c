@@ -88,6 +88,26 @@ static const struct tool_def toolcat[] = {
 		"\"required\":[\"userIds\"],\"additionalProperties\":false}",
 		0, 1
 	},
+#if MCPD_TEST_HOOKS
+	/*
+	 * Test builds only, never installed: makes the worker attempt a
+	 * forbidden system call (or spin, for the CPU cap), so that the
+	 * confinement tests can watch its sandbox kill it.
+	 */
+	{
+		"test_violate",
+		"Sandbox test hook",
+		"Test builds only: attempt a system call the worker's sandbox "
+		"forbids, or spin until the CPU cap kills the worker.",
+		"{\"type\":\"object\","
+		"\"properties\":{\"what\":{\"type\":\"string\","
+		"\"enum\":[\"open\",\"execve\",\"socket\",\"connect\","
+		"\"fork\",\"mmap-exec\",\"mprotect-exec\",\"ptrace\","
+		"\"foreign-arch\",\"cpu\"]}},"
+		"\"required\":[\"what\"],\"additionalProperties\":false}",
+		0, 1
+	},
+#endif
 };
 
 #define TC_COUNT	(sizeof(toolcat) / sizeof(toolcat[0]))

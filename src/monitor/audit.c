@@ -27,6 +27,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "secretfile.h"
 #include "xmalloc.h"
 
 /* Bytes kept of each long field when a record would pass AUDIT_LINE_MAX. */
@@ -541,6 +542,13 @@ audit_open(struct audit **ap, const char *path, const uint8_t *key,
 		free(a);
 		return -1;
 	}
+	/*
+	 * The MAC key stays in locked memory, where RLIMIT_MEMLOCK allows,
+	 * so that it never reaches swap; without the lock it still works.
+	 */
+	if (secret_lock(a->key, keylen) != 0)
+		debug_f("audit key not locked in memory: mlock: %s",
+		    strerror(errno));
 	memcpy(a->key, key, keylen);
 	a->keylen = keylen;
 	a->sync = sync;
@@ -766,7 +774,10 @@ audit_close(struct audit *a)
 			error_f("close of audit log %s failed: %s", a->path,
 			    strerror(errno));
 	}
-	freezero(a->key, a->keylen);
+	if (a->key != NULL) {
+		secret_unlock_wipe(a->key, a->keylen);
+		free(a->key);
+	}
 	free(a->path);
 	freezero(a, sizeof(*a));
 }

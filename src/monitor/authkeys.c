@@ -35,6 +35,7 @@
 #include "apikey.h"
 #include "authkeys.h"
 #include "fileio.h"
+#include "secretfile.h"
 #include "xmalloc.h"
 
 #define AUTHKEYS_MAX_LINE	8192		/* bytes, without '\n' */
@@ -684,8 +685,15 @@ authkeys_free(struct authkeys *ak)
 		return;
 	for (i = 0; i < ak->nkeys; i++)
 		authkey_clear(&ak->keys[i]);
+	/*
+	 * A loaded table is exactly nkeys entries, locked by lock_table();
+	 * one still being built is unlocked and at least that long, and the
+	 * rest of it was never used.  Either way this wipes and unlocks.
+	 */
+	if (ak->keys != NULL)
+		secret_unlock_wipe(ak->keys, ak->nkeys * sizeof(*ak->keys));
 	free(ak->keys);
-	free(ak);
+	freezero(ak, sizeof(*ak));
 }
 
 /*
@@ -704,6 +712,33 @@ grow_wiped(void *old, size_t oldsize, size_t newsize)
 		freezero(old, oldsize);
 	}
 	return p;
+}
+
+/*
+ * Move the loaded table into a buffer of exactly nkeys entries (so that
+ * authkeys_free() knows its length) and lock that into memory, where
+ * RLIMIT_MEMLOCK allows, so that the hashes never reach swap.  A failed
+ * lock is not an error: secret_lock() counts it for the daemon to report
+ * (secret_lock_failures()).  Returns -1 only when out of memory.
+ */
+static int
+lock_table(struct authkeys *ak)
+{
+	struct authkey *fit;
+	size_t size;
+
+	if (ak->nkeys == 0)
+		return 0;
+	size = ak->nkeys * sizeof(*ak->keys);
+	if ((fit = malloc(size)) == NULL)
+		return -1;
+	/* Locked before the copy, so the new buffer never pages out. */
+	(void)secret_lock(fit, size);
+	memcpy(fit, ak->keys, size);
+	/* Entries past nkeys were never used: wiping size bytes is enough. */
+	freezero(ak->keys, size);
+	ak->keys = fit;
+	return 0;
 }
 
 static int
@@ -833,7 +868,6 @@ authkeys_load(const char *path, struct authkeys **out,
     char *err, size_t errlen)
 {
 	struct authkeys *ak = NULL;
-	struct stat st;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int fd, ret = -1;
@@ -847,34 +881,16 @@ authkeys_load(const char *path, struct authkeys **out,
 		return -1;
 	}
 	/*
-	 * O_NONBLOCK keeps a FIFO planted at the path from blocking the
-	 * open; it has no effect on the regular file we insist on below.
+	 * The hashes are secrets (an offline search needs only them) and
+	 * whoever can write the file can add keys of their own: the file is
+	 * checked as every secret file is, on the descriptor read below.
 	 */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
-		if (errno == ELOOP)
-			seterr(err, errlen, "%s: is a symbolic link", path);
-		else
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = open(path, SECRET_FILE_OPEN_FLAGS)) == -1) {
+		secret_file_open_error(path, errno, err, errlen);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1) {
-		seterr(err, errlen, "%s: fstat: %s", path, strerror(errno));
+	if (secret_file_check(fd, path, err, errlen) != 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	/*
-	 * Like sshd's StrictModes: a file others can write to lets them
-	 * add keys of their own.
-	 */
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		seterr(err, errlen, "%s: bad permissions: writable by group "
-		    "or others", path);
-		goto out;
-	}
 	if (read_fd_capped(fd, AUTHKEYS_MAX_FILE, &buf, &len) != 0) {
 		if (errno == EFBIG)
 			seterr(err, errlen, "%s: larger than %d bytes", path,
@@ -892,6 +908,10 @@ authkeys_load(const char *path, struct authkeys **out,
 	}
 	if (parse_buffer((const char *)buf, len, path, ak, err, errlen) != 0)
 		goto out;
+	if (lock_table(ak) != 0) {
+		seterr(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
 	*out = ak;
 	ak = NULL;
 	ret = 0;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,8 +40,13 @@
 
 /* The init payload: three u32 read by child_read_init, then ours. */
 #define NET_INIT_MAX		(PS_PATH_MAX + 64)
-/* Every descriptor exists before the limit is set; none is opened after. */
-#define NET_NOFILE		16
+/*
+ * The highest descriptor the net process may hold at start-up.  Every
+ * descriptor it will ever use exists before the sandbox goes on (the
+ * filter forbids every call that makes one), and RLIMIT_NOFILE is then set
+ * to one past the highest of them.
+ */
+#define NET_FD_MAX		64
 #define NET_INFLIGHT_MAX	4096
 
 struct net_ctx {
@@ -192,12 +198,74 @@ static const struct mm_net_ops net_mm_ops = {
 	net_closed,
 };
 
+#if MCPD_TEST_HOOKS
+/*
+ * Test builds only (never installed): the JSON-RPC method
+ * "mcpd-test/violate" with params {"what": KIND} makes the forbidden
+ * system call KIND (see sandbox_test_violate) from the net process, so
+ * that the confinement tests can watch the sandbox kill it; "cpu" makes
+ * it spin until a signal ends it.  If the call comes back, the answer
+ * says so: {"survived": true, ...}.  Returns 1 if the message was this
+ * method (and has been answered), 0 to pass it on to the MCP session
+ * untouched.  The hook looks at the decoded line here, in the transport's
+ * callback, so that the MCP session code carries no test code at all.
+ */
+static int
+net_test_violate(struct net_ctx *n, const char *buf, size_t len)
+{
+	json_t *root, *ans;
+	json_error_t jerr;
+	const char *method, *what = NULL;
+	volatile unsigned long spin = 0;
+	char *out;
+	int e = 0;
+
+	if ((root = json_loadb(buf, len, 0, &jerr)) == NULL)
+		return 0;
+	if (!json_is_object(root) ||
+	    (method = json_string_value(json_object_get(root, "method"))) ==
+	    NULL || strcmp(method, "mcpd-test/violate") != 0) {
+		json_decref(root);
+		return 0;
+	}
+	what = json_string_value(json_object_get(json_object_get(root,
+	    "params"), "what"));
+	logit_f("test hook: attempting %s", what != NULL ? what : "(none)");
+	/* Busy for good: only a signal ends it (the parent-death test). */
+	if (what != NULL && strcmp(what, "cpu") == 0) {
+		for (;;)
+			spin++;
+	}
+	if (what == NULL || sandbox_test_violate(what, &e) != 0)
+		ans = json_pack("{s:s,s:O?,s:{s:i,s:s}}", "jsonrpc", "2.0",
+		    "id", json_object_get(root, "id"), "error", "code",
+		    -32602, "message", "unknown violation");
+	else
+		ans = json_pack("{s:s,s:O?,s:{s:b,s:s,s:i}}", "jsonrpc", "2.0",
+		    "id", json_object_get(root, "id"), "result", "survived",
+		    1, "what", what, "errno", e);
+	if (ans == NULL || (out = json_dumps(ans, JSON_COMPACT)) == NULL)
+		fatal_f("out of memory");
+	stdio_send(n->st, out, strlen(out));
+	free(out);
+	json_decref(ans);
+	json_decref(root);
+	return 1;
+}
+#endif
+
 /* The stdio transport's events. */
 static void
 net_message(void *ctx, const char *buf, size_t len)
 {
 	struct net_ctx *n = ctx;
 
+#if MCPD_TEST_HOOKS
+	if (net_test_violate(n, buf, len)) {
+		net_flow(n);
+		return;
+	}
+#endif
 	mcp_input(n->mcp, NULL, buf, len);
 	net_flow(n);
 }
@@ -252,6 +320,23 @@ net_is_file(int fd)
 	return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* One past the highest open descriptor: a tight RLIMIT_NOFILE. */
+static unsigned long
+net_nofile(void)
+{
+	int fd, top = -1;
+
+	for (fd = 0; fd < NET_FD_MAX; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			top = fd;
+		else if (errno != EBADF)
+			fatal_f("fcntl fd %d: %s", fd, strerror(errno));
+	}
+	if (fcntl(NET_FD_MAX, F_GETFD) != -1)
+		fatal_f("descriptor %d open: more than expected", NET_FD_MAX);
+	return (unsigned long)top + 1;
+}
+
 void
 net_main(int fd)
 {
@@ -259,8 +344,10 @@ net_main(int fd)
 	char *chroot_dir = NULL, err[256];
 	uint32_t drop, uid, gid, max_message, max_inflight;
 	size_t seed;
+	pid_t ppid;
 	int r;
 
+	ppid = getppid();
 	privdrop_harden_process();
 	/*
 	 * jansson's hash seed, from the kernel and before the chroot hides
@@ -303,6 +390,8 @@ net_main(int fd)
 	else
 		debug_f("running without chroot and uid change");
 	free(chroot_dir);
+	/* After the last credential change, which would disarm it. */
+	privdrop_die_with_parent(ppid);
 
 	/* epoll_create and the signal pipe: not allowed in the sandbox. */
 	if ((net.base = event_base_new()) == NULL)
@@ -317,17 +406,24 @@ net_main(int fd)
 
 	/*
 	 * No file writes.  The sandbox already forbids opening any file, so
-	 * the limit only matters for descriptors we were given; a regular
-	 * file given as stdout (the answers) or stderr (fatal errors until
-	 * the monitor takes our log) must still be written, and is exempt.
+	 * the limit only matters for descriptors we were given.  One
+	 * exception, because the kernel applies the limit to every write to
+	 * a regular file, whoever opened it: when stdout, which carries the
+	 * answers, is a regular file (mcpd --stdio < in > out), the limit
+	 * would make every answer fail with EFBIG, so it is left unset and
+	 * the rest of the confinement stands.  A client that runs mcpd over
+	 * pipes, as MCP clients do, always gets the limit.  stderr needs no
+	 * such exception: this process logs through the monitor.
 	 */
-	if (net_is_file(STDOUT_FILENO) || net_is_file(STDERR_FILENO))
-		verbose_f("stdout or stderr is a file: file size limit "
-		    "not set");
+	if (net_is_file(STDOUT_FILENO))
+		verbose("stdout is a regular file: RLIMIT_FSIZE not set in "
+		    "the net process");
 	else
 		privdrop_rlimit(RLIMIT_FSIZE, 0);
+	/* Already 0 since privdrop_harden_process(); here for the reader. */
+	privdrop_rlimit(RLIMIT_CORE, 0);
 	privdrop_rlimit(RLIMIT_NPROC, 0);
-	privdrop_rlimit(RLIMIT_NOFILE, NET_NOFILE);
+	privdrop_rlimit(RLIMIT_NOFILE, net_nofile());
 	privdrop_no_new_privs();
 	sandbox_net_apply();
 	child_init_done(fd);
@@ -335,6 +431,7 @@ net_main(int fd)
 	net.mm = mm_net_new(net.base, fd, &net_mm_ops, &net);
 	log_set_handler(mm_net_log_handler, net.mm);
 	log_set_fatal_cleanup(net_fatal_cleanup);
+	sandbox_set_debug_flush(net_fatal_cleanup);
 	stdio_start(net.st);
 	debug_f("serving MCP on stdio");
 

@@ -1328,6 +1328,13 @@ sqltools_open(const char *path, unsigned max_rows, unsigned timeout_ms,
 	 */
 	(void)sqlite3_hard_heap_limit64(SQLT_HEAP_MAX);	/* old value */
 
+	/*
+	 * Workers start together and race to switch the database to WAL:
+	 * the loser must wait for the lock (up to one call's time cap),
+	 * not give up and run without WAL.
+	 */
+	sqlt_deadline_start(t);
+
 	/* Read-write first, so that WAL is on before the reader looks. */
 	sqlt_open_rw(t, path);
 	(void)snprintf(rwdetail, sizeof(rwdetail), "%s", t->detail);
@@ -1352,6 +1359,9 @@ sqltools_open(const char *path, unsigned max_rows, unsigned timeout_ms,
 	 */
 	sqlite3_randomness(sizeof(seed), seed);
 	explicit_bzero(seed, sizeof(seed));
+	/* Each call starts its own deadline. */
+	t->deadline_on = 0;
+	t->timed_out = 0;
 	return t;
 }
 

@@ -4,15 +4,24 @@
  *
  * Order matters: everything that needs a privilege or opens a file (the
  * database and its -wal and -shm files, the time zone, SQLite's PRNG
- * seed) happens first; then the worker binds its life to the monitor's,
- * drops to ToolUser, sets its rlimits and no_new_privs, installs its
- * seccomp profile, and only then tells the monitor it is ready.  After
- * that it reads nothing but PS_EXEC_REQ, runs one call at a time, and
- * answers each with one final PS_EXEC_ANS.
+ * seed) happens first; then the worker drops to ToolUser, binds its life
+ * to the monitor's (after the drop, which would disarm it), sets its
+ * rlimits and no_new_privs, installs its seccomp profile, and only then
+ * tells the monitor it is ready.  After that it reads nothing but
+ * PS_EXEC_REQ, runs one call at a time, and answers each with one final
+ * PS_EXEC_ANS.
+ *
+ * Each call runs under a CPU cap of its own: the RLIMIT_CPU soft limit is
+ * set before the call to the CPU time used so far plus the query time cap
+ * and some slack, so that one call cannot burn the CPU whatever SQLite's
+ * progress handler does; the kernel's SIGXCPU then kills the worker, and
+ * the monitor reports it and starts another.
  */
-#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +30,8 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <jansson.h>
+#include <sqlite3.h>
 
 #include "child.h"
 #include "log.h"
@@ -39,6 +50,20 @@
  * Nothing is opened after start-up.
  */
 #define WORKER_NOFILE_MAX	64
+/*
+ * Address space: SQLite's heap is capped at SQLT_HEAP_MAX (256 MiB); the
+ * rest is the program, its libraries and the -shm mapping.
+ */
+#define WORKER_AS_MAX		(1UL << 30)
+/* Seconds of CPU time a call may use beyond the query time cap. */
+#define WORKER_CPU_SLACK	2
+/*
+ * The hard RLIMIT_CPU: the CPU seconds a worker may use in its life.  A
+ * worker that could not fit one more call under it exits after its answer
+ * and the monitor starts a fresh one.  Above the longest call
+ * (SQLT_TIMEOUT_MAX plus the slack).
+ */
+#define WORKER_CPU_LIFE		(4UL * 3600)
 
 /* The largest message the worker reads: PS_EXEC_REQ at its caps. */
 #define WORKER_REQ_MAX	(4 + (4 + PS_NAME_MAX) + (4 + PS_ARGS_MAX))
@@ -83,6 +108,152 @@ worker_parse_init(struct sbuf *m, struct worker_init *wi)
 		    wi->max_result, PS_TEXT_MAX);
 }
 
+/*
+ * SQLite's "open", once the worker runs: refused.  Every file SQLite needs
+ * is open by then (sqltools.h), and the sandbox kills a process that calls
+ * openat.  SQLite still opens one thing late: the directory of a WAL file
+ * it opened, to fsync it at the WAL's first sync, that is, at the first
+ * commit; a refusal makes it skip that step (unixSync() takes
+ * SQLITE_CANTOPEN there as "nothing to sync"), and worker_sync_dir() has
+ * already done it.  Should SQLite ever want another file, the call fails
+ * with SQLITE_CANTOPEN instead of killing the worker; code that bypasses
+ * SQLite's system call table still dies.
+ */
+static int
+worker_sqlite_open(const char *path, int flags, int mode)
+{
+	(void)path;
+	(void)flags;
+	(void)mode;
+	errno = EACCES;
+	return -1;
+}
+
+/*
+ * What SQLite would do at the WAL's first sync: make the directory entries
+ * of the database and its -wal and -shm files durable, now, while the
+ * directory can still be opened.
+ */
+static void
+worker_sync_dir(const char *database)
+{
+	char dir[PS_PATH_MAX + 1];
+	const char *slash;
+	size_t len;
+	int fd;
+
+	if ((slash = strrchr(database, '/')) == NULL)
+		(void)snprintf(dir, sizeof(dir), ".");
+	else {
+		len = slash == database ? 1 : (size_t)(slash - database);
+		if (len >= sizeof(dir))
+			fatal_f("database path too long");
+		memcpy(dir, database, len);
+		dir[len] = '\0';
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		error_f("cannot open the database's directory: %s",
+		    strerror(errno));
+		return;
+	}
+	if (fsync(fd) != 0)
+		debug_f("fsync of the database's directory: %s",
+		    strerror(errno));
+	(void)close(fd);
+}
+
+/* From now on SQLite opens no file: see worker_sqlite_open(). */
+static void
+worker_sqlite_no_open(void)
+{
+	sqlite3_vfs *vfs;
+
+	if ((vfs = sqlite3_vfs_find(NULL)) == NULL || vfs->iVersion < 3 ||
+	    vfs->xSetSystemCall == NULL ||
+	    vfs->xSetSystemCall(vfs, "open",
+	    (sqlite3_syscall_ptr)worker_sqlite_open) != SQLITE_OK)
+		fatal_f("cannot take \"open\" away from SQLite's VFS");
+}
+
+/* CPU seconds used so far, rounded up. */
+static unsigned long
+worker_cpu_used(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		fatal_f("clock_gettime: %s", strerror(errno));
+	return (unsigned long)ts.tv_sec + (ts.tv_nsec > 0 ? 1 : 0);
+}
+
+/*
+ * Arm the CPU cap for the next call: the soft limit at what has been used
+ * plus budget seconds, under the fixed hard limit.  Returns -1 if the
+ * call would not fit under the hard limit.
+ */
+static int
+worker_cpu_cap(unsigned long budget)
+{
+	struct rlimit rl;
+	unsigned long soft;
+
+	soft = worker_cpu_used() + budget;
+	if (soft > WORKER_CPU_LIFE)
+		return -1;
+	rl.rlim_cur = (rlim_t)soft;
+	rl.rlim_max = (rlim_t)WORKER_CPU_LIFE;
+	if (setrlimit(RLIMIT_CPU, &rl) != 0)
+		fatal_f("setrlimit(RLIMIT_CPU, %lu): %s", soft,
+		    strerror(errno));
+	return 0;
+}
+
+#if MCPD_TEST_HOOKS
+/*
+ * Test builds only (never installed): the tool "test_violate" makes the
+ * forbidden system call named by its argument "what" (see
+ * sandbox_test_violate), or with "cpu" spins until the CPU cap kills the
+ * worker.  If the call comes back, the answer says so.
+ */
+static void
+worker_test_violate(const char *args, size_t argslen, char **textp,
+    int *is_errorp)
+{
+	json_t *root, *ans;
+	json_error_t jerr;
+	const char *what = NULL;
+	volatile unsigned long spin = 0;
+	int e = 0;
+
+	*is_errorp = 1;
+	*textp = NULL;
+	if ((root = json_loadb(args, argslen, 0, &jerr)) != NULL)
+		what = json_string_value(json_object_get(root, "what"));
+	if (what == NULL) {
+		*textp = xstrdup("invalid arguments");
+		json_decref(root);
+		return;
+	}
+	logit_f("test hook: attempting %s", what);
+	if (strcmp(what, "cpu") == 0) {
+		for (;;)
+			spin++;
+	}
+	if (sandbox_test_violate(what, &e) != 0) {
+		*textp = xstrdup("unknown violation");
+		json_decref(root);
+		return;
+	}
+	if ((ans = json_pack("{s:b,s:s,s:i}", "survived", 1, "what", what,
+	    "errno", e)) == NULL ||
+	    (*textp = json_dumps(ans, JSON_COMPACT)) == NULL)
+		fatal_f("out of memory");
+	*is_errorp = 0;
+	json_decref(ans);
+	json_decref(root);
+}
+#endif
+
 /* Serve one PS_EXEC_REQ (in m) and answer it on fd. */
 static void
 worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
@@ -100,6 +271,13 @@ worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 	    (r = sbuf_expect_end(m)) != SBUF_OK)
 		fatal_f("malformed exec request: %s", sbuf_strerror(r));
 
+#if MCPD_TEST_HOOKS
+	if (strcmp(tool, "test_violate") == 0) {
+		worker_test_violate((const char *)args, argslen, &text,
+		    &is_error);
+		r = SQLT_OK;
+	} else
+#endif
 	r = sqltools_exec(t, tool, (const char *)args, argslen, &text,
 	    &is_error);
 	if (r != SQLT_OK) {
@@ -135,6 +313,8 @@ worker_main(int fd)
 	struct sbuf *m, *ans;
 	struct evbuffer *in;
 	char err[256];
+	unsigned long budget;
+	size_t seed;
 	pid_t ppid;
 	uint8_t type;
 	int r;
@@ -155,6 +335,15 @@ worker_main(int fd)
 	 * on.
 	 */
 	tzset();
+	/*
+	 * jansson's hash seed, now: jansson would otherwise open
+	 * /dev/urandom when the first call's arguments are parsed, after
+	 * the sandbox is on.  From the kernel, not guessable: arguments
+	 * fill jansson's hash tables.
+	 */
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		fatal_f("getrandom: %s", strerror(errno));
+	json_object_seed(seed);
 	if ((t = sqltools_open(wi.database, wi.max_rows, wi.timeout_ms,
 	    wi.max_result, err, sizeof(err))) == NULL)
 		fatal("worker: %s", err);
@@ -163,24 +352,28 @@ worker_main(int fd)
 		    "execute_sql, drop_table and delete_users will fail");
 		debug_f("read-write connection: %s", sqltools_detail(t));
 	}
+	worker_sync_dir(wi.database);
+	worker_sqlite_no_open();
 	free(wi.database);
 	wi.database = NULL;
 
-	/* Die with the monitor; and do not start if it is already gone. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		fatal_f("prctl PR_SET_PDEATHSIG failed");
-	if (getppid() != ppid)
-		exit(0);
-
 	if (wi.drop)
 		privdrop_permanently(NULL, (uid_t)wi.uid, (gid_t)wi.gid);
+	/* Die with the monitor; and do not start if it is already gone. */
+	privdrop_die_with_parent(ppid);
 	privdrop_rlimit(RLIMIT_NOFILE, WORKER_NOFILE_MAX);
+	privdrop_rlimit(RLIMIT_AS, WORKER_AS_MAX);
+	/* Already 0 since privdrop_harden_process(); here for the reader. */
+	privdrop_rlimit(RLIMIT_CORE, 0);
 	/* A worker runs SQLite in-process: it never needs a new process. */
 	privdrop_rlimit(RLIMIT_NPROC, 0);
 	/*
 	 * No RLIMIT_FSIZE: the database and its -wal file must be able to
 	 * grow.
 	 */
+	budget = (wi.timeout_ms + 999) / 1000 + WORKER_CPU_SLACK;
+	if (worker_cpu_cap(budget) != 0)
+		fatal_f("CPU budget of %lu s above the limit", budget);
 	privdrop_no_new_privs();
 	sandbox_worker_apply();
 	child_init_done(fd);
@@ -195,5 +388,12 @@ worker_main(int fd)
 			fatal_f("unexpected message type %u", type);
 		worker_exec(fd, t, m, ans);
 		sbuf_reset(m);
+		/* The next call's cap; no call is lost if it cannot fit. */
+		if (worker_cpu_cap(budget) != 0) {
+			/* Not expected in practice: hours of CPU time. */
+			logit("worker: CPU time for its life used up; "
+			    "exiting to be replaced");
+			exit(0);
+		}
 	}
 }

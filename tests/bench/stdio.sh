@@ -5,6 +5,8 @@
 # Runs once per AuditSync mode; N calls each (BENCH_CALLS, default 20000).
 set -eu
 cd "$(dirname "$0")/../.."
+echo "== privsep round trip (privsep/msg.c framing over a socketpair)"
+"${O:-build}/roundtrip" -n 100000
 O=${O:-build}
 N=${BENCH_CALLS:-20000}
 TMP=$(mktemp -d /tmp/mcpd-bench.XXXXXX)
@@ -37,7 +39,7 @@ AuditSync $sync
 Database $TMP/demo.db
 CONF
 	echo "== AuditSync $sync, $N pipelined tools/call list_tables"
-	env MCPD_API_KEY="$KEY" "$O/stdio_bench" -n "$N" -- \
+	env MCPD_API_KEY="$KEY" "$O/stdio_bench" -n "$N" -l 2000 -- \
 	    "$O/mcpd" -f "$TMP/mcpd.conf" --stdio 2>"$TMP/err" ||
 	    { cat "$TMP/err"; exit 1; }
 	"$O/mcpctl" audit verify "$TMP/audit.log" --key-file "$TMP/audit.key"

@@ -4,7 +4,10 @@
  *   - the resident memory of every mcpd process at idle,
  *   - authorized tools/call per second with N calls pipelined.
  *
- * usage: stdio_bench [-n calls] [-t tool] [-a arguments-json] -- mcpd args
+ * and, with -l N, the latency of N calls made one at a time (p50, p99).
+ *
+ * usage: stdio_bench [-n calls] [-l calls] [-t tool] [-a arguments-json]
+ *        -- mcpd args
  *
  * MCPD_API_KEY is passed through in the environment.  Each answer is
  * checked: a call that is not answered with isError false counts as an
@@ -161,11 +164,52 @@ print_rss(pid_t top)
 	return total;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One call at a time: send, wait for its answer, repeat. */
+static void
+latency(int wfd, struct reader *r, long n, const char *tool,
+    const char *args)
+{
+	double *t, t0;
+	char req[4096];
+	size_t want;
+	long i;
+	int len;
+
+	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
+		die("calloc");
+	for (i = 0; i < n; i++) {
+		len = snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\","
+		    "\"id\":\"l%ld\",\"method\":\"tools/call\",\"params\":"
+		    "{\"name\":\"%s\",\"arguments\":%s}}\n", i, tool, args);
+		if (len < 0 || (size_t)len >= sizeof(req))
+			die("request too long");
+		want = r->lines + 1;
+		t0 = now();
+		write_all(wfd, req, (size_t)len);
+		while (r->lines < want && !r->eof)
+			reader_fill(r);
+		t[i] = (now() - t0) * 1e6;
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	printf("sequential_calls\t%ld\n", n);
+	printf("call_latency_us_p50\t%.0f\n", t[n / 2]);
+	printf("call_latency_us_p99\t%.0f\n", t[(n * 99) / 100]);
+	free(t);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *tool = "list_tables", *args = "{}";
-	long ncalls = 10000, i, sent = 0;
+	long ncalls = 10000, nlat = 0, i, sent = 0, okcalls;
 	int in[2], out[2], ch, status;
 	struct reader r;
 	struct pollfd pfd[2];
@@ -175,8 +219,11 @@ main(int argc, char **argv)
 	size_t want;
 	int n;
 
-	while ((ch = getopt(argc, argv, "n:t:a:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:l:t:a:")) != -1) {
 		switch (ch) {
+		case 'l':
+			nlat = strtol(optarg, NULL, 10);
+			break;
 		case 'n':
 			ncalls = strtol(optarg, NULL, 10);
 			break;
@@ -275,12 +322,18 @@ main(int argc, char **argv)
 		}
 	}
 	t3 = now();
+	okcalls = (long)r.ok;
 	printf("calls\t%ld\n", ncalls);
 	printf("answered_ok\t%zu\n", r.ok);
 	printf("errors\t%ld\n", ncalls - (long)r.ok);
 	printf("seconds\t%.3f\n", t3 - t2);
 	printf("calls_per_second\t%.0f\n", (double)ncalls / (t3 - t2));
 	print_rss(pid);
+	if (nlat > 0) {
+		if (fcntl(in[1], F_SETFL, 0) == -1)
+			die("fcntl");
+		latency(in[1], &r, nlat, tool, args);
+	}
 
 	close(in[1]);
 	while (!r.eof)
@@ -289,5 +342,5 @@ main(int argc, char **argv)
 		die("waitpid");
 	printf("exit_status\t%d\n", WIFEXITED(status) ? WEXITSTATUS(status) :
 	    128 + WTERMSIG(status));
-	return r.ok == (size_t)ncalls ? 0 : 1;
+	return okcalls == ncalls ? 0 : 1;
 }

@@ -36,9 +36,268 @@ cleanup() {
 		kill "$MCPD_PID" 2>/dev/null
 		wait "$MCPD_PID" 2>/dev/null
 	fi
+	secret_collect
 	[ -n "${OBJ:-}" ] && rm -rf "$OBJ"
 }
 trap cleanup EXIT
+
+# --- The whole-suite secret scan (issue 3; DESIGN 1 and 7) -------------
+#
+# No secret may ever appear in an output: stdout, stderr, logs, the audit
+# log.  When tests/run.sh sets MCPD_SECRET_SCAN_DIR, cleanup() copies every
+# output of the scenario into $MCPD_SECRET_SCAN_DIR/$SCENARIO/ and appends
+# every secret the scenario used to $MCPD_SECRET_SCAN_DIR/secrets, one per
+# line, "text SCENARIO VALUE" (API keys and tokens, as mcpctl printed them)
+# or "bin SCENARIO HEX" (the bytes of a key file, e.g. the audit key, in
+# hex).
+# After the regress loop, run.sh calls secret_scan on that directory.
+#
+# Collected: every regular file under $OBJ (out, err, audit.log*, verify,
+# show, list, *.log, configs, the keys file, which holds hashes only, and
+# whatever else the scenario wrote), except the files that hold a secret on
+# purpose: key files (*.key and any AuditKeyFile of a config in $OBJ),
+# request input (in, *.in: it carries credentials to mcpd), databases
+# (*.db*), this machinery's own files ($OBJ/.secret-scan/), and anything a
+# scenario lists, as globs relative to $OBJ, in SECRET_SCAN_SKIP.
+SECRET_SCAN_SKIP=${SECRET_SCAN_SKIP:-}
+MCPCTL_BIN=$MCPCTL
+
+# Called by setup: $MCPCTL becomes a wrapper that records every key that
+# "mcpctl key new" prints and every token that "mcpctl token" prints, so
+# that keys made by scenarios themselves are searched for too.
+secret_scan_init() {
+	local w=$OBJ/.secret-scan/mcpctl
+	mkdir -p "$OBJ/.secret-scan" || fail "mkdir $OBJ/.secret-scan"
+	chmod 711 "$OBJ/.secret-scan" || fail "chmod $OBJ/.secret-scan"
+	cat > "$w" <<WRAPPER || fail "cannot write $w"
+#!/bin/bash
+# mcpctl for the regress scenarios: runs $MCPCTL_BIN and records
+# the secrets it prints for the secret scan (tests/regress/lib.sh).
+case "\${1:-} \${2:-}" in
+"key new"|"token "*) ;;
+*) exec "$MCPCTL_BIN" "\$@" ;;
+esac
+out=\$("$MCPCTL_BIN" "\$@")
+rc=\$?
+if [ -n "\$out" ]; then
+	(umask 077 && printf '%s\n' "\$out" >> "$OBJ/.secret-scan/made") ||
+	    echo "mcpctl wrapper: cannot record a secret" >&2
+	printf '%s\n' "\$out"
+fi
+exit "\$rc"
+WRAPPER
+	chmod 755 "$w" || fail "chmod $w"
+	MCPCTL=$w
+}
+
+# A secret the scenario made itself (not with mcpctl), e.g. a token passed
+# in MCPD_TOKEN: searched for like the keys.
+secret_record() {
+	(umask 077 && printf '%s\n' "$1" >> "$OBJ/.secret-scan/made") ||
+	    fail "cannot record a secret"
+}
+
+# The key files of the scenario, relative to $OBJ, one a line: *.key, and
+# each AuditKeyFile of a config in $OBJ that lies in $OBJ.
+secret_key_files() {
+	local f
+	{
+		(cd "$OBJ" && find . -type f -name '*.key' -print) |
+		    sed 's|^\./||'
+		for f in "$OBJ"/*.conf; do
+			[ -f "$f" ] || continue
+			awk 'tolower($1) == "auditkeyfile" { print $2 }' "$f"
+		done | while IFS= read -r f; do
+			case "$f" in
+			"$OBJ"/*) [ -f "$f" ] && printf '%s\n' "${f#"$OBJ"/}" ;;
+			esac
+		done
+	} | sort -u
+}
+
+# Whether the file $1 (relative to $OBJ) is left out of the collection;
+# $2 is the list of key files.
+secret_scan_skipped() {
+	local rel=$1 keyfiles=$2 g
+	case "$rel" in
+	.secret-scan/*|*.key|in|*/in|*.in|*.db|*.db-*) return 0 ;;
+	esac
+	printf '%s\n' "$keyfiles" | grep -qxF -- "$rel" && return 0
+	for g in $SECRET_SCAN_SKIP; do
+		# shellcheck disable=SC2254
+		case "$rel" in $g) return 0 ;; esac
+	done
+	return 1
+}
+
+secret_collect() {
+	local dest keyfiles rel v
+	[ -n "${MCPD_SECRET_SCAN_DIR:-}" ] || return 0
+	[ -n "${OBJ:-}" ] && [ -d "$OBJ" ] || return 0
+	dest=$MCPD_SECRET_SCAN_DIR/$SCENARIO
+	mkdir -p "$dest" || { echo "secret scan: cannot mkdir $dest"; return 0; }
+	keyfiles=$(secret_key_files)
+	{
+		if [ -f "$OBJ/.secret-scan/made" ]; then
+			while IFS= read -r v; do
+				[ -n "$v" ] && printf 'text %s %s\n' "$SCENARIO" "$v"
+			done < "$OBJ/.secret-scan/made"
+		fi
+		printf '%s\n' "$keyfiles" | while IFS= read -r rel; do
+			[ -n "$rel" ] && [ -s "$OBJ/$rel" ] || continue
+			printf 'bin %s %s\n' "$SCENARIO" \
+			    "$(basenc --base16 -w 0 "$OBJ/$rel")"
+		done
+	} >> "$MCPD_SECRET_SCAN_DIR/secrets"
+	(cd "$OBJ" && find . -type f -print0) |
+	    while IFS= read -r -d '' rel; do
+		rel=${rel#./}
+		secret_scan_skipped "$rel" "$keyfiles" && continue
+		{ mkdir -p "$dest/$(dirname "$rel")" &&
+		    cp -p "$OBJ/$rel" "$dest/$rel"; } ||
+		    echo "secret scan: cannot collect $rel"
+	done
+	return 0
+}
+
+# Upper-case hex of the bytes of string $1, as basenc --base16 writes it.
+secret_hex() {
+	printf '%s' "$1" | basenc --base16 -w 0
+}
+
+# The bytes of hex string $1, on stdout.
+secret_unhex() {
+	printf '%s' "$1" | basenc --base16 -d
+}
+
+# The longest run of bytes without a newline in hex string $1, in hex.
+secret_longest_line() {
+	local hex=$1 i best= cur=
+	for ((i = 0; i < ${#hex}; i += 2)); do
+		if [ "${hex:i:2}" = 0A ]; then
+			[ ${#cur} -gt ${#best} ] && best=$cur
+			cur=
+		else
+			cur=$cur${hex:i:2}
+		fi
+	done
+	[ ${#cur} -gt ${#best} ] && best=$cur
+	printf '%s' "$best"
+}
+
+# Whether the file $1 holds the bytes of hex string $2 (binary-safe: the
+# file is compared as hex, basenc --base16, and only a match at a byte
+# boundary counts).  The file is read in chunks of 32 MiB that overlap by
+# 1 MiB, more than any key file (AUDIT_KEY_MAX), so that a large output
+# never needs more memory than that.
+secret_in_file() {
+	local f=$1 hex=$2 size off=0
+	size=$(stat -c %s "$f") || return 1
+	while :; do
+		dd if="$f" bs=1M skip="$off" count=33 status=none |
+		    basenc --base16 -w 0 | LC_ALL=C grep -obF -e "$hex" |
+		    awk -F: '$1 % 2 == 0 { found = 1 } END { exit !found }' &&
+		    return 0
+		off=$((off + 32))
+		[ $((off * 1048576)) -lt "$size" ] || return 1
+	done
+}
+
+# secret_scan DIR [FILE...]: search every file collected under DIR, and
+# each FILE, for every secret in DIR/secrets, in every form it could leak
+# in: an API key or token whole, an API key's 43-character secret part
+# alone; a key file's raw bytes, and its bytes in hex, in upper-case hex
+# and in base64.  Text forms are searched with grep -F; raw bytes are
+# first looked for by their longest run without a newline (grep -F takes
+# NUL bytes, but a newline ends a pattern), and a file that has one is
+# then searched binary-safe for the whole key (secret_in_file).
+# Prints "ok   secret-scan (N files, M secrets)", or one line
+# "FAIL secret-scan: <what> <fingerprint> (from <scenario>) in <file>" per
+# finding; a secret is only ever named by its fingerprint, the first 12
+# hex digits of its SHA-256, as in the audit log.  Returns 0 or 1.
+secret_scan() {
+	local dir=$1 tmp kind scen val hex fp f seg t n=0 m=0 bad=0
+	local -A label=() seen=() binlabel=()
+	local -a slow=()
+	shift
+	tmp=$(mktemp -d /tmp/mcpd-secret-scan.XXXXXX) ||
+	    { echo "FAIL secret-scan: mktemp failed"; return 1; }
+	: > "$tmp/segs"
+	if [ -f "$dir/secrets" ]; then
+		while read -r kind scen val; do
+			[ -n "$val" ] || continue
+			case "$kind" in
+			text)	hex=$(secret_hex "$val") ;;
+			bin)	hex=${val^^} ;;
+			*)	continue ;;
+			esac
+			[ -n "${seen[$hex]:-}" ] && continue
+			seen[$hex]=1
+			m=$((m + 1))
+			fp=$(secret_unhex "$hex" | sha256sum | cut -c1-12)
+			case "$kind" in
+			text)
+				label[$val]="secret $fp (from $scen)"
+				if [[ $val =~ ^mcpk_[a-z0-9]{8}_(.{43})$ ]]; then
+					label[${BASH_REMATCH[1]}]="secret part of API key $fp (from $scen)"
+				fi
+				;;
+			bin)
+				for t in "${hex,,}" "$hex" \
+				    "$(secret_unhex "$hex" | base64 -w 0)"; do
+					label[$t]="key file $fp, as text (from $scen)"
+				done
+				binlabel[$hex]="key file $fp, raw bytes (from $scen)"
+				seg=$(secret_longest_line "$hex")
+				if [ ${#seg} -ge 16 ]; then
+					{ secret_unhex "$seg"; echo; } >> "$tmp/segs"
+				else
+					slow+=("$hex")
+				fi
+				;;
+			esac
+		done < "$dir/secrets"
+	fi
+	printf '%s\n' "${!label[@]}" > "$tmp/text"
+	while IFS= read -r -d '' f; do
+		n=$((n + 1))
+		{
+			LC_ALL=C grep -aoF -f "$tmp/text" "$f" | sort -u |
+			    while IFS= read -r t; do
+				printf '%s\n' "${label[$t]:-a secret}"
+			done
+			# Raw bytes: only where a candidate run is, or
+			# everywhere for a key too full of newlines.
+			if [ -s "$tmp/segs" ] &&
+			    LC_ALL=C grep -qaF -f "$tmp/segs" "$f"; then
+				for hex in "${!binlabel[@]}"; do
+					secret_in_file "$f" "$hex" &&
+					    printf '%s\n' "${binlabel[$hex]}"
+				done
+			else
+				for hex in "${slow[@]}"; do
+					secret_in_file "$f" "$hex" &&
+					    printf '%s\n' "${binlabel[$hex]}"
+				done
+			fi
+		} > "$tmp/found"
+		while IFS= read -r t; do
+			echo "FAIL secret-scan: $t in ${f#"$dir"/}"
+			bad=1
+		done < "$tmp/found"
+	done < <({ [ -d "$dir" ] && find "$dir" -mindepth 2 -type f -print0
+		for f in "$@"; do [ -f "$f" ] && printf '%s\0' "$f"; done; } |
+		sort -z)
+	rm -rf "$tmp"
+	if [ "$n" -eq 0 ] || [ "$m" -eq 0 ]; then
+		echo "FAIL secret-scan: nothing to search ($n files, $m secrets)"
+		return 1
+	fi
+	[ "$bad" -eq 0 ] || return 1
+	echo "ok   secret-scan ($n files, $m secrets)"
+	return 0
+}
+# --- end of the secret scan ---------------------------------------------
 
 is_root() {
 	[ "$(id -u)" -eq 0 ]
@@ -56,6 +315,7 @@ ensure_user() {
 setup() {
 	OBJ=$(mktemp -d /tmp/mcpd-regress.XXXXXX) || exit 1
 	chmod 755 "$OBJ"
+	secret_scan_init
 	(umask 077 && head -c 32 /dev/urandom > "$OBJ/audit.key")
 	sqlite3 "$OBJ/demo.db" < "$TOP/conf/demo.sql" || fail "demo db"
 	ADMIN_KEY=$("$MCPCTL" key new --user admin@example.com \
@@ -114,14 +374,16 @@ call_msg() {	# id tool arguments-json [meta-json]
 # $OBJ/err.  The key in $KEY (if set) is passed as MCPD_API_KEY.
 run_mcpd() {
 	local rc
+	# stdout is a pipe, as under a real MCP client: with a regular file
+	# the net process would have to run without RLIMIT_FSIZE 0.
 	if [ -n "${KEY:-}" ]; then
 		env -u KEY MCPD_API_KEY="$KEY" timeout 60 "$MCPD" -f "$OBJ/mcpd.conf" \
-		    --stdio "$@" < "$OBJ/in" > "$OBJ/out" 2> "$OBJ/err"
+		    --stdio "$@" < "$OBJ/in" 2> "$OBJ/err" | cat > "$OBJ/out"
 	else
 		env -u KEY timeout 60 "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
-		    < "$OBJ/in" > "$OBJ/out" 2> "$OBJ/err"
+		    < "$OBJ/in" 2> "$OBJ/err" | cat > "$OBJ/out"
 	fi
-	rc=$?
+	rc=${PIPESTATUS[0]}
 	[ "$rc" -eq 124 ] && fail "mcpd did not finish within 60s"
 	return "$rc"
 }
@@ -165,13 +427,17 @@ expect_no_secrets() {
 
 # Interactive sessions: mcpd reads a FIFO that the scenario writes to.
 start_mcpd() {
-	mkfifo "$OBJ/fifo" || fail "mkfifo"
+	rm -f "$OBJ/fifo" "$OBJ/outfifo"
+	mkfifo "$OBJ/fifo" "$OBJ/outfifo" || fail "mkfifo"
+	# stdout is a pipe, as under a real MCP client (see run_mcpd).
+	cat "$OBJ/outfifo" > "$OBJ/out" &
+	MCPD_OUTCAT=$!
 	if [ -n "${KEY:-}" ]; then
 		env -u KEY MCPD_API_KEY="$KEY" "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
-		    < "$OBJ/fifo" > "$OBJ/out" 2> "$OBJ/err" &
+		    < "$OBJ/fifo" > "$OBJ/outfifo" 2> "$OBJ/err" &
 	else
 		env -u KEY "$MCPD" -f "$OBJ/mcpd.conf" --stdio "$@" \
-		    < "$OBJ/fifo" > "$OBJ/out" 2> "$OBJ/err" &
+		    < "$OBJ/fifo" > "$OBJ/outfifo" 2> "$OBJ/err" &
 	fi
 	MCPD_PID=$!
 	exec {MCPD_W}> "$OBJ/fifo"
@@ -203,6 +469,7 @@ stop_mcpd() {
 	wait "$MCPD_PID"
 	rc=$?
 	MCPD_PID=
+	[ -n "${MCPD_OUTCAT:-}" ] && wait "$MCPD_OUTCAT"
 	return "$rc"
 }
 

@@ -33,6 +33,7 @@
 #include "audit.h"
 #include "config.h"
 #include "ctl.h"
+#include "secretfile.h"
 
 #define KEYLEN		32
 #define OUT_MAX		(64 * 1024)
@@ -361,9 +362,11 @@ static void
 test_load_key(void **state)
 {
 	struct fx *fx = *state;
-	char path[PATH_MAX], err[512], want[PATH_MAX + 64];
+	static const mode_t modes[] = { 0640, 0604, 0660, 0606, 0620, 0602,
+	    0610, 0601, 0644 };
+	char path[PATH_MAX], err[512], want[PATH_MAX + 128];
 	uint8_t big[AUDIT_KEY_MAX + 1], *key;
-	size_t keylen;
+	size_t keylen, i;
 
 	assert_int_equal(auditchain_load_key(fx->keyfile, &key, &keylen, err,
 	    sizeof(err)), 0);
@@ -395,28 +398,49 @@ test_load_key(void **state)
 	assert_int_equal(keylen, AUDIT_KEY_MAX);
 	free(key);
 
-	/* Group-readable, world-readable. */
+	/* Any group or other bit: group-readable, world-readable, ... */
 	path_in(fx, path, "open.key");
-	snprintf(want, sizeof(want), "bad permissions on audit key file %s",
-	    path);
-	write_file(path, fx->key, KEYLEN, 0640);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		snprintf(want, sizeof(want), "UNPROTECTED SECRET FILE: %s is "
+		    "accessible by group or others (mode %04o); it must be "
+		    "0600 or stricter", path, (unsigned int)modes[i]);
+		write_file(path, fx->key, KEYLEN, modes[i]);
+		assert_int_equal(auditchain_load_key(path, &key, &keylen, err,
+		    sizeof(err)), -1);
+		assert_null(key);
+		assert_string_equal(err, want);
+	}
+	/* ... while 0400 is as good as 0600. */
+	write_file(path, fx->key, KEYLEN, 0400);
 	assert_int_equal(auditchain_load_key(path, &key, &keylen, err,
-	    sizeof(err)), -1);
-	assert_string_equal(err, want);
-	write_file(path, fx->key, KEYLEN, 0604);
-	assert_int_equal(auditchain_load_key(path, &key, &keylen, err,
-	    sizeof(err)), -1);
-	assert_string_equal(err, want);
+	    sizeof(err)), 0);
+	assert_memory_equal(key, fx->key, KEYLEN);
+	explicit_bzero(key, keylen);
+	free(key);
+
+	/* Owned by another user (only root can make one). */
+	if (geteuid() == 0) {
+		path_in(fx, path, "foreign.key");
+		write_file(path, fx->key, KEYLEN, 0600);
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		snprintf(want, sizeof(want), "%s is owned by uid 65534, not "
+		    "root or the running user", path);
+		assert_int_equal(auditchain_load_key(path, &key, &keylen, err,
+		    sizeof(err)), -1);
+		assert_string_equal(err, want);
+	}
 
 	/* A symlink to a good key, a directory, a missing file. */
 	path_in(fx, path, "link.key");
 	assert_int_equal(symlink(fx->keyfile, path), 0);
 	assert_int_equal(auditchain_load_key(path, &key, &keylen, err,
 	    sizeof(err)), -1);
-	assert_non_null(strstr(err, path));
+	snprintf(want, sizeof(want), "%s: is a symbolic link", path);
+	assert_string_equal(err, want);
 	assert_int_equal(auditchain_load_key(fx->dir, &key, &keylen, err,
 	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "not a regular file"));
+	snprintf(want, sizeof(want), "%s is not a regular file", fx->dir);
+	assert_string_equal(err, want);
 	path_in(fx, path, "missing.key");
 	assert_int_equal(auditchain_load_key(path, &key, &keylen, err,
 	    sizeof(err)), -1);
@@ -930,6 +954,47 @@ test_new_file_mode(void **state)
 	    "OK: 72 records verified, last seq 72\n");
 }
 
+/* The kB of locked memory of this process, from /proc/self/status. */
+static long
+vmlck_kb(void)
+{
+	char line[256];
+	FILE *f;
+	long kb = -1;
+
+	f = fopen("/proc/self/status", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_true(kb >= 0);
+	return kb;
+}
+
+/* The writer's copy of the MAC key is locked, and unlocked at close. */
+static void
+test_key_locked(void **state)
+{
+	struct fx *fx = *state;
+	struct audit *a;
+	char err[512];
+	long before;
+
+	before = vmlck_kb();
+	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), 0);
+	if (secret_lock_failures(NULL) != 0) {
+		audit_close(a);
+		skip();
+	}
+	assert_true(vmlck_kb() > before);
+	write_n(a, 3);
+	audit_close(a);
+	assert_int_equal(vmlck_kb(), before);
+}
+
 /* The path replaced by a directory: reopen fails, writes fail closed. */
 static void
 test_write_fails_after_bad_reopen(void **state)
@@ -1278,6 +1343,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_primitives),
 		cmocka_unit_test_setup_teardown(test_load_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_locked, setup,
+		    teardown),
 		cmocka_unit_test(test_format_ts),
 		cmocka_unit_test_setup_teardown(test_record_format, setup,
 		    teardown),

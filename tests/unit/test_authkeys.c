@@ -30,6 +30,7 @@
 #include "apikey.h"
 #include "authkeys.h"
 #include "ctl.h"
+#include "secretfile.h"
 
 #define H64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define GOODLINE "abcd1234 sha256:" H64
@@ -533,6 +534,23 @@ expect_load_error(const char *name, const char *data, size_t len,
 		fail_msg("load error \"%s\" lacks \"%s\"", err, full);
 }
 
+/* A file with this mode is refused with the exact message. */
+static void
+expect_mode_refused(const char *name, mode_t mode)
+{
+	struct authkeys *ak = (struct authkeys *)0x1;
+	char path[PATH_MAX], err[512], want[PATH_MAX + 128];
+
+	tpath(path, sizeof(path), name);
+	write_file(path, GOODLINE "\n", strlen(GOODLINE) + 1, mode);
+	snprintf(want, sizeof(want), "UNPROTECTED SECRET FILE: %s is "
+	    "accessible by group or others (mode %04o); it must be 0600 or "
+	    "stricter", path, (unsigned int)mode);
+	assert_int_equal(authkeys_load(path, &ak, err, sizeof(err)), -1);
+	assert_null(ak);
+	assert_string_equal(err, want);
+}
+
 static void
 test_load_errors_name_line(void **state)
 {
@@ -585,9 +603,16 @@ test_load_limits(void **state)
 	expect_load_error("long", big, n + 7, 0600, " line 2: line longer");
 	free(big);
 
-	/* Group-writable: refused, as sshd's StrictModes would. */
-	expect_load_error("gw", GOODLINE "\n", strlen(GOODLINE) + 1, 0620,
-	    ": bad permissions");
+	/*
+	 * Any group or other bit: refused by name, as sshd refuses an
+	 * unprotected private key.  Readable matters too: the hashes allow
+	 * an offline search.
+	 */
+	expect_mode_refused("gw", 0620);
+	expect_mode_refused("gr", 0640);
+	expect_mode_refused("wr", 0604);
+	expect_mode_refused("all", 0644);
+	expect_mode_refused("gx", 0610);
 
 	/* Over 16 MiB (a sparse file is enough). */
 	tpath(path, sizeof(path), "huge");
@@ -615,7 +640,7 @@ test_load_limits(void **state)
 static void
 test_load_file_types(void **state)
 {
-	char path[PATH_MAX], link[PATH_MAX], err[512];
+	char path[PATH_MAX], link[PATH_MAX], err[512], want[PATH_MAX + 64];
 	struct authkeys *ak;
 
 	(void)state;
@@ -630,17 +655,35 @@ test_load_file_types(void **state)
 	tpath(link, sizeof(link), "link");
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(authkeys_load(link, &ak, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "symbolic link"));
+	snprintf(want, sizeof(want), "%s: is a symbolic link", link);
+	assert_string_equal(err, want);
 
 	/* A directory and a FIFO (which must not block the open). */
 	tpath(path, sizeof(path), "dir");
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(authkeys_load(path, &ak, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "not a regular file"));
+	snprintf(want, sizeof(want), "%s is not a regular file", path);
+	assert_string_equal(err, want);
 	tpath(path, sizeof(path), "fifo");
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_int_equal(authkeys_load(path, &ak, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "not a regular file"));
+	snprintf(want, sizeof(want), "%s is not a regular file", path);
+	assert_string_equal(err, want);
+
+	/*
+	 * Owned by someone else (only root can make such a file): refused
+	 * even at mode 0600, since its owner could rewrite it.
+	 */
+	if (geteuid() == 0) {
+		tpath(path, sizeof(path), "foreign");
+		write_file(path, GOODLINE "\n", strlen(GOODLINE) + 1, 0600);
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(authkeys_load(path, &ak, err, sizeof(err)),
+		    -1);
+		snprintf(want, sizeof(want), "%s is owned by uid 65534, not "
+		    "root or the running user", path);
+		assert_string_equal(err, want);
+	}
 
 	/* Empty, and no final newline. */
 	tpath(path, sizeof(path), "empty");
@@ -649,12 +692,57 @@ test_load_file_types(void **state)
 	assert_int_equal(ak->nkeys, 0);
 	authkeys_free(ak);
 	tpath(path, sizeof(path), "nonl");
-	write_file(path, "# c\r\n" GOODLINE, strlen(GOODLINE) + 5, 0644);
+	write_file(path, "# c\r\n" GOODLINE, strlen(GOODLINE) + 5, 0400);
 	assert_int_equal(authkeys_load(path, &ak, err, sizeof(err)), 0);
 	assert_int_equal(ak->nkeys, 1);
 	assert_string_equal(ak->keys[0].keyid, "abcd1234");
 	assert_int_equal(ak->keys[0].linenum, 2);
 	authkeys_free(ak);
+}
+
+/* The kB of locked memory of this process, from /proc/self/status. */
+static long
+vmlck_kb(void)
+{
+	char line[256];
+	FILE *f;
+	long kb = -1;
+
+	f = fopen("/proc/self/status", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_true(kb >= 0);
+	return kb;
+}
+
+/*
+ * A loaded table is in locked memory, and freeing it unlocks it again
+ * (after wiping it).
+ */
+static void
+test_load_locks_table(void **state)
+{
+	char path[PATH_MAX], err[512];
+	struct authkeys *ak = NULL;
+	long before;
+
+	(void)state;
+	before = vmlck_kb();
+	tpath(path, sizeof(path), "locked");
+	write_file(path, GOODLINE "\n", strlen(GOODLINE) + 1, 0600);
+	assert_int_equal(authkeys_load(path, &ak, err, sizeof(err)), 0);
+	assert_int_equal(ak->nkeys, 1);
+	if (secret_lock_failures(NULL) != 0) {
+		authkeys_free(ak);
+		skip();
+	}
+	assert_true(vmlck_kb() > before);
+	authkeys_free(ak);
+	assert_int_equal(vmlck_kb(), before);
 }
 
 /* Verification. */
@@ -1140,6 +1228,7 @@ main(void)
 		cmocka_unit_test(test_load_errors_name_line),
 		cmocka_unit_test(test_load_limits),
 		cmocka_unit_test(test_load_file_types),
+		cmocka_unit_test(test_load_locks_table),
 		cmocka_unit_test(test_result_str),
 		cmocka_unit_test(test_verify_basic),
 		cmocka_unit_test(test_verify_expiry),
