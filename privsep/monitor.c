@@ -859,6 +859,25 @@ mon_worker_set_idle(struct monitor *mon, struct mon_worker *w)
 	mon_schedule(mon);
 }
 
+/*
+ * The first workers start one after another: the first one switches the
+ * database to WAL, and a worker that opened it while another was switching
+ * could be left reading it in the old mode, then need a file its sandbox
+ * no longer lets it open.  Replacements start at once: by then the mode is
+ * settled in the database file.
+ */
+static void
+mon_worker_start_next(struct monitor *mon)
+{
+	size_t i;
+
+	for (i = 0; i < mon->nworkers; i++)
+		if (mon->workers[i].state == 0) {
+			mon_worker_start(mon, &mon->workers[i]);
+			return;
+		}
+}
+
 static void
 mon_worker_init_ans(struct monitor *mon, struct mon_worker *w,
     struct sbuf *m)
@@ -869,6 +888,7 @@ mon_worker_init_ans(struct monitor *mon, struct mon_worker *w,
 	}
 	mon->start_failures = 0;
 	debug_f("worker %ld ready", (long)w->pid);
+	mon_worker_start_next(mon);
 	mon_worker_set_idle(mon, w);
 }
 
@@ -1324,8 +1344,7 @@ monitor_run(struct monitor_params *p)
 			fatal_f("evtimer_new");
 	}
 	mon_net_start(mon);
-	for (i = 0; i < mon->nworkers; i++)
-		mon_worker_start(mon, &mon->workers[i]);
+	mon_worker_start_next(mon);
 
 	if (event_base_dispatch(mon->base) == -1)
 		fatal_f("event_base_dispatch failed");

@@ -441,6 +441,28 @@ start_mcpd() {
 	fi
 	MCPD_PID=$!
 	exec {MCPD_W}> "$OBJ/fifo"
+	wait_workers
+}
+
+# Wait (bounded) until the configured number of workers run confined:
+# the first ones start one after another (see monitor.c).
+wait_workers() {
+	local want i p n parents
+	want=$(awk '$1 == "Workers" { print $2; exit }' "$OBJ/mcpd.conf")
+	want=${want:-2}
+	for i in $(seq 1 200); do
+		n=0
+		# Children or grandchildren (mcpd may run under a wrapper).
+		parents=$MCPD_PID$(pgrep -P "$MCPD_PID" | sed 's/^/,/' | tr -d '\n')
+		for p in $(pgrep -P "$parents" -f '^mcpd: worker'); do
+			grep -q '^Seccomp:[[:space:]]*2' "/proc/$p/status" \
+			    2>/dev/null && n=$((n + 1))
+		done
+		[ "$n" -ge "$want" ] && return 0
+		kill -0 "$MCPD_PID" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	fail "only $n of $want workers started within 10s"
 }
 
 send() {
