@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -952,25 +954,6 @@ test_new_file_mode(void **state)
 	    NULL), 0);
 	assert_string_equal(fx->out,
 	    "OK: 72 records verified, last seq 72\n");
-}
-
-/* The kB of locked memory of this process, from /proc/self/status. */
-static long
-vmlck_kb(void)
-{
-	char line[256];
-	FILE *f;
-	long kb = -1;
-
-	f = fopen("/proc/self/status", "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	}
-	assert_int_equal(fclose(f), 0);
-	assert_true(kb >= 0);
-	return kb;
 }
 
 /* The writer's copy of the MAC key is locked, and unlocked at close. */

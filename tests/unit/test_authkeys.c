@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "apikey.h"
 #include "authkeys.h"
 #include "ctl.h"
@@ -698,25 +700,6 @@ test_load_file_types(void **state)
 	assert_string_equal(ak->keys[0].keyid, "abcd1234");
 	assert_int_equal(ak->keys[0].linenum, 2);
 	authkeys_free(ak);
-}
-
-/* The kB of locked memory of this process, from /proc/self/status. */
-static long
-vmlck_kb(void)
-{
-	char line[256];
-	FILE *f;
-	long kb = -1;
-
-	f = fopen("/proc/self/status", "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	}
-	assert_int_equal(fclose(f), 0);
-	assert_true(kb >= 0);
-	return kb;
 }
 
 /*

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "secretfile.h"
 
 static char tmpdir[PATH_MAX];
@@ -186,25 +188,6 @@ test_check_types(void **state)
 	assert_int_equal(secret_file_check(-1, "nofd", err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "nofd: fstat: %s", strerror(EBADF));
 	assert_string_equal(err, want);
-}
-
-/* The kB of locked memory of this process, from /proc/self/status. */
-static long
-vmlck_kb(void)
-{
-	char line[256];
-	FILE *f;
-	long kb = -1;
-
-	f = fopen("/proc/self/status", "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	}
-	assert_int_equal(fclose(f), 0);
-	assert_true(kb >= 0);
-	return kb;
 }
 
 static int
