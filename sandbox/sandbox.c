@@ -187,79 +187,85 @@ sandbox_allow(scmp_filter_ctx ctx, const char *const *names)
 	return 0;
 }
 
-/* The rules with argument filters that every process kind has. */
-static int
-sandbox_base_rules(scmp_filter_ctx ctx, pid_t pid)
-{
-	int r;
+/* An allowed call whose arguments must match, at most two of them. */
+struct sandbox_rule {
+	int			 nr;
+	unsigned int		 nargs;
+	struct scmp_arg_cmp	 args[2];
+};
 
+#define SB_ARG(i, cmp, a, b) \
+	{ .arg = (i), .op = (cmp), .datum_a = (a), .datum_b = (b) }
+
+/* Every process kind. */
+static const struct sandbox_rule sandbox_base_rules[] = {
 	/*
 	 * malloc's large blocks, and the growth of SQLite's -shm mapping:
 	 * never PROT_EXEC.  mprotect is not allowed at all: nothing needs
 	 * it once the process runs (the program is linked with -z now),
 	 * and it could make RELRO-protected data writable again.
 	 */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0)
-		goto fail;
+	{ SCMP_SYS(mmap), 1,
+	    { SB_ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) } },
 	/* libevent's evbuffer_read() sizes its reads; no other ioctl. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD))) != 0)
-		goto fail;
-	/* abort(3) signals itself; nothing else may be signalled. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)pid))) != 0)
-		goto fail;
-	return 0;
- fail:
-	error_f("seccomp_rule_add: %s", strerror(-r));
-	return -1;
-}
+	{ SCMP_SYS(ioctl), 1, { SB_ARG(1, SCMP_CMP_EQ, FIONREAD, 0) } },
+	{ 0, 0, { { 0 } } }
+};
 
-static int
-sandbox_net_rules(scmp_filter_ctx ctx)
-{
-	int r;
-
+/* The net process. */
+static const struct sandbox_rule sandbox_net_rules[] = {
 	/* evutil_make_socket_nonblocking() on the monitor channel. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, F_GETFL))) != 0 ||
-	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, F_SETFL))) != 0)
-		goto fail;
-	return 0;
- fail:
-	error_f("seccomp_rule_add: %s", strerror(-r));
-	return -1;
-}
+	{ SCMP_SYS(fcntl), 1, { SB_ARG(1, SCMP_CMP_EQ, F_GETFL, 0) } },
+	{ SCMP_SYS(fcntl), 1, { SB_ARG(1, SCMP_CMP_EQ, F_SETFL, 0) } },
+	{ 0, 0, { { 0 } } }
+};
 
-static int
-sandbox_worker_rules(scmp_filter_ctx ctx)
-{
-	int r;
-
+/* The workers. */
+static const struct sandbox_rule sandbox_worker_rules[] = {
 	/*
 	 * SQLite's POSIX advisory locks on the database and the -shm
 	 * file: set, and test (for a hot journal and the WAL's readers).
 	 */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, F_SETLK))) != 0 ||
-	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, F_GETLK))) != 0)
-		goto fail;
+	{ SCMP_SYS(fcntl), 1, { SB_ARG(1, SCMP_CMP_EQ, F_SETLK, 0) } },
+	{ SCMP_SYS(fcntl), 1, { SB_ARG(1, SCMP_CMP_EQ, F_GETLK, 0) } },
 	/*
 	 * The per-call CPU cap: the worker lowers and raises its own
 	 * RLIMIT_CPU soft limit (never past the hard one, which only root
 	 * could raise), and nothing else, in no other process.
 	 */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,
-	    SCMP_A0(SCMP_CMP_EQ, 0),
-	    SCMP_A1(SCMP_CMP_EQ, RLIMIT_CPU))) != 0)
-		goto fail;
+	{ SCMP_SYS(prlimit64), 2, { SB_ARG(0, SCMP_CMP_EQ, 0, 0),
+	    SB_ARG(1, SCMP_CMP_EQ, RLIMIT_CPU, 0) } },
+	{ 0, 0, { { 0 } } }
+};
+
+static int
+sandbox_add_rules(scmp_filter_ctx ctx, const struct sandbox_rule *rules)
+{
+	int r;
+
+	for (; rules->nargs > 0; rules++) {
+		if ((r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, rules->nr,
+		    rules->nargs, rules->args)) != 0) {
+			error_f("seccomp_rule_add %d: %s", rules->nr,
+			    strerror(-r));
+			return -1;
+		}
+	}
 	return 0;
- fail:
-	error_f("seccomp_rule_add: %s", strerror(-r));
-	return -1;
+}
+
+/* abort(3) signals itself; nothing else may be signalled. */
+static int
+sandbox_self_signal_rule(scmp_filter_ctx ctx, pid_t pid)
+{
+	int r;
+
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)pid))) != 0) {
+		error_f("seccomp_rule_add tgkill: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
 }
 
 /* Build the filter of kind for the process pid; NULL on error. */
@@ -288,17 +294,18 @@ sandbox_build(enum sandbox_kind kind, pid_t pid)
 		goto fail;
 	}
 	if (sandbox_allow(ctx, sandbox_base_calls) != 0 ||
-	    sandbox_base_rules(ctx, pid) != 0)
+	    sandbox_add_rules(ctx, sandbox_base_rules) != 0 ||
+	    sandbox_self_signal_rule(ctx, pid) != 0)
 		goto fail;
 	switch (kind) {
 	case SANDBOX_NET:
 		if (sandbox_allow(ctx, sandbox_net_calls) != 0 ||
-		    sandbox_net_rules(ctx) != 0)
+		    sandbox_add_rules(ctx, sandbox_net_rules) != 0)
 			goto fail;
 		break;
 	case SANDBOX_WORKER:
 		if (sandbox_allow(ctx, sandbox_worker_calls) != 0 ||
-		    sandbox_worker_rules(ctx) != 0)
+		    sandbox_add_rules(ctx, sandbox_worker_rules) != 0)
 			goto fail;
 		break;
 	default:

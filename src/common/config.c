@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "errbuf.h"
 #include "xmalloc.h"
 
 /* Words on one line; a line is at most CONFIG_LINE_MAX bytes anyway. */
@@ -231,24 +232,6 @@ perr(struct pctx *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* An error that belongs to no line (validation, a file that won't open). */
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		err[0] = '\0';
-}
 
 /* Character classes. */
 

@@ -13,24 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "secretfile.h"
 
-static void seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	/* Truncation is acceptable for a diagnostic. */
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
 
 int
 secret_file_check(int fd, const char *path, char *err, size_t errlen)

@@ -34,6 +34,7 @@
 
 #include "apikey.h"
 #include "authkeys.h"
+#include "errbuf.h"
 #include "fileio.h"
 #include "secretfile.h"
 #include "xmalloc.h"
@@ -51,22 +52,6 @@
 #define OPT_FROM	0x04
 #define OPT_EXPIRY	0x08
 
-static void seterr(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	/* Truncation is acceptable for a diagnostic. */
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
 
 const char *
 authkeys_result_str(int r)
