@@ -30,7 +30,7 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) $(INCS) \
 	   -DSANDBOX_DEBUG=$(SANDBOX_DEBUG) -DMCPD_TEST_HOOKS=$(TEST_HOOKS) \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
-LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 LIB_SRCS = $(sort $(wildcard src/common/*.c src/net/*.c src/monitor/*.c \
 	   src/worker/*.c src/ctl/*.c privsep/*.c sandbox/*.c))
@@ -78,6 +78,7 @@ $(O)/roundtrip: $(O)/tests/bench/roundtrip.o $(O)/libmcpd.a
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/stdio_bench $(O)/roundtrip
 	@bash tests/bench/stdio.sh
+	@bash tests/bench/http.sh
 
 # Installs the Debian packages the build and the tests need, when run as
 # root; otherwise prints the apt-get line.

@@ -12,6 +12,10 @@
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -33,19 +37,34 @@
 #include "audit.h"
 #include "authn.h"
 #include "config.h"
+#include "jwt.h"
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
+#include "mtls.h"
 #include "policy.h"
 #include "proto.h"
 #include "ratelimit.h"
 #include "sbuf.h"
 #include "spawn.h"
+#include "tlskey.h"
 #include "toolcatalog.h"
 #include "xmalloc.h"
 
-/* Calls the net process may have in flight; it is told this at init. */
-#define MON_MAX_CALLS		64
+/*
+ * Calls the net process may have in flight; it is told this at init.
+ * Over stdio one client is served, and its answers are what a stalled
+ * reader makes the processes hold; over HTTP many clients share it.
+ */
+#define MON_MAX_CALLS		256
+#define MON_MAX_CALLS_STDIO	64
+/* Sockets the net process may have handed over but not yet named. */
+#define MON_FDQ_MAX		8
+/* Connections the monitor tracks beyond MaxConnections (races). */
+#define MON_CONN_SLACK		64
+#define MON_CONN_BUCKETS	1024
+/* A net process that dies is replaced, after this pause (HTTP). */
+#define MON_NET_RESTART_MS	500
 /* Identities and sources the rate limiters remember. */
 #define MON_RL_KEYS		10000
 /* Consecutive workers that die before they are ready: then give up. */
@@ -60,6 +79,7 @@
 #define MON_OUTBUF_MAX		((MON_MAX_CALLS + 4) * \
 				    (size_t)(PS_TEXT_MAX + 65536))
 #define MON_SOURCE_STDIO	"stdio"
+#define MON_SOURCE_MAX		(INET6_ADDRSTRLEN + 8)
 
 #define NET_ST_STARTING		0x01
 #define NET_ST_READY		0x02	/* confined; hello may come */
@@ -75,12 +95,32 @@
 struct monitor;
 struct mon_worker;
 
+/*
+ * An HTTP connection as the monitor knows it: the peer address it read
+ * from the socket itself, and the client certificate it verified itself.
+ */
+struct mon_conn {
+	TAILQ_ENTRY(mon_conn)	 entry;
+	uint32_t		 connid;
+	struct sockaddr_storage	 addr;
+	char			 source[MON_SOURCE_MAX];	/* ip:port */
+	char			 host[INET6_ADDRSTRLEN];	/* ip */
+	int			 cert;		/* AUTHN_CERT_* */
+	int			 cert_seen;	/* PS_CERT_REQ came */
+	char			*cert_identity;
+	char			 cert_reason[160];
+	char			 cert_fp[13];
+};
+TAILQ_HEAD(mon_connq, mon_conn);
+
 struct mon_call {
 	TAILQ_ENTRY(mon_call)	 entry;		/* every call in flight */
 	TAILQ_ENTRY(mon_call)	 qentry;	/* waiting for a worker */
 	uint32_t		 callid;
 	char			*tool;
 	char			*request_id;
+	char			*client;	/* clientInfo, for the audit */
+	char			 source[MON_SOURCE_MAX];
 	uint8_t			*args;
 	size_t			 argslen;
 	char			 args_sha256[65];
@@ -113,8 +153,20 @@ struct monitor {
 	struct ratelimit	*rl_fail;
 
 	pid_t			 net_pid;
-	struct bufferevent	*net_bev;
+	struct bufferevent	*net_bev;	/* writes only */
+	struct event		*net_rev;	/* reads, with recvmsg */
+	struct evbuffer		*net_in;
+	int			 net_fd;
 	int			 net_state;
+	int			 fdq[MON_FDQ_MAX];	/* passed sockets */
+	size_t			 nfdq;
+	int			 http;		/* the net process serves HTTP */
+	size_t			 max_calls;	/* MON_MAX_CALLS(_STDIO) */
+	int			 ready_done;
+	struct bufferevent	*key_bev;	/* key offloading channel */
+	struct event		*net_restart;
+	struct mon_connq	 conns[MON_CONN_BUCKETS];
+	size_t			 nconns;
 
 	struct mon_worker	*workers;
 	size_t			 nworkers;
@@ -259,6 +311,7 @@ mon_call_free(struct monitor *mon, struct mon_call *c)
 	mon->ncalls--;
 	free(c->tool);
 	free(c->request_id);
+	free(c->client);
 	freezero(c->args, c->argslen);
 	identity_clear(&c->id);
 	free(c);
@@ -293,6 +346,8 @@ mon_call_finish(struct monitor *mon, struct mon_call *c, int is_error,
 	rec.reason = reason;
 	rec.request_id = c->request_id;
 	rec.args_sha256 = mon_args_field(c);
+	rec.source = c->source;
+	rec.client = c->client;
 	rec.duration_ms = (long long)(mon_now_ms() - c->start_ms);
 	if (mon_audit(mon, &rec) != 0)
 		mon_answer_call(mon, c->callid, PS_ST_INTERNAL, NULL, NULL, 0,
@@ -305,6 +360,71 @@ mon_call_finish(struct monitor *mon, struct mon_call *c, int is_error,
 
 /* ---- the net process ---- */
 
+static struct mon_connq *
+mon_conn_bucket(struct monitor *mon, uint32_t connid)
+{
+	return &mon->conns[connid % MON_CONN_BUCKETS];
+}
+
+static struct mon_conn *
+mon_conn_find(struct monitor *mon, uint32_t connid)
+{
+	struct mon_conn *c;
+
+	TAILQ_FOREACH(c, mon_conn_bucket(mon, connid), entry)
+		if (c->connid == connid)
+			return c;
+	return NULL;
+}
+
+static void
+mon_conn_free(struct monitor *mon, struct mon_conn *c)
+{
+	TAILQ_REMOVE(mon_conn_bucket(mon, c->connid), c, entry);
+	mon->nconns--;
+	free(c->cert_identity);
+	free(c);
+}
+
+static void
+mon_conns_clear(struct monitor *mon)
+{
+	struct mon_conn *c;
+	size_t i;
+
+	for (i = 0; i < MON_CONN_BUCKETS; i++)
+		while ((c = TAILQ_FIRST(&mon->conns[i])) != NULL)
+			mon_conn_free(mon, c);
+}
+
+/* The net process's channel is gone (or we cut it). */
+static void
+mon_net_close(struct monitor *mon)
+{
+	size_t i;
+
+	if (mon->net_bev != NULL) {
+		bufferevent_free(mon->net_bev);
+		mon->net_bev = NULL;
+	}
+	if (mon->net_rev != NULL) {
+		event_free(mon->net_rev);
+		mon->net_rev = NULL;
+	}
+	if (mon->net_fd != -1) {
+		close(mon->net_fd);
+		mon->net_fd = -1;
+	}
+	if (mon->key_bev != NULL) {
+		bufferevent_free(mon->key_bev);
+		mon->key_bev = NULL;
+	}
+	for (i = 0; i < mon->nfdq; i++)
+		close(mon->fdq[i]);
+	mon->nfdq = 0;
+	mon_conns_clear(mon);
+}
+
 static void
 mon_net_violation(struct monitor *mon, const char *what)
 {
@@ -316,12 +436,13 @@ mon_net_violation(struct monitor *mon, const char *what)
 	mon_audit_event(mon, "privsep", AUDIT_ERROR, reason);
 	if (mon->net_pid > 0)
 		(void)kill(mon->net_pid, SIGKILL);
-	if (mon->net_bev != NULL) {
-		bufferevent_free(mon->net_bev);
-		mon->net_bev = NULL;
-	}
-	/* Over stdio the session cannot be resumed: end it. */
-	mon->exit_status = 1;
+	mon_net_close(mon);
+	/*
+	 * Over stdio the session cannot be resumed: end it.  Over HTTP the
+	 * SIGCHLD handler starts a new net process.
+	 */
+	if (!mon->http)
+		mon->exit_status = 1;
 }
 
 static int
@@ -375,40 +496,86 @@ mon_net_init_ans(struct monitor *mon, struct sbuf *m)
 {
 	if (mon_check(mon, sbuf_expect_end(m), "init answer") != 0)
 		return;
-	mon->net_state = NET_ST_READY;
+	/* Over HTTP there is no hello: requests may come at once. */
+	mon->net_state = mon->http ? NET_ST_SESSION : NET_ST_READY;
 	debug_f("net process %ld confined and serving", (long)mon->net_pid);
-	if (mon->p->ready != NULL)
+	if (mon->p->ready != NULL && !mon->ready_done)
 		mon->p->ready();
+	mon->ready_done = 1;
+}
+
+/*
+ * The connection a request names: 0 is stdio (only on stdio), anything
+ * else must be a connection the net process handed over.  NULL after a
+ * violation.
+ */
+static int
+mon_conn_of(struct monitor *mon, uint32_t connid, struct mon_conn **cp)
+{
+	*cp = NULL;
+	if (!mon->http) {
+		if (connid != 0) {
+			mon_net_violation(mon, "connection id over stdio");
+			return -1;
+		}
+		return 0;
+	}
+	if ((*cp = mon_conn_find(mon, connid)) == NULL) {
+		mon_net_violation(mon, "request on an unknown connection");
+		return -1;
+	}
+	return 0;
 }
 
 static void
 mon_hello(struct monitor *mon, struct sbuf *m)
 {
 	struct audit_rec rec;
+	struct mon_conn *conn;
 	char *client = NULL, *version = NULL;
 	char reason[128];
+	uint32_t callid, connid;
 
-	if (mon_check(mon, sbuf_get_cstring(m, &client, PS_CLIENT_MAX),
+	if (mon_check(mon, sbuf_get_u32(m, &callid), "hello callid") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &connid), "hello connid") != 0 ||
+	    mon_check(mon, sbuf_get_cstring(m, &client, PS_CLIENT_MAX),
 	    "hello client") != 0 ||
 	    mon_check(mon, sbuf_get_cstring(m, &version, PS_VERSION_MAX),
 	    "hello version") != 0 ||
-	    mon_check(mon, sbuf_expect_end(m), "hello") != 0) {
+	    mon_check(mon, sbuf_expect_end(m), "hello") != 0 ||
+	    mon_conn_of(mon, connid, &conn) != 0) {
 		free(client);
 		free(version);
 		return;
 	}
-	mon->client_info = client;
-	mon->protocol_version = version;
-	mon->net_state = NET_ST_SESSION;
+	/* Over stdio there is one session, and one hello. */
+	if (!mon->http) {
+		if (mon->net_state != NET_ST_READY) {
+			free(client);
+			free(version);
+			mon_net_violation(mon, "second hello");
+			return;
+		}
+		free(mon->client_info);
+		free(mon->protocol_version);
+		mon->client_info = xstrdup(client);
+		mon->protocol_version = xstrdup(version);
+		mon->net_state = NET_ST_SESSION;
+	}
 
 	memset(&rec, 0, sizeof(rec));
 	(void)snprintf(reason, sizeof(reason), "protocol version %s", version);
 	rec.event = "initialize";
 	rec.reason = reason;
+	rec.client = client;
+	rec.source = conn != NULL ? conn->source : NULL;
 	rec.duration_ms = -1;
 	(void)mon_audit(mon, &rec);
+	free(client);
+	free(version);
 
 	sbuf_reset(mon->ans);
+	mon_put(mon, sbuf_put_u32(mon->ans, callid));
 	mon_put(mon, sbuf_put_u32(mon->ans, PS_ST_OK));
 	mon_send(mon, mon->net_bev, PS_HELLO_ANS);
 }
@@ -418,15 +585,24 @@ mon_hello(struct monitor *mon, struct sbuf *m)
  * filled, or the status to answer with (already audited).
  */
 static uint32_t
-mon_gate(struct monitor *mon, const char *event, const uint8_t *cred,
-    size_t credlen, const char *tool, const char *request_id,
-    const char *args_sha256, struct identity *id, uint32_t *retry_after)
+mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
+    const char *client, const uint8_t *cred, size_t credlen, const char *tool,
+    const char *request_id, const char *args_sha256, struct identity *id,
+    uint32_t *retry_after)
 {
+	/*
+	 * Failed authentications count per address, whatever the port: a
+	 * client opening a connection per attempt is still one source.
+	 */
+	const char *fail_key = conn != NULL ? conn->host : MON_SOURCE_STDIO;
+	/* RateLimit counts tool lists and calls, not each HTTP request. */
+	int count = tool != NULL || strcmp(event, "tools/list") == 0;
 	struct audit_rec rec;
+	struct authn_peer peer;
 	char reason[256];
 	uint64_t now = mon_now_ms();
 	unsigned int retry = 0;
-	const char *source = MON_SOURCE_STDIO;
+	const char *source = conn != NULL ? conn->source : MON_SOURCE_STDIO;
 
 	*retry_after = 0;
 	memset(id, 0, sizeof(*id));
@@ -435,16 +611,21 @@ mon_gate(struct monitor *mon, const char *event, const uint8_t *cred,
 	rec.tool = tool;
 	rec.request_id = request_id;
 	rec.args_sha256 = args_sha256;
+	rec.source = source;
+	rec.client = client;
 	rec.duration_ms = -1;
 
-	/* The presented credential, else the one from our environment. */
-	if (credlen == 0 && mon->p->env_cred != NULL) {
+	/*
+	 * The presented credential, else (stdio only: it is the operator's
+	 * own) the one from our environment.
+	 */
+	if (credlen == 0 && conn == NULL && mon->p->env_cred != NULL) {
 		cred = (const uint8_t *)mon->p->env_cred;
 		credlen = mon->p->env_credlen;
 	}
 
 	/* Sources that keep failing are refused before any check. */
-	if (ratelimit_blocked(mon->rl_fail, source, now, &retry)) {
+	if (ratelimit_blocked(mon->rl_fail, fail_key, now, &retry)) {
 		if (credlen > 0)
 			credential_fingerprint(cred, credlen, id->credential);
 		rec.decision = AUDIT_RATE_LIMITED;
@@ -455,9 +636,18 @@ mon_gate(struct monitor *mon, const char *event, const uint8_t *cred,
 			return PS_ST_INTERNAL;
 		return PS_ST_RATE_LIMITED;
 	}
-	if (authn_check(&mon->authn, (const char *)cred, credlen, NULL,
+	memset(&peer, 0, sizeof(peer));
+	if (conn != NULL) {
+		peer.addr = (const struct sockaddr *)&conn->addr;
+		peer.http = 1;
+		peer.cert = conn->cert;
+		peer.cert_identity = conn->cert_identity;
+		peer.cert_reason = conn->cert_reason;
+		peer.cert_fp = conn->cert_fp[0] != '\0' ? conn->cert_fp : NULL;
+	}
+	if (authn_check(&mon->authn, (const char *)cred, credlen, &peer,
 	    time(NULL), id, reason, sizeof(reason)) != AUTHN_OK) {
-		(void)ratelimit_take(mon->rl_fail, source, now, &retry);
+		(void)ratelimit_take(mon->rl_fail, fail_key, now, &retry);
 		rec.decision = AUDIT_AUTH_FAILED;
 		rec.reason = reason;
 		rec.credential = id->credential[0] ? id->credential : NULL;
@@ -467,7 +657,7 @@ mon_gate(struct monitor *mon, const char *event, const uint8_t *cred,
 		return PS_ST_AUTH_FAILED;
 	}
 	mon_rec_identity(&rec, id);
-	if (ratelimit_take(mon->rl_user, id->user, now, &retry)) {
+	if (count && ratelimit_take(mon->rl_user, id->user, now, &retry)) {
 		rec.decision = AUDIT_RATE_LIMITED;
 		rec.reason = "rate limit exceeded";
 		*retry_after = retry;
@@ -483,25 +673,31 @@ mon_toollist(struct monitor *mon, struct sbuf *m)
 {
 	struct identity id;
 	struct audit_rec rec;
+	struct mon_conn *conn;
 	const struct tool_def *t;
 	const uint8_t *cred;
 	size_t credlen, i, n = 0;
-	uint32_t callid, status, retry;
-	char *req, *request_id = NULL;
+	uint32_t callid, connid, status, retry;
+	char *req, *request_id = NULL, *client = NULL;
 	int all = mon->cfg->tool_listing == TOOLLIST_ALL;
 
 	/* cred points into the storage of m, which reads never move. */
 	if (mon_check(mon, sbuf_get_u32(m, &callid), "toollist callid") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &connid), "toollist connid") != 0 ||
 	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
 	    PS_CRED_MAX), "toollist credential") != 0 ||
 	    mon_check(mon, sbuf_get_cstring(m, &request_id, PS_ID_MAX),
 	    "toollist request id") != 0 ||
-	    mon_check(mon, sbuf_expect_end(m), "toollist") != 0) {
+	    mon_check(mon, sbuf_get_cstring(m, &client, PS_CLIENT_MAX),
+	    "toollist client") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "toollist") != 0 ||
+	    mon_conn_of(mon, connid, &conn) != 0) {
 		free(request_id);
+		free(client);
 		return;
 	}
-	status = mon_gate(mon, "tools/list", cred, credlen, NULL, request_id,
-	    NULL, &id, &retry);
+	status = mon_gate(mon, "tools/list", conn, client, cred, credlen, NULL,
+	    request_id, NULL, &id, &retry);
 	if (status == PS_ST_OK) {
 		memset(&rec, 0, sizeof(rec));
 		rec.event = "tools/list";
@@ -509,6 +705,8 @@ mon_toollist(struct monitor *mon, struct sbuf *m)
 		rec.reason = all ? "listing all tools" :
 		    "listing permitted tools";
 		rec.request_id = request_id;
+		rec.source = conn != NULL ? conn->source : NULL;
+		rec.client = client;
 		rec.duration_ms = -1;
 		mon_rec_identity(&rec, &id);
 		if (mon_audit(mon, &rec) != 0)
@@ -539,6 +737,7 @@ mon_toollist(struct monitor *mon, struct sbuf *m)
 	mon_send(mon, mon->net_bev, PS_TOOLLIST_ANS);
 	identity_clear(&id);
 	free(request_id);
+	free(client);
 }
 
 static void
@@ -556,16 +755,18 @@ static void
 mon_toolcall(struct monitor *mon, struct sbuf *m)
 {
 	struct mon_call *c;
+	struct mon_conn *conn;
 	struct audit_rec rec;
 	const uint8_t *cred;
 	size_t credlen;
-	uint32_t status, retry;
-	char *required = NULL;
+	uint32_t status, retry, connid;
+	char *required = NULL, *scopes = NULL;
 	const char *reason;
 	int r;
 
 	c = xcalloc(1, sizeof(*c));
 	if (mon_check(mon, sbuf_get_u32(m, &c->callid), "call id") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &connid), "connection id") != 0 ||
 	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
 	    PS_CRED_MAX), "credential") != 0) {
 		free(c);
@@ -585,21 +786,27 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 		    PS_NAME_MAX)) != SBUF_OK ||
 		    (r = sbuf_get_string(m, &c->args, &c->argslen,
 		    PS_ARGS_MAX)) != SBUF_OK ||
-		    (r = sbuf_expect_end(m)) != SBUF_OK) {
+		    (r = sbuf_get_cstring(m, &c->client,
+		    PS_CLIENT_MAX)) != SBUF_OK ||
+		    (r = sbuf_expect_end(m)) != SBUF_OK ||
+		    mon_conn_of(mon, connid, &conn) != 0) {
 			freezero(credcopy, credlen);
 			free(c->request_id);
 			free(c->tool);
 			free(c->args);
+			free(c->client);
 			free(c);
-			(void)mon_check(mon, r, "tool call");
+			if (r != SBUF_OK)
+				(void)mon_check(mon, r, "tool call");
 			return;
 		}
-		if (mon->ncalls >= MON_MAX_CALLS ||
+		if (mon->ncalls >= mon->max_calls ||
 		    mon_call_find(mon, c->callid) != NULL) {
 			freezero(credcopy, credlen);
 			free(c->request_id);
 			free(c->tool);
 			free(c->args);
+			free(c->client);
 			free(c);
 			mon_net_violation(mon, "call id reused or too many "
 			    "calls in flight");
@@ -610,8 +817,11 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 		c->start_ms = mon_now_ms();
 		if (mon->cfg->audit_arguments != AUDIT_ARGS_NONE)
 			mon_args_digest(c->args, c->argslen, c->args_sha256);
-		status = mon_gate(mon, "tools/call", credcopy, credlen,
-		    c->tool, c->request_id, mon_args_field(c), &c->id, &retry);
+		(void)snprintf(c->source, sizeof(c->source), "%s",
+		    conn != NULL ? conn->source : MON_SOURCE_STDIO);
+		status = mon_gate(mon, "tools/call", conn, c->client, credcopy,
+		    credlen, c->tool, c->request_id, mon_args_field(c), &c->id,
+		    &retry);
 		freezero(credcopy, credlen);
 	}
 	if (status != PS_ST_OK) {
@@ -627,6 +837,8 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 	rec.tool = c->tool;
 	rec.request_id = c->request_id;
 	rec.args_sha256 = mon_args_field(c);
+	rec.source = c->source;
+	rec.client = c->client;
 	rec.duration_ms = -1;
 	if (mon->cfg->audit_arguments == AUDIT_ARGS_FULL)
 		rec.args = (const char *)c->args;
@@ -637,11 +849,18 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 		rec.reason = "unknown tool";
 	} else if (!policy_permits(mon->cfg, c->id.roles, c->id.nroles,
 	    c->tool)) {
-		status = PS_ST_DENIED;
 		required = policy_required_roles(mon->cfg, c->tool);
 		rec.decision = AUDIT_DENIED;
 		rec.required = required;
-		rec.reason = "no role permits the tool";
+		/* A token that lacks a scope is told which (RFC 6750 3.1). */
+		if ((scopes = policy_missing_scopes(mon->cfg, &c->id,
+		    c->tool)) != NULL) {
+			status = PS_ST_SCOPE;
+			rec.reason = "insufficient scope";
+		} else {
+			status = PS_ST_DENIED;
+			rec.reason = "no role permits the tool";
+		}
 	} else {
 		status = PS_ST_OK;
 		rec.decision = AUDIT_ALLOWED;
@@ -649,11 +868,15 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 	if (mon_audit(mon, &rec) != 0)
 		status = PS_ST_INTERNAL;
 	if (status != PS_ST_OK) {
-		reason = required != NULL && *required != '\0' ? required :
-		    "none";
+		if (status == PS_ST_SCOPE)
+			reason = scopes;
+		else
+			reason = required != NULL && *required != '\0' ?
+			    required : "none";
 		mon_answer_call(mon, c->callid, status, reason,
 		    mon_first_role(&c->id), 0, NULL, 0);
 		free(required);
+		free(scopes);
 		mon_call_free(mon, c);
 		return;
 	}
@@ -684,21 +907,208 @@ mon_cancel(struct monitor *mon, struct sbuf *m)
 	    sizeof(text) - 1);
 }
 
+/*
+ * PS_CONN_REQ: a new HTTP connection, its socket attached.  The peer
+ * address comes from the kernel, through getpeername() on that socket.
+ */
+static void
+mon_conn_req(struct monitor *mon, struct sbuf *m)
+{
+	struct mon_conn *c;
+	socklen_t len;
+	uint32_t connid;
+	char host[INET6_ADDRSTRLEN];
+	const void *ap;
+	unsigned int port;
+	int fd;
+
+	if (mon_check(mon, sbuf_get_u32(m, &connid), "conn id") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "conn") != 0)
+		return;
+	if (!mon->http || mon->nfdq == 0) {
+		mon_net_violation(mon, "connection without a socket");
+		return;
+	}
+	fd = mon->fdq[0];
+	memmove(mon->fdq, mon->fdq + 1, --mon->nfdq * sizeof(*mon->fdq));
+	if (connid == 0 || mon_conn_find(mon, connid) != NULL ||
+	    mon->nconns >= (size_t)mon->cfg->max_connections + MON_CONN_SLACK) {
+		close(fd);
+		mon_net_violation(mon, "connection id reused or too many "
+		    "connections");
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->connid = connid;
+	len = sizeof(c->addr);
+	if (getpeername(fd, (struct sockaddr *)&c->addr, &len) != 0 ||
+	    (c->addr.ss_family != AF_INET && c->addr.ss_family != AF_INET6)) {
+		/* Gone already, or not a TCP socket: no usable source. */
+		(void)snprintf(c->source, sizeof(c->source), "unknown");
+		(void)snprintf(c->host, sizeof(c->host), "unknown");
+		memset(&c->addr, 0, sizeof(c->addr));
+	} else {
+		if (c->addr.ss_family == AF_INET) {
+			ap = &((struct sockaddr_in *)&c->addr)->sin_addr;
+			port = ntohs(((struct sockaddr_in *)&c->addr)->sin_port);
+		} else {
+			ap = &((struct sockaddr_in6 *)&c->addr)->sin6_addr;
+			port = ntohs(
+			    ((struct sockaddr_in6 *)&c->addr)->sin6_port);
+		}
+		if (inet_ntop(c->addr.ss_family, ap, host,
+		    sizeof(host)) == NULL)
+			(void)snprintf(host, sizeof(host), "?");
+		(void)snprintf(c->host, sizeof(c->host), "%s", host);
+		(void)snprintf(c->source, sizeof(c->source),
+		    c->addr.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		    host, port);
+	}
+	close(fd);
+	TAILQ_INSERT_TAIL(mon_conn_bucket(mon, connid), c, entry);
+	mon->nconns++;
+}
+
+static void
+mon_connclose(struct monitor *mon, struct sbuf *m)
+{
+	struct mon_conn *c;
+	uint32_t connid;
+
+	if (mon_check(mon, sbuf_get_u32(m, &connid), "close id") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "close") != 0)
+		return;
+	if (!mon->http) {
+		mon_net_violation(mon, "connection close over stdio");
+		return;
+	}
+	if ((c = mon_conn_find(mon, connid)) != NULL)
+		mon_conn_free(mon, c);
+}
+
+/*
+ * PS_CERT_REQ: the client's chain as the handshake got it.  The
+ * handshake's verdict is only noted: the monitor verifies the chain
+ * itself, against the CAs and CRLs it loaded, and a chain either check
+ * refuses is refused.
+ */
+static void
+mon_cert(struct monitor *mon, struct sbuf *m)
+{
+	struct mon_conn *c;
+	const uint8_t *der[PS_CHAIN_MAX];
+	size_t derlen[PS_CHAIN_MAX];
+	uint32_t connid, verdict, n, i;
+	char *identity = NULL;
+
+	if (mon_check(mon, sbuf_get_u32(m, &connid), "cert conn") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &verdict), "cert verdict") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &n), "cert count") != 0)
+		return;
+	if (n > PS_CHAIN_MAX) {
+		mon_net_violation(mon, "certificate chain too long");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (mon_check(mon, sbuf_get_string_direct(m, &der[i],
+		    &derlen[i], PS_CERT_MAX), "certificate") != 0)
+			return;
+	if (mon_check(mon, sbuf_expect_end(m), "cert") != 0)
+		return;
+	if (!mon->http || mon->p->auth.mtls == NULL ||
+	    (c = mon_conn_find(mon, connid)) == NULL || c->cert_seen) {
+		mon_net_violation(mon, "unexpected client certificate");
+		return;
+	}
+	c->cert_seen = 1;
+	if (n == 0) {
+		c->cert = AUTHN_CERT_NONE;
+		(void)snprintf(c->cert_reason, sizeof(c->cert_reason),
+		    "mtls: no client certificate");
+		return;
+	}
+	if (mtls_verify(mon->p->auth.mtls, der, derlen, n, time(NULL),
+	    &identity, c->cert_fp, c->cert_reason,
+	    sizeof(c->cert_reason)) != 0) {
+		c->cert = AUTHN_CERT_BAD;
+		free(identity);
+		return;
+	}
+	if (verdict != 0) {
+		/* Both must agree; ours passed, the handshake's did not. */
+		c->cert = AUTHN_CERT_BAD;
+		(void)snprintf(c->cert_reason, sizeof(c->cert_reason),
+		    "mtls: the handshake refused the certificate (%u)",
+		    verdict);
+		free(identity);
+		return;
+	}
+	c->cert = AUTHN_CERT_OK;
+	c->cert_identity = identity;
+}
+
+/* PS_AUTH_REQ: one HTTP request's credential, before its body counts. */
+static void
+mon_auth(struct monitor *mon, struct sbuf *m)
+{
+	struct identity id;
+	struct mon_conn *conn;
+	const uint8_t *cred;
+	size_t credlen;
+	uint32_t callid, connid, status, retry = 0;
+	const char *error = "";
+
+	if (mon_check(mon, sbuf_get_u32(m, &callid), "auth callid") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &connid), "auth connid") != 0 ||
+	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
+	    PS_CRED_MAX), "auth credential") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "auth") != 0)
+		return;
+	if (!mon->http) {
+		mon_net_violation(mon, "authentication request over stdio");
+		return;
+	}
+	if (mon_conn_of(mon, connid, &conn) != 0)
+		return;
+	status = mon_gate(mon, "authenticate", conn, NULL, cred, credlen,
+	    NULL, NULL, NULL, &id, &retry);
+	/* RFC 6750 3.1: no error code when no credential was presented. */
+	if (status == PS_ST_AUTH_FAILED && credlen > 0)
+		error = "invalid_token";
+	sbuf_reset(mon->ans);
+	mon_put(mon, sbuf_put_u32(mon->ans, callid));
+	mon_put(mon, sbuf_put_u32(mon->ans, status));
+	mon_put(mon, sbuf_put_u32(mon->ans, retry));
+	mon_put(mon, sbuf_put_cstring(mon->ans, status == PS_ST_OK &&
+	    id.user != NULL ? id.user : ""));
+	mon_put(mon, sbuf_put_cstring(mon->ans, error));
+	mon_send(mon, mon->net_bev, PS_AUTH_ANS);
+	identity_clear(&id);
+}
+
 static const struct mon_dispatch mon_net_table[] = {
 	{ PS_INIT_ANS,		NET_ST_STARTING,	mon_net_init_ans },
 	{ PS_LOG_REQ,		NET_ST_ANY,		mon_net_log },
-	{ PS_HELLO_REQ,		NET_ST_READY,		mon_hello },
+	/* Over HTTP the net process is in NET_ST_SESSION from the start. */
+	{ PS_HELLO_REQ,		NET_ST_READY | NET_ST_SESSION,	mon_hello },
 	{ PS_TOOLLIST_REQ,	NET_ST_SESSION,		mon_toollist },
 	{ PS_TOOLCALL_REQ,	NET_ST_SESSION,		mon_toolcall },
 	{ PS_CANCEL_REQ,	NET_ST_SESSION,		mon_cancel },
+	{ PS_CONN_REQ,		NET_ST_SESSION,		mon_conn_req },
+	{ PS_CONNCLOSE_REQ,	NET_ST_SESSION,		mon_connclose },
+	{ PS_CERT_REQ,		NET_ST_SESSION,		mon_cert },
+	{ PS_AUTH_REQ,		NET_ST_SESSION,		mon_auth },
 	{ 0, 0, NULL }
 };
 
+/*
+ * Handle every complete message that has arrived, unless the answers
+ * queued for the net process are past the high mark: then stop reading
+ * until the write callback says they have drained.
+ */
 static void
-mon_net_readcb(struct bufferevent *bev, void *arg)
+mon_net_process(struct monitor *mon)
 {
-	struct monitor *mon = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	const struct mon_dispatch *d;
 	char what[64];
 	uint8_t type;
@@ -710,7 +1120,7 @@ mon_net_readcb(struct bufferevent *bev, void *arg)
 			blocked = 1;
 			break;
 		}
-		if ((r = pmsg_take(in, &type, mon->msg)) != PMSG_OK)
+		if ((r = pmsg_take(mon->net_in, &type, mon->msg)) != PMSG_OK)
 			break;
 		for (d = mon_net_table; d->fn != NULL; d++)
 			if (d->type == type)
@@ -726,12 +1136,100 @@ mon_net_readcb(struct bufferevent *bev, void *arg)
 	}
 	if (mon->net_bev != NULL && r != PMSG_MORE && r != PMSG_OK)
 		mon_net_violation(mon, "bad frame");
-	/* Stopped for backpressure: the write callback resumes reading. */
-	if (mon->net_bev != NULL && blocked &&
-	    bufferevent_disable(mon->net_bev, EV_READ) != 0)
-		fatal_f("bufferevent_disable");
+	if (mon->net_bev != NULL && blocked && event_del(mon->net_rev) != 0)
+		fatal_f("event_del");
 	if (mon->net_bev == NULL && mon->exit_status != 0)
 		mon_stop(mon, mon->exit_status);
+}
+
+/*
+ * Read what the net process sent, with recvmsg(), because over HTTP a
+ * message may carry a socket (PS_CONN_REQ).  The kernel never merges
+ * bytes sent with descriptors and bytes sent without into one read, so
+ * the descriptors queue in the order of the messages they came with.
+ */
+static int
+mon_net_recv(struct monitor *mon)
+{
+	struct evbuffer_iovec v;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int) * MON_FDQ_MAX)];
+	} cmsg;
+	struct iovec iov;
+	ssize_t n;
+	size_t i, nfd;
+	int fds[MON_FDQ_MAX], bad = 0;
+
+	if (evbuffer_reserve_space(mon->net_in, 65536, &v, 1) != 1)
+		fatal_f("evbuffer_reserve_space");
+	iov.iov_base = v.iov_base;
+	iov.iov_len = v.iov_len;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cmsg.buf;
+	mh.msg_controllen = sizeof(cmsg.buf);
+	if ((n = recvmsg(mon->net_fd, &mh, MSG_CMSG_CLOEXEC |
+	    MSG_DONTWAIT)) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return -1;
+	}
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS) {
+			bad = 1;
+			continue;
+		}
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
+		for (i = 0; i < nfd; i++) {
+			if (!mon->http || mon->nfdq >= MON_FDQ_MAX) {
+				close(fds[i]);
+				bad = 1;
+			} else
+				mon->fdq[mon->nfdq++] = fds[i];
+		}
+	}
+	v.iov_len = (size_t)n;
+	if (evbuffer_commit_space(mon->net_in, &v, 1) != 0)
+		fatal_f("evbuffer_commit_space");
+	if (bad || (mh.msg_flags & MSG_CTRUNC) != 0) {
+		mon_net_violation(mon, "unexpected descriptors");
+		return 0;
+	}
+	return n == 0 ? -1 : 1;
+}
+
+static void
+mon_net_readcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *mon = arg;
+	int r, i;
+
+	/*
+	 * Bounded per wake-up, so that workers and signals get their turn.
+	 * Each read is handled before the next: a read takes at most one
+	 * passed socket, which its PS_CONN_REQ then consumes, so the queue
+	 * of sockets never holds more than a few.
+	 */
+	for (i = 0; i < 16 && mon->net_bev != NULL; i++) {
+		if ((r = mon_net_recv(mon)) < 0) {
+			/* The exit status arrives with SIGCHLD. */
+			debug_f("net channel closed");
+			mon_net_process(mon);
+			mon_net_close(mon);
+			return;
+		}
+		mon_net_process(mon);
+		/* Nothing more to read, or stopped for backpressure. */
+		if (r == 0 || mon->net_rev == NULL ||
+		    !event_pending(mon->net_rev, EV_READ, NULL))
+			break;
+	}
 }
 
 static void
@@ -739,12 +1237,12 @@ mon_net_writecb(struct bufferevent *bev, void *arg)
 {
 	struct monitor *mon = arg;
 
-	if ((bufferevent_get_enabled(bev) & EV_READ) != 0)
+	if (mon->net_rev == NULL || event_pending(mon->net_rev, EV_READ, NULL))
 		return;
-	if (bufferevent_enable(bev, EV_READ) != 0)
-		fatal_f("bufferevent_enable");
+	if (event_add(mon->net_rev, NULL) != 0)
+		fatal_f("event_add");
 	/* Requests may be waiting in the input already. */
-	mon_net_readcb(bev, mon);
+	mon_net_process(mon);
 }
 
 static void
@@ -754,42 +1252,156 @@ mon_net_eventcb(struct bufferevent *bev, short what, void *arg)
 
 	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) == 0)
 		return;
-	/* The exit status arrives with SIGCHLD; stop listening until then. */
-	debug_f("net channel closed");
-	bufferevent_free(mon->net_bev);
-	mon->net_bev = NULL;
+	debug_f("net channel closed (write side)");
+	mon_net_close(mon);
+}
+
+/* ---- the key channel (TLS private-key operations) ---- */
+
+static void
+mon_key_readcb(struct bufferevent *bev, void *arg)
+{
+	struct monitor *mon = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char reason[160];
+	uint8_t type;
+	int r;
+
+	while (mon->key_bev != NULL &&
+	    (r = pmsg_take(in, &type, mon->msg)) == PMSG_OK) {
+		if (type != PS_SIGN_REQ) {
+			mon_net_violation(mon, "unexpected message on the key "
+			    "channel");
+			return;
+		}
+		sbuf_reset(mon->ans);
+		reason[0] = '\0';
+		if (tlskey_dispatch(mon->p->tlskey, mon->msg, mon->ans, reason,
+		    sizeof(reason)) != 0) {
+			mon_net_violation(mon, "malformed signing request");
+			return;
+		}
+		if (reason[0] != '\0')
+			error("TLS key: refused to sign: %s", reason);
+		mon_send(mon, mon->key_bev, PS_SIGN_ANS);
+	}
+	if (mon->key_bev != NULL && r != PMSG_MORE)
+		mon_net_violation(mon, "bad frame on the key channel");
+}
+
+static void
+mon_key_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct monitor *mon = arg;
+
+	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) != 0 &&
+	    mon->key_bev != NULL) {
+		bufferevent_free(mon->key_bev);
+		mon->key_bev = NULL;
+	}
+}
+
+/* The HTTP part of the net process's init message (net.c lists it). */
+static void
+mon_net_init_http(struct monitor *mon)
+{
+	const struct mcpd_config *cfg = mon->cfg;
+	const char *ca = NULL, *crl = NULL;
+	size_t calen = 0, crllen = 0, i;
+
+	if (mon->p->auth.mtls != NULL &&
+	    mtls_pem(mon->p->auth.mtls, &ca, &calen, &crl, &crllen) != 0)
+		fatal_f("mtls_pem");
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->p->nlisten));
+	mon_put(mon, sbuf_put_string(mon->ans, mon->p->cert_pem,
+	    mon->p->cert_pemlen));
+	mon_put(mon, sbuf_put_string(mon->ans, ca, ca != NULL ? calen : 0));
+	mon_put(mon, sbuf_put_string(mon->ans, crl, crl != NULL ? crllen : 0));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->max_connections));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->max_header_size));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->client_timeout));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->idle_timeout));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->session_timeout));
+	mon_put(mon, sbuf_put_cstring(mon->ans, cfg->resource_url));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->nallowed_origins));
+	for (i = 0; i < cfg->nallowed_origins; i++)
+		mon_put(mon, sbuf_put_cstring(mon->ans,
+		    cfg->allowed_origins[i]));
+	mon_put(mon, sbuf_put_u32(mon->ans,
+	    (uint32_t)cfg->nauthorization_servers));
+	for (i = 0; i < cfg->nauthorization_servers; i++)
+		mon_put(mon, sbuf_put_cstring(mon->ans,
+		    cfg->authorization_servers[i]));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->njwt_scopes));
+	for (i = 0; i < cfg->njwt_scopes; i++)
+		mon_put(mon, sbuf_put_cstring(mon->ans,
+		    cfg->jwt_scopes[i].scope));
 }
 
 static void
 mon_net_start(struct monitor *mon)
 {
 	const struct mcpd_config *cfg = mon->cfg;
-	int fd, devnull;
+	int fd, devnull, ksp[2] = { -1, -1 };
+	int extra[SPAWN_EXTRA_MAX];
+	size_t i, nextra = 0;
 
-	if ((mon->net_pid = spawn_child("net", 1, &fd)) == -1)
+	if (mon->http) {
+		/*
+		 * The key channel, blocking on the net side: OpenSSL waits
+		 * for each signature inside its callback.
+		 */
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    ksp) == -1)
+			fatal_f("socketpair: %s", strerror(errno));
+		extra[nextra++] = ksp[1];
+		for (i = 0; i < mon->p->nlisten; i++)
+			extra[nextra++] = mon->p->listen_fds[i];
+	}
+	if ((mon->net_pid = spawn_child_fds("net", !mon->http, extra, nextra,
+	    &fd)) == -1)
 		fatal("cannot start the net process");
-	/*
-	 * stdio belongs to the net process now.  The monitor must never
-	 * write protocol bytes, and its copy would keep the client's pipe
-	 * open after the net process is gone.
-	 */
-	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
-	    dup2(devnull, STDIN_FILENO) == -1 ||
-	    dup2(devnull, STDOUT_FILENO) == -1)
-		fatal_f("cannot detach stdio: %s", strerror(errno));
-	close(devnull);
+	if (!mon->http) {
+		/*
+		 * stdio belongs to the net process now.  The monitor must
+		 * never write protocol bytes, and its copy would keep the
+		 * client's pipe open after the net process is gone.
+		 */
+		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+		    dup2(devnull, STDIN_FILENO) == -1 ||
+		    dup2(devnull, STDOUT_FILENO) == -1)
+			fatal_f("cannot detach stdio: %s", strerror(errno));
+		close(devnull);
+	} else {
+		close(ksp[1]);
+		if (evutil_make_socket_nonblocking(ksp[0]) != 0 ||
+		    (mon->key_bev = bufferevent_socket_new(mon->base, ksp[0],
+		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			fatal_f("bufferevent for the key channel");
+		bufferevent_setcb(mon->key_bev, mon_key_readcb, NULL,
+		    mon_key_eventcb, mon);
+		if (bufferevent_enable(mon->key_bev, EV_READ | EV_WRITE) != 0)
+			fatal_f("bufferevent_enable");
+	}
 
+	mon->net_fd = fd;
 	if (evutil_make_socket_nonblocking(fd) != 0 ||
-	    (mon->net_bev = bufferevent_socket_new(mon->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatal_f("bufferevent for the net channel");
-	bufferevent_setcb(mon->net_bev, mon_net_readcb, mon_net_writecb,
+	    (mon->net_bev = bufferevent_socket_new(mon->base, fd, 0)) == NULL ||
+	    (mon->net_rev = event_new(mon->base, fd, EV_READ | EV_PERSIST,
+	    mon_net_readcb, mon)) == NULL ||
+	    (mon->net_in == NULL &&
+	    (mon->net_in = evbuffer_new()) == NULL))
+		fatal_f("the net channel");
+	if (evbuffer_drain(mon->net_in, evbuffer_get_length(mon->net_in)) != 0)
+		fatal_f("evbuffer_drain");
+	bufferevent_setcb(mon->net_bev, NULL, mon_net_writecb,
 	    mon_net_eventcb, mon);
 	/* The write callback fires once the queue is down to the low mark. */
 	bufferevent_setwatermark(mon->net_bev, EV_WRITE, MON_OUTBUF_HIGH / 2,
 	    0);
-	if (bufferevent_enable(mon->net_bev, EV_READ | EV_WRITE) != 0)
-		fatal_f("bufferevent_enable");
+	if (bufferevent_enable(mon->net_bev, EV_WRITE) != 0 ||
+	    event_add(mon->net_rev, NULL) != 0)
+		fatal_f("cannot watch the net channel");
 	mon->net_state = NET_ST_STARTING;
 
 	sbuf_reset(mon->ans);
@@ -802,8 +1414,23 @@ mon_net_start(struct monitor *mon)
 	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->p->net_gid));
 	mon_put(mon, sbuf_put_u32(mon->ans,
 	    (uint32_t)cfg->max_message_size));
-	mon_put(mon, sbuf_put_u32(mon->ans, MON_MAX_CALLS));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->max_calls));
+	mon_put(mon, sbuf_put_u32(mon->ans, mon->http ? PS_TRANSPORT_HTTP :
+	    PS_TRANSPORT_STDIO));
+	if (mon->http)
+		mon_net_init_http(mon);
 	mon_send(mon, mon->net_bev, PS_INIT_REQ);
+}
+
+static void
+mon_net_restart(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *mon = arg;
+
+	if (mon->stopping || mon->net_pid > 0)
+		return;
+	logit("starting a new net process");
+	mon_net_start(mon);
 }
 
 /* ---- workers ---- */
@@ -1134,6 +1761,36 @@ mon_describe_status(int status, char *buf, size_t len)
 		(void)snprintf(buf, len, "ended with status %#x", status);
 }
 
+/*
+ * Over HTTP a net process that died (or was killed for a violation) is
+ * replaced; its connections died with it.  Its calls are dropped: a call
+ * running in a worker is stopped with the worker, so that no answer of
+ * the old process can reach the new one under a reused call id.
+ */
+static void
+mon_net_replace(struct monitor *mon)
+{
+	struct timeval tv = { 0, MON_NET_RESTART_MS * 1000 };
+	struct mon_call *c, *next;
+	size_t i;
+
+	mon_net_close(mon);
+	/* A busy worker is stopped; its call is freed with the others. */
+	for (i = 0; i < mon->nworkers; i++) {
+		if ((c = mon->workers[i].call) == NULL)
+			continue;
+		c->worker = NULL;
+		mon->workers[i].call = NULL;
+		mon_worker_fail(mon, &mon->workers[i], "net process died");
+	}
+	for (c = TAILQ_FIRST(&mon->calls); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		mon_call_free(mon, c);
+	}
+	if (evtimer_add(mon->net_restart, &tv) != 0)
+		fatal_f("evtimer_add");
+}
+
 static void
 mon_reaped(struct monitor *mon, pid_t pid, int status)
 {
@@ -1157,8 +1814,12 @@ mon_reaped(struct monitor *mon, pid_t pid, int status)
 		error("net process %ld %s", (long)pid, desc);
 		(void)snprintf(reason, sizeof(reason), "net process %s", desc);
 		mon_audit_event(mon, "process", AUDIT_ERROR, reason);
-		/* Over stdio there is no client to serve without it. */
-		mon_stop(mon, 1);
+		if (!mon->http) {
+			/* Over stdio there is no client to serve without it. */
+			mon_stop(mon, 1);
+			return;
+		}
+		mon_net_replace(mon);
 		return;
 	}
 	for (i = 0; i < mon->nworkers; i++) {
@@ -1194,11 +1855,11 @@ mon_reload(struct monitor *mon)
 {
 	struct monitor_params *p = mon->p;
 	struct mcpd_config *ncfg, *ocfg = p->cfg;
-	struct authkeys *nkeys, *okeys = p->keys;
+	struct mon_auth nauth, oauth = p->auth;
 	struct ratelimit *rl;
 	char err[1024], reason[1100];
 
-	if (p->reload(ocfg, &ncfg, &nkeys, err, sizeof(err)) != 0) {
+	if (p->reload(ocfg, &ncfg, &nauth, err, sizeof(err)) != 0) {
 		error("reload failed, the running configuration stays in "
 		    "force: %s", err);
 		(void)snprintf(reason, sizeof(reason), "reload failed: %s",
@@ -1221,11 +1882,12 @@ mon_reload(struct monitor *mon)
 		mon->rl_fail = rl;
 	}
 	p->cfg = ncfg;
-	p->keys = nkeys;
+	p->auth = nauth;
 	mon->cfg = ncfg;
 	mon->authn.cfg = ncfg;
-	mon->authn.keys = nkeys;
-	p->release(ocfg, okeys);
+	mon->authn.keys = nauth.keys;
+	mon->authn.jwt = nauth.jwt;
+	p->release(ocfg, &oauth);
 	logit("configuration reloaded");
 	mon_audit_event(mon, "reload", NULL, "configuration reloaded");
 }
@@ -1302,9 +1964,15 @@ monitor_run(struct monitor_params *p)
 	mon->p = p;
 	mon->cfg = p->cfg;
 	mon->authn.cfg = p->cfg;
-	mon->authn.keys = p->keys;
+	mon->authn.keys = p->auth.keys;
+	mon->authn.jwt = p->auth.jwt;
+	mon->http = p->nlisten > 0;
+	mon->max_calls = mon->http ? MON_MAX_CALLS : MON_MAX_CALLS_STDIO;
+	mon->net_fd = -1;
 	TAILQ_INIT(&mon->calls);
 	TAILQ_INIT(&mon->queue);
+	for (i = 0; i < MON_CONN_BUCKETS; i++)
+		TAILQ_INIT(&mon->conns[i]);
 	if ((mon->msg = sbuf_new(PMSG_MAX)) == NULL ||
 	    (mon->ans = sbuf_new(PMSG_MAX)) == NULL)
 		fatal_f("sbuf_new");
@@ -1315,6 +1983,9 @@ monitor_run(struct monitor_params *p)
 		fatal_f("ratelimit_new");
 	if ((mon->base = event_base_new()) == NULL)
 		fatal_f("event_base_new");
+	if ((mon->net_restart = evtimer_new(mon->base, mon_net_restart,
+	    mon)) == NULL)
+		fatal_f("evtimer_new");
 
 	/* A write to a closed pipe or a full file is an error, not death. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||

@@ -14,10 +14,20 @@
 struct mcpd_config;
 struct authkeys;
 struct audit;
+struct jwt_verifier;
+struct mtls_verifier;
+struct tlskey;
+
+/* What authentication uses; SIGHUP swaps it whole, with the config. */
+struct mon_auth {
+	struct authkeys		*keys;		/* NULL if apikey unused */
+	struct jwt_verifier	*jwt;		/* NULL if oauth unused */
+	struct mtls_verifier	*mtls;		/* NULL without TLSClientCA */
+};
 
 struct monitor_params {
 	struct mcpd_config	 *cfg;
-	struct authkeys		 *keys;		/* NULL if apikey unused */
+	struct mon_auth		  auth;
 	struct audit		 *audit;
 	/* The credential from MCPD_API_KEY / MCPD_TOKEN, or NULL. */
 	char			 *env_cred;
@@ -27,6 +37,16 @@ struct monitor_params {
 	gid_t			  net_gid;
 	uid_t			  tool_uid;
 	gid_t			  tool_gid;
+	/*
+	 * HTTP: the listening sockets (opened at start, kept for every net
+	 * process), the certificate chain as PEM for the net process, and
+	 * the TLS private key, which never leaves the monitor.
+	 */
+	int			 *listen_fds;
+	size_t			  nlisten;
+	char			 *cert_pem;
+	size_t			  cert_pemlen;
+	struct tlskey		 *tlskey;
 	/* Called once the net process is confined and serving. */
 	void			(*ready)(void);
 	/*
@@ -35,11 +55,11 @@ struct monitor_params {
 	 */
 	int			(*reload)(const struct mcpd_config *old,
 				    struct mcpd_config **cfg,
-				    struct authkeys **keys, char *err,
+				    struct mon_auth *auth, char *err,
 				    size_t errlen);
 	/* Free a configuration and key set that are no longer used. */
 	void			(*release)(struct mcpd_config *,
-				    struct authkeys *);
+				    struct mon_auth *);
 };
 
 /* Run until the session ends; returns the process exit status. */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,13 +41,38 @@ mm_fatal_parse(const char *what, int r)
 static void
 mm_recv_hello(struct mm_net *mm)
 {
-	uint32_t status;
+	uint32_t callid, status;
 	int r;
 
-	if ((r = sbuf_get_u32(mm->msg, &status)) != SBUF_OK ||
+	if ((r = sbuf_get_u32(mm->msg, &callid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(mm->msg, &status)) != SBUF_OK ||
 	    (r = sbuf_expect_end(mm->msg)) != SBUF_OK)
 		mm_fatal_parse("hello answer", r);
-	mm->ops->hello_ans(mm->ctx, status);
+	mm->ops->hello_ans(mm->ctx, callid, status);
+}
+
+static void
+mm_recv_auth(struct mm_net *mm)
+{
+	struct mm_auth_ans a;
+	char *subject = NULL, *error = NULL;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if ((r = sbuf_get_u32(mm->msg, &a.callid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(mm->msg, &a.status)) != SBUF_OK ||
+	    (r = sbuf_get_u32(mm->msg, &a.retry_after)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(mm->msg, &subject, PS_ID_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(mm->msg, &error, PS_NAME_MAX)) != SBUF_OK ||
+	    (r = sbuf_expect_end(mm->msg)) != SBUF_OK)
+		mm_fatal_parse("auth answer", r);
+	if (a.status > PS_ST_MAX)
+		fatal_f("bad status %u from monitor", a.status);
+	a.subject = subject;
+	a.error = error;
+	mm->ops->auth_ans(mm->ctx, &a);
+	free(subject);
+	free(error);
 }
 
 static void
@@ -130,6 +156,9 @@ mm_readcb(struct bufferevent *bev, void *arg)
 		case PS_HELLO_ANS:
 			mm_recv_hello(mm);
 			break;
+		case PS_AUTH_ANS:
+			mm_recv_auth(mm);
+			break;
 		case PS_TOOLLIST_ANS:
 			mm_recv_toollist(mm);
 			break;
@@ -201,40 +230,182 @@ mm_send(struct mm_net *mm, uint8_t type)
 }
 
 int
-mm_hello(struct mm_net *mm, const char *client_info, const char *version)
+mm_hello(struct mm_net *mm, uint32_t callid, uint32_t connid,
+    const char *client_info, const char *version)
 {
 	sbuf_reset(mm->req);
-	if (sbuf_put_cstring(mm->req, client_info) != SBUF_OK ||
+	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, connid) != SBUF_OK ||
+	    sbuf_put_cstring(mm->req, client_info) != SBUF_OK ||
 	    sbuf_put_cstring(mm->req, version) != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_HELLO_REQ);
 }
 
 int
-mm_toollist(struct mm_net *mm, uint32_t callid, const char *cred,
-    size_t credlen, const char *request_id)
+mm_toollist(struct mm_net *mm, uint32_t callid, uint32_t connid,
+    const char *cred, size_t credlen, const char *request_id,
+    const char *client_info)
 {
 	sbuf_reset(mm->req);
 	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, connid) != SBUF_OK ||
 	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK ||
-	    sbuf_put_cstring(mm->req, request_id) != SBUF_OK)
+	    sbuf_put_cstring(mm->req, request_id) != SBUF_OK ||
+	    sbuf_put_cstring(mm->req, client_info) != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_TOOLLIST_REQ);
 }
 
 int
-mm_toolcall(struct mm_net *mm, uint32_t callid, const char *cred,
-    size_t credlen, const char *request_id, const char *tool,
-    const char *args, size_t argslen)
+mm_toolcall(struct mm_net *mm, uint32_t callid, uint32_t connid,
+    const char *cred, size_t credlen, const char *request_id,
+    const char *tool, const char *args, size_t argslen,
+    const char *client_info)
 {
 	sbuf_reset(mm->req);
 	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, connid) != SBUF_OK ||
 	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK ||
 	    sbuf_put_cstring(mm->req, request_id) != SBUF_OK ||
 	    sbuf_put_cstring(mm->req, tool) != SBUF_OK ||
-	    sbuf_put_string(mm->req, args, argslen) != SBUF_OK)
+	    sbuf_put_string(mm->req, args, argslen) != SBUF_OK ||
+	    sbuf_put_cstring(mm->req, client_info) != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_TOOLCALL_REQ);
+}
+
+int
+mm_auth(struct mm_net *mm, uint32_t callid, uint32_t connid,
+    const char *cred, size_t credlen)
+{
+	sbuf_reset(mm->req);
+	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, connid) != SBUF_OK ||
+	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK)
+		return -1;
+	return mm_send(mm, PS_AUTH_REQ);
+}
+
+int
+mm_connclose(struct mm_net *mm, uint32_t connid)
+{
+	sbuf_reset(mm->req);
+	if (sbuf_put_u32(mm->req, connid) != SBUF_OK)
+		return -1;
+	return mm_send(mm, PS_CONNCLOSE_REQ);
+}
+
+int
+mm_cert(struct mm_net *mm, uint32_t connid, uint32_t verdict,
+    uint8_t *const *der, const size_t *derlen, size_t n)
+{
+	size_t i;
+
+	sbuf_reset(mm->req);
+	if (n > PS_CHAIN_MAX)
+		n = PS_CHAIN_MAX;
+	if (sbuf_put_u32(mm->req, connid) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, verdict) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, (uint32_t)n) != SBUF_OK)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (sbuf_put_string(mm->req, der[i], derlen[i]) != SBUF_OK)
+			return -1;
+	return mm_send(mm, PS_CERT_REQ);
+}
+
+/* Write out everything queued, blocking for at most about limit_ms. */
+static int
+mm_drain(struct mm_net *mm, int limit_ms)
+{
+	struct evbuffer *out = bufferevent_get_output(mm->bev);
+	struct pollfd pfd;
+	int waited = 0, r = 0;
+
+	/* The bufferevent freezes its output's front; we own it now. */
+	if (evbuffer_unfreeze(out, 1) != 0)
+		return -1;
+	while (evbuffer_get_length(out) > 0) {
+		if (evbuffer_write(out, mm->fd) >= 0)
+			continue;
+		if (errno != EAGAIN && errno != EINTR) {
+			r = -1;
+			break;
+		}
+		if (waited >= limit_ms) {
+			r = -1;
+			break;
+		}
+		pfd.fd = mm->fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 10) == -1 && errno != EINTR) {
+			r = -1;
+			break;
+		}
+		waited += 10;
+	}
+	(void)evbuffer_freeze(out, 1);
+	return r;
+}
+
+void
+mm_conn(struct mm_net *mm, uint32_t connid, int fd)
+{
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	uint8_t frame[9];
+	struct pollfd pfd;
+	ssize_t n;
+	int waited = 0;
+
+	/* What was queued first must reach the monitor first. */
+	if (mm_drain(mm, 5000) != 0)
+		fatal_f("monitor channel stuck");
+	/* u32 length (type + connid), u8 type, u32 connid */
+	frame[0] = 0;
+	frame[1] = 0;
+	frame[2] = 0;
+	frame[3] = 5;
+	frame[4] = PS_CONN_REQ;
+	frame[5] = (uint8_t)(connid >> 24);
+	frame[6] = (uint8_t)(connid >> 16);
+	frame[7] = (uint8_t)(connid >> 8);
+	frame[8] = (uint8_t)connid;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cmsg, 0, sizeof(cmsg));
+	iov.iov_base = frame;
+	iov.iov_len = sizeof(frame);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cmsg.buf;
+	mh.msg_controllen = sizeof(cmsg.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	for (;;) {
+		/* A unix stream socket takes a message this small whole. */
+		if ((n = sendmsg(mm->fd, &mh, MSG_NOSIGNAL)) ==
+		    (ssize_t)sizeof(frame))
+			return;
+		if (n >= 0)
+			fatal_f("short sendmsg to the monitor");
+		if (errno != EAGAIN && errno != EINTR)
+			fatal_f("sendmsg: %s", strerror(errno));
+		if (waited >= 5000)
+			fatal_f("monitor channel stuck");
+		pfd.fd = mm->fd;
+		pfd.events = POLLOUT;
+		(void)poll(&pfd, 1, 10);
+		waited += 10;
+	}
 }
 
 int
@@ -264,23 +435,6 @@ mm_net_log_handler(int level, const char *msg, void *ctx)
 void
 mm_net_flush(struct mm_net *mm)
 {
-	struct evbuffer *out = bufferevent_get_output(mm->bev);
-	struct pollfd pfd;
-	int tries = 0;
-
-	/* The bufferevent freezes its output's front; we own it now. */
-	if (evbuffer_unfreeze(out, 1) != 0)
-		return;
 	/* Bounded: a monitor that stopped reading must not hang us. */
-	while (evbuffer_get_length(out) > 0 && tries++ < 100) {
-		if (evbuffer_write(out, mm->fd) >= 0)
-			continue;
-		if (errno != EAGAIN && errno != EINTR)
-			break;
-		pfd.fd = mm->fd;
-		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, 10) == -1 && errno != EINTR)
-			break;
-	}
-	(void)evbuffer_freeze(out, 1);
+	(void)mm_drain(mm, 1000);
 }

@@ -33,8 +33,17 @@ struct mm_toollist_ans {
 	char		**required;
 };
 
+struct mm_auth_ans {
+	uint32_t	 callid;
+	uint32_t	 status;	/* PS_ST_* */
+	uint32_t	 retry_after;
+	const char	*subject;	/* PS_ST_OK: the identity */
+	const char	*error;		/* RFC 6750 error code or "" */
+};
+
 struct mm_net_ops {
-	void	(*hello_ans)(void *ctx, uint32_t status);
+	void	(*hello_ans)(void *ctx, uint32_t callid, uint32_t status);
+	void	(*auth_ans)(void *ctx, const struct mm_auth_ans *);
 	void	(*toollist_ans)(void *ctx, const struct mm_toollist_ans *);
 	void	(*toolcall_ans)(void *ctx, const struct mm_toolcall_ans *);
 	/* The monitor closed the channel: the process must exit. */
@@ -45,14 +54,28 @@ struct mm_net	*mm_net_new(struct event_base *, int fd,
 		    const struct mm_net_ops *, void *ctx);
 void		 mm_net_free(struct mm_net *);
 /* Return 0, or -1 if the request could not be queued (then fatal). */
-int	mm_hello(struct mm_net *, const char *client_info,
-	    const char *protocol_version);
-int	mm_toollist(struct mm_net *, uint32_t callid, const char *cred,
-	    size_t credlen, const char *request_id);
-int	mm_toolcall(struct mm_net *, uint32_t callid, const char *cred,
-	    size_t credlen, const char *request_id, const char *tool,
-	    const char *args, size_t argslen);
+int	mm_hello(struct mm_net *, uint32_t callid, uint32_t connid,
+	    const char *client_info, const char *protocol_version);
+int	mm_toollist(struct mm_net *, uint32_t callid, uint32_t connid,
+	    const char *cred, size_t credlen, const char *request_id,
+	    const char *client_info);
+int	mm_toolcall(struct mm_net *, uint32_t callid, uint32_t connid,
+	    const char *cred, size_t credlen, const char *request_id,
+	    const char *tool, const char *args, size_t argslen,
+	    const char *client_info);
 int	mm_cancel(struct mm_net *, uint32_t callid);
+int	mm_auth(struct mm_net *, uint32_t callid, uint32_t connid,
+	    const char *cred, size_t credlen);
+/*
+ * A new HTTP connection: its socket goes to the monitor with the message
+ * (SCM_RIGHTS), after everything queued before it, so that the monitor
+ * knows the peer before any request of the connection.  Blocks until
+ * sent; fatal if the monitor does not take it.
+ */
+void	mm_conn(struct mm_net *, uint32_t connid, int fd);
+int	mm_connclose(struct mm_net *, uint32_t connid);
+int	mm_cert(struct mm_net *, uint32_t connid, uint32_t verdict,
+	    uint8_t *const *der, const size_t *derlen, size_t n);
 /* Send log lines to the monitor instead of stderr/syslog. */
 void	mm_net_log_handler(int level, const char *msg, void *ctx);
 /* Write out everything queued, blocking; for fatal() and exit. */

@@ -23,7 +23,9 @@
  * once the child is confined.
  *   net:    u32 version, u32 kind=PS_KIND_NET, u32 log_level,
  *           u32 drop (1: chroot and setuid), str chroot, u32 uid, u32 gid,
- *           u32 max_message_size, u32 max_inflight
+ *           u32 max_message_size, u32 max_inflight, u32 transport
+ *           (PS_TRANSPORT_*), and over HTTP the fields net.c's
+ *           net_http_setup() lists
  *   worker: u32 version, u32 kind=PS_KIND_WORKER, u32 log_level,
  *           u32 drop, u32 uid, u32 gid, str database,
  *           u32 query_max_rows, u32 query_timeout_ms, u32 max_result
@@ -32,12 +34,17 @@
 #define PS_INIT_ANS		3
 /* child -> monitor, no answer: u32 level, str message */
 #define PS_LOG_REQ		4
-/* net -> monitor: str client_info (JSON text), str protocol_version */
+/*
+ * net -> monitor: u32 callid, u32 connid (0: stdio), str client_info (JSON
+ * text), str protocol_version
+ */
 #define PS_HELLO_REQ		6
-/* monitor -> net: u32 status (PS_ST_OK) */
+/* monitor -> net: u32 callid, u32 status (PS_ST_OK) */
 #define PS_HELLO_ANS		7
-/* net -> monitor: u32 callid, str credential (may be empty),
- *                 str request_id (JSON text) */
+/*
+ * net -> monitor: u32 callid, u32 connid, str credential (may be empty),
+ *                 str request_id (JSON text), str client_info (JSON text)
+ */
 #define PS_TOOLLIST_REQ		8
 /*
  * monitor -> net: u32 callid, u32 status, u32 n,
@@ -45,8 +52,9 @@
  */
 #define PS_TOOLLIST_ANS		9
 /*
- * net -> monitor: u32 callid, str credential, str request_id (JSON text),
- *                 str tool, str arguments (JSON text, schema-checked)
+ * net -> monitor: u32 callid, u32 connid, str credential, str request_id
+ *                 (JSON text), str tool, str arguments (JSON text,
+ *                 schema-checked), str client_info (JSON text)
  */
 #define PS_TOOLCALL_REQ		10
 /*
@@ -57,6 +65,60 @@
 /* net -> monitor, no answer: u32 callid */
 #define PS_CANCEL_REQ		12
 
+/*
+ * HTTP transport (DESIGN 8).  Connections are numbered by the net process
+ * (connid, never 0: 0 means stdio).  The monitor learns each connection's
+ * peer address itself, from the socket: PS_CONN_REQ carries the accepted
+ * socket as SCM_RIGHTS, the monitor calls getpeername() on it and closes
+ * its copy, so that a compromised net process cannot choose the source
+ * address that AuthFailureLimit and the audit log see.
+ *
+ * net -> monitor, with one fd attached, no answer: u32 connid
+ */
+#define PS_CONN_REQ		14
+/* net -> monitor, no answer: u32 connid (the connection is gone) */
+#define PS_CONNCLOSE_REQ	16
+/*
+ * net -> monitor, no answer, at most once per connection, before any
+ * request of it: the client certificate chain as the TLS handshake got it,
+ * leaf first, and the handshake's own verdict (X509_V_OK or an X509_V_ERR_*
+ * code).  The monitor verifies the chain again itself.
+ *   u32 connid, u32 handshake_verdict, u32 n, n * str DER
+ */
+#define PS_CERT_REQ		18
+/*
+ * net -> monitor: authenticate one HTTP request before its body is acted on.
+ *   u32 callid, u32 connid, str credential (the Bearer value, may be empty)
+ */
+#define PS_AUTH_REQ		20
+/*
+ * monitor -> net: u32 callid, u32 status (PS_ST_OK, PS_ST_AUTH_FAILED,
+ * PS_ST_RATE_LIMITED, PS_ST_INTERNAL), u32 retry_after, str subject (the
+ * authenticated identity on PS_ST_OK, for binding Mcp-Session-Id; else
+ * empty), str error (RFC 6750 error code for the challenge: "invalid_token",
+ * "invalid_request" or empty)
+ */
+#define PS_AUTH_ANS		21
+
+/*
+ * TLS private-key operations (key offloading, cf. relayd's ca.c), on a
+ * channel of their own (PS_KEY_CHANNEL_FD in the net process) so that the
+ * net process can wait for the answer synchronously inside an OpenSSL
+ * callback.  One request, one answer, in order.
+ *   net -> monitor: u32 op (PS_SIGN_*), u32 hash nid (NID_sha256 ...;
+ *                   0 for PS_SIGN_RSA_RAW, where OpenSSL does not say:
+ *                   the monitor then accepts a PSS encoding under any
+ *                   SHA-2 hash), str input (the digest, or for
+ *                   PS_SIGN_RSA_RAW the PSS-encoded block)
+ *   monitor -> net: u32 status (0 ok, 1 refused), str signature
+ */
+#define PS_SIGN_REQ		22
+#define PS_SIGN_ANS		23
+
+#define PS_SIGN_RSA_PKCS1	1	/* RSA_sign(): DigestInfo + PKCS#1 v1.5 */
+#define PS_SIGN_RSA_RAW		2	/* RSA_NO_PADDING over a PSS block */
+#define PS_SIGN_ECDSA		3	/* ECDSA over a digest, DER signature */
+
 /* monitor -> worker: u32 callid, str tool, str arguments */
 #define PS_EXEC_REQ		32
 /* worker -> monitor: u32 callid, u32 flags, u32 is_error, str text */
@@ -64,6 +126,9 @@
 
 #define PS_KIND_NET		1
 #define PS_KIND_WORKER		2
+
+#define PS_TRANSPORT_STDIO	0
+#define PS_TRANSPORT_HTTP	1
 
 #define PS_F_FINAL		0x1
 
@@ -75,7 +140,8 @@
 #define PS_ST_RATE_LIMITED	4	/* retry_after seconds */
 #define PS_ST_UNKNOWN_TOOL	5	/* authenticated, but no such tool */
 #define PS_ST_INTERNAL		6	/* e.g. audit write failed: fail closed */
-#define PS_ST_MAX		6
+#define PS_ST_SCOPE		7	/* OAuth scope missing: 403, scope text */
+#define PS_ST_MAX		7
 
 /* Field caps the receivers enforce (bytes). */
 #define PS_CRED_MAX		16384
@@ -87,5 +153,9 @@
 #define PS_TEXT_MAX		(4U * 1024 * 1024)
 #define PS_LOGMSG_MAX		4096
 #define PS_PATH_MAX		4096
+#define PS_CERT_MAX		16384	/* one DER certificate */
+#define PS_CHAIN_MAX		10	/* certificates in a client chain */
+#define PS_SIGIN_MAX		1024	/* digest or RSA block (8192 bits) */
+#define PS_SIG_MAX		1024
 
 #endif /* MCPD_PRIVSEP_PROTO_H */

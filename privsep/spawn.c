@@ -25,8 +25,11 @@ spawn_init(void)
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void __attribute__((noreturn))
-spawn_exec(const char *kind, int keep_stdio, int chan)
+spawn_exec(const char *kind, int keep_stdio, int chan, const int *extra,
+    size_t nextra)
 {
+	int hi[1 + SPAWN_EXTRA_MAX];
+	size_t j;
 	char *argv[4];
 	char *envp[1] = { NULL };
 	char title[32] = "mcpd: ";
@@ -51,13 +54,21 @@ spawn_exec(const char *kind, int keep_stdio, int chan)
 		    dup2(devnull, STDOUT_FILENO) == -1)
 			_exit(127);
 	}
-	if (chan == SPAWN_CHANNEL_FD) {
-		if (fcntl(chan, F_SETFD, 0) == -1)
-			_exit(127);
-	} else if (dup2(chan, SPAWN_CHANNEL_FD) == -1)
+	/*
+	 * Lift the channel and the extra fds above every target number
+	 * first, so that placing one cannot overwrite another.
+	 */
+	if ((hi[0] = fcntl(chan, F_DUPFD, SPAWN_HIGH_FD)) == -1)
 		_exit(127);
-	/* Nothing of the monitor's but stdio and the channel survives. */
-	if (close_range(SPAWN_CHANNEL_FD + 1, ~0U, 0) == -1)
+	for (j = 0; j < nextra; j++)
+		if ((hi[1 + j] = fcntl(extra[j], F_DUPFD, SPAWN_HIGH_FD)) == -1)
+			_exit(127);
+	for (j = 0; j <= nextra; j++)
+		if (dup2(hi[j], SPAWN_CHANNEL_FD + (int)j) == -1)
+			_exit(127);
+	/* Nothing of the monitor's but stdio and these survives. */
+	if (close_range(SPAWN_CHANNEL_FD + 1 + (unsigned int)nextra, ~0U,
+	    0) == -1)
 		_exit(127);
 	/*
 	 * The kernel's link names the very file this process runs, even if
@@ -70,11 +81,20 @@ spawn_exec(const char *kind, int keep_stdio, int chan)
 pid_t
 spawn_child(const char *kind, int keep_stdio, int *chan)
 {
+	return spawn_child_fds(kind, keep_stdio, NULL, 0, chan);
+}
+
+pid_t
+spawn_child_fds(const char *kind, int keep_stdio, const int *extra,
+    size_t nextra, int *chan)
+{
 	int sp[2];
 	pid_t pid;
 
 	if (!spawn_ready)
 		fatal_f("spawn_init not called");
+	if (nextra > SPAWN_EXTRA_MAX)
+		fatal_f("too many fds for a child");
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		error_f("socketpair: %s", strerror(errno));
 		return -1;
@@ -87,7 +107,7 @@ spawn_child(const char *kind, int keep_stdio, int *chan)
 		return -1;
 	case 0:
 		close(sp[0]);
-		spawn_exec(kind, keep_stdio, sp[1]);
+		spawn_exec(kind, keep_stdio, sp[1], extra, nextra);
 	default:
 		break;
 	}

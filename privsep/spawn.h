@@ -12,6 +12,15 @@
 
 /* The fd number of the monitor channel in a child. */
 #define SPAWN_CHANNEL_FD	3
+/*
+ * The net process over HTTP also gets the key channel (key offloading) at
+ * fd 4 and the listening sockets from fd 5 on.
+ */
+#define SPAWN_KEY_FD		4
+#define SPAWN_LISTEN_FD		5
+#define SPAWN_EXTRA_MAX		64
+/* Where fds are parked while they are being renumbered. */
+#define SPAWN_HIGH_FD		200
 
 /* Check that /proc/self/exe can be executed; fatal otherwise. */
 void	spawn_init(void);
@@ -22,5 +31,8 @@ void	spawn_init(void);
  * pid and the monitor's end of the channel in *chan, or -1.
  */
 pid_t	spawn_child(const char *kind, int keep_stdio, int *chan);
+/* The same, with extra[i] as fd SPAWN_CHANNEL_FD + 1 + i in the child. */
+pid_t	spawn_child_fds(const char *kind, int keep_stdio, const int *extra,
+	    size_t nextra, int *chan);
 
 #endif /* MCPD_SPAWN_H */

@@ -45,6 +45,10 @@
 
 #include "log.h"
 #include "sandbox.h"
+#include "spawn.h"
+
+/* The monitor channel of a child (spawn.h). */
+#define SANDBOX_CHANNEL_FD	SPAWN_CHANNEL_FD
 
 #ifndef SANDBOX_DEBUG
 #define SANDBOX_DEBUG 0
@@ -82,6 +86,22 @@ static const char *const sandbox_net_calls[] = {
 	"epoll_wait",		/* the event loop */
 	"epoll_ctl",		/* events added and removed */
 	"poll",			/* mm_net_flush(): the channel, before exit */
+	NULL
+};
+
+/*
+ * The net process serving HTTP adds what a server needs on the sockets
+ * the monitor gave it: accept connections on its listeners, learn a
+ * connection's local address (loopback or not), cut a connection that
+ * missed its deadline, hand a connection's socket to the monitor, and
+ * OpenSSL's random numbers for TLS.
+ */
+static const char *const sandbox_net_http_calls[] = {
+	"accept4",		/* evconnlistener, on the listeners */
+	"close",		/* a connection that is done */
+	"getsockname",		/* is the connection on loopback? */
+	"shutdown",		/* a connection past its deadline */
+	"getrandom",		/* OpenSSL's DRBG; Mcp-Session-Id */
 	NULL
 };
 
@@ -220,6 +240,14 @@ static const struct sandbox_rule sandbox_net_rules[] = {
 	{ 0, 0, { { 0 } } }
 };
 
+/* The net process over HTTP. */
+static const struct sandbox_rule sandbox_net_http_rules[] = {
+	/* A new connection's socket goes to the monitor, on fd 3 only. */
+	{ SCMP_SYS(sendmsg), 1, { SB_ARG(0, SCMP_CMP_EQ,
+	    SANDBOX_CHANNEL_FD, 0) } },
+	{ 0, 0, { { 0 } } }
+};
+
 /* The workers. */
 static const struct sandbox_rule sandbox_worker_rules[] = {
 	/*
@@ -303,6 +331,13 @@ sandbox_build(enum sandbox_kind kind, pid_t pid)
 		    sandbox_add_rules(ctx, sandbox_net_rules) != 0)
 			goto fail;
 		break;
+	case SANDBOX_NET_HTTP:
+		if (sandbox_allow(ctx, sandbox_net_calls) != 0 ||
+		    sandbox_add_rules(ctx, sandbox_net_rules) != 0 ||
+		    sandbox_allow(ctx, sandbox_net_http_calls) != 0 ||
+		    sandbox_add_rules(ctx, sandbox_net_http_rules) != 0)
+			goto fail;
+		break;
 	case SANDBOX_WORKER:
 		if (sandbox_allow(ctx, sandbox_worker_calls) != 0 ||
 		    sandbox_add_rules(ctx, sandbox_worker_rules) != 0)
@@ -337,9 +372,9 @@ sandbox_apply(enum sandbox_kind kind)
 }
 
 void
-sandbox_net_apply(void)
+sandbox_net_apply(int http)
 {
-	sandbox_apply(SANDBOX_NET);
+	sandbox_apply(http ? SANDBOX_NET_HTTP : SANDBOX_NET);
 }
 
 void

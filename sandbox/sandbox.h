@@ -10,10 +10,12 @@
 
 enum sandbox_kind {
 	SANDBOX_NET = 0,
-	SANDBOX_WORKER
+	SANDBOX_WORKER,
+	SANDBOX_NET_HTTP
 };
 
-void	sandbox_net_apply(void);
+/* The net process's profile; http adds what the HTTP transport needs. */
+void	sandbox_net_apply(int http);
 void	sandbox_worker_apply(void);
 /*
  * In a SANDBOX_DEBUG build, fn runs after a violation that could not be

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stddef.h>
@@ -27,12 +28,17 @@
 #include "authkeys.h"
 #include "child.h"
 #include "config.h"
+#include "fileio.h"
+#include "jwt.h"
+#include "listener.h"
 #include "log.h"
 #include "monitor.h"
+#include "mtls.h"
 #include "net.h"
 #include "privdrop.h"
 #include "secretfile.h"
 #include "spawn.h"
+#include "tlskey.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -156,28 +162,6 @@ check_chroot(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* What this build can serve; the rest comes with the HTTP transport. */
-static int
-check_supported(const struct mcpd_config *cfg, char *err, size_t errlen)
-{
-	size_t i;
-
-	if (cfg->nlisten > 0) {
-		(void)snprintf(err, errlen, "Listen: the HTTP transport is "
-		    "not available in this build; use --stdio");
-		return -1;
-	}
-	for (i = 0; i < cfg->nauth_alt; i++)
-		if (cfg->auth_alt[i] & (AUTH_M_OAUTH | AUTH_M_MTLS)) {
-			(void)snprintf(err, errlen, "AuthMode %s: oauth and "
-			    "mtls need the HTTP transport, which is not "
-			    "available in this build",
-			    config_authmask_str(cfg->auth_alt[i]));
-			return -1;
-		}
-	return 0;
-}
-
 /*
  * Where the configuration comes from, kept so that SIGHUP can load it
  * again the same way: the command line's settings (replayed), the
@@ -224,8 +208,7 @@ load_config(struct mcpd_config *cfg, char *err, size_t errlen)
 	    config_load_file(cfg, cfg_path, err, errlen) != 0)
 		goto fail;
 	config_fill_defaults(cfg);
-	if (config_validate(cfg, err, errlen) != 0 ||
-	    check_supported(cfg, err, errlen) != 0)
+	if (config_validate(cfg, err, errlen) != 0)
 		goto fail;
 	return 0;
  fail:
@@ -233,15 +216,39 @@ load_config(struct mcpd_config *cfg, char *err, size_t errlen)
 	return -1;
 }
 
-/* The API keys, when some AuthMode alternative uses them. */
+static void
+release_auth(struct mon_auth *auth)
+{
+	authkeys_free(auth->keys);
+	jwtv_free(auth->jwt);
+	mtls_free(auth->mtls);
+	memset(auth, 0, sizeof(*auth));
+}
+
+/*
+ * What authentication needs, for the methods some AuthMode alternative
+ * uses: the API keys, the JWKS, the client CAs and CRLs.  All or nothing.
+ */
 static int
-load_keys(const struct mcpd_config *cfg, struct authkeys **keys, char *err,
+load_auth(const struct mcpd_config *cfg, struct mon_auth *auth, char *err,
     size_t errlen)
 {
-	*keys = NULL;
-	if (!config_auth_uses(cfg, AUTH_M_APIKEY))
-		return 0;
-	return authkeys_load(cfg->authorized_keys_file, keys, err, errlen);
+	memset(auth, 0, sizeof(*auth));
+	if (config_auth_uses(cfg, AUTH_M_APIKEY) &&
+	    authkeys_load(cfg->authorized_keys_file, &auth->keys, err,
+	    errlen) != 0)
+		goto fail;
+	if (config_auth_uses(cfg, AUTH_M_OAUTH) &&
+	    (auth->jwt = jwtv_new(cfg, err, errlen)) == NULL)
+		goto fail;
+	if (cfg->tls_client_ca != NULL && cfg->nlisten > 0 &&
+	    (auth->mtls = mtls_new(cfg->tls_client_ca, cfg->tls_client_crl,
+	    cfg->mtls_identity, err, errlen)) == NULL)
+		goto fail;
+	return 0;
+ fail:
+	release_auth(auth);
+	return -1;
 }
 
 /*
@@ -258,12 +265,34 @@ static const struct {
 	{ "ToolUser",		offsetof(struct mcpd_config, tool_user) },
 	{ "AuditLog",		offsetof(struct mcpd_config, audit_log) },
 	{ "AuditKeyFile",	offsetof(struct mcpd_config, audit_key_file) },
+}, restart_optional[] = {
+	{ "TLSCertificate",	offsetof(struct mcpd_config, tls_certificate) },
+	{ "TLSKey",		offsetof(struct mcpd_config, tls_key) },
+	{ "ResourceURL",	offsetof(struct mcpd_config, resource_url) },
 }, restart_longs[] = {
 	{ "Workers",		offsetof(struct mcpd_config, workers) },
 	{ "MaxMessageSize",	offsetof(struct mcpd_config, max_message_size) },
 	{ "QueryMaxRows",	offsetof(struct mcpd_config, query_max_rows) },
 	{ "QueryTimeout",	offsetof(struct mcpd_config, query_timeout) },
+	{ "MaxConnections",	offsetof(struct mcpd_config, max_connections) },
+	{ "MaxHeaderSize",	offsetof(struct mcpd_config, max_header_size) },
+	{ "ClientTimeout",	offsetof(struct mcpd_config, client_timeout) },
+	{ "IdleTimeout",	offsetof(struct mcpd_config, idle_timeout) },
+	{ "SessionTimeout",	offsetof(struct mcpd_config, session_timeout) },
 };
+
+static int
+strv_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
 
 static void
 keep_restart_values(struct mcpd_config *ncfg, const struct mcpd_config *old)
@@ -286,6 +315,28 @@ keep_restart_values(struct mcpd_config *ncfg, const struct mcpd_config *old)
 		free(*ns);
 		*ns = xstrdup(*os);
 	}
+	/* The net process got these at start: they change at restart. */
+	for (i = 0; i < sizeof(restart_optional) / sizeof(*restart_optional);
+	    i++) {
+		ns = (char **)((char *)ncfg + restart_optional[i].off);
+		os = (char *const *)((const char *)old +
+		    restart_optional[i].off);
+		if ((*ns == NULL && *os == NULL) || (*ns != NULL &&
+		    *os != NULL && strcmp(*ns, *os) == 0))
+			continue;
+		logit("reload: %s changed; it takes effect at restart",
+		    restart_optional[i].keyword);
+		free(*ns);
+		*ns = *os != NULL ? xstrdup(*os) : NULL;
+	}
+	if (!strv_equal(ncfg->listen, ncfg->nlisten, old->listen,
+	    old->nlisten) || !strv_equal(ncfg->allowed_origins,
+	    ncfg->nallowed_origins, old->allowed_origins,
+	    old->nallowed_origins) || !strv_equal(ncfg->authorization_servers,
+	    ncfg->nauthorization_servers, old->authorization_servers,
+	    old->nauthorization_servers))
+		logit("reload: Listen, AllowedOrigins and AuthorizationServer "
+		    "take effect at restart; keeping the running ones");
 	for (i = 0; i < sizeof(restart_longs) / sizeof(*restart_longs); i++) {
 		nl = (long *)((char *)ncfg + restart_longs[i].off);
 		ol = (const long *)((const char *)old + restart_longs[i].off);
@@ -307,10 +358,9 @@ keep_restart_values(struct mcpd_config *ncfg, const struct mcpd_config *old)
  */
 static int
 reload(const struct mcpd_config *old, struct mcpd_config **cfgp,
-    struct authkeys **keysp, char *err, size_t errlen)
+    struct mon_auth *authp, char *err, size_t errlen)
 {
 	struct mcpd_config *ncfg;
-	struct authkeys *nkeys;
 
 	ncfg = xcalloc(1, sizeof(*ncfg));
 	if (load_config(ncfg, err, errlen) != 0) {
@@ -319,29 +369,45 @@ reload(const struct mcpd_config *old, struct mcpd_config **cfgp,
 	}
 	ncfg->stdio = old->stdio;
 	keep_restart_values(ncfg, old);
-	if (load_keys(ncfg, &nkeys, err, errlen) != 0) {
+	if (load_auth(ncfg, authp, err, errlen) != 0) {
 		config_free(ncfg);
 		free(ncfg);
 		return -1;
 	}
 	*cfgp = ncfg;
-	*keysp = nkeys;
 	return 0;
 }
 
 static void
-release(struct mcpd_config *cfg, struct authkeys *keys)
+release(struct mcpd_config *cfg, struct mon_auth *auth)
 {
-	authkeys_free(keys);
+	release_auth(auth);
 	config_free(cfg);
 	free(cfg);
 }
 
+static char ready_line[512] = "Server ready on stdio";
+
 static void
 server_ready(void)
 {
-	fprintf(stderr, "Server ready on stdio\n");
+	fprintf(stderr, "%s\n", ready_line);
 	fflush(stderr);
+}
+
+/* Read a public file (the certificate chain) whole. */
+static char *
+read_public(const char *path, size_t max, size_t *lenp)
+{
+	uint8_t *buf = NULL;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		fatal("%s: %s", path, strerror(errno));
+	if (read_fd_capped(fd, max, &buf, lenp) != 0)
+		fatal("%s: cannot read (too large?)", path);
+	close(fd);
+	return (char *)buf;
 }
 
 static void
@@ -364,8 +430,9 @@ main(int argc, char **argv)
 	};
 	struct mcpd_config *cfg;
 	struct monitor_params mp;
-	struct authkeys *keys = NULL;
+	struct mon_auth auth;
 	struct audit *audit = NULL;
+	size_t i;
 	const char *kw;
 	uint8_t *auditkey = NULL;
 	size_t auditkeylen = 0;
@@ -451,13 +518,21 @@ main(int argc, char **argv)
 
 	if (!test_flag)
 		fprintf(stderr, "MCP Server starting...\n");
-	if (load_keys(cfg, &keys, err, sizeof(err)) != 0)
+	if (load_auth(cfg, &auth, err, sizeof(err)) != 0)
 		fatal("%s", err);
-	if (keys != NULL && !test_flag)
+	if (auth.keys != NULL && !test_flag)
 		banner("API key authentication enabled");
+	if (auth.jwt != NULL && !test_flag) {
+		(void)snprintf(buf, sizeof(buf), "OAuth token validation "
+		    "enabled (%zu keys)", jwtv_nkeys(auth.jwt));
+		banner(buf);
+	}
+	if (auth.mtls != NULL && !test_flag)
+		banner("Client certificates verified (mTLS)");
 	if (config_auth_uses(cfg, AUTH_M_NONE))
 		error("WARNING: AuthMode none: requests are not "
-		    "authenticated; every caller is \"anonymous\"");
+		    "authenticated; every caller is \"anonymous\"%s",
+		    cfg->nlisten > 0 ? " (loopback listeners only)" : "");
 	if (!test_flag)
 		banner("Role-based access control active");
 	if (auditchain_load_key(cfg->audit_key_file, &auditkey, &auditkeylen,
@@ -466,7 +541,15 @@ main(int argc, char **argv)
 
 	memset(&mp, 0, sizeof(mp));
 	mp.cfg = cfg;
-	mp.keys = keys;
+	mp.auth = auth;
+	/* The TLS key stays here; the net process gets the chain only. */
+	if (cfg->tls_certificate != NULL) {
+		if ((mp.tlskey = tlskey_load(cfg->tls_key,
+		    cfg->tls_certificate, err, sizeof(err))) == NULL)
+			fatal("%s", err);
+		mp.cert_pem = read_public(cfg->tls_certificate, 1024 * 1024,
+		    &mp.cert_pemlen);
+	}
 	if (geteuid() == 0) {
 		mp.drop = 1;
 		lookup_user(cfg->privsep_user, "PrivsepUser", &mp.net_uid,
@@ -482,8 +565,22 @@ main(int argc, char **argv)
 		fatal("Database %s: %s", cfg->database, strerror(errno));
 	if (test_flag) {
 		freezero(auditkey, auditkeylen);
-		release(cfg, keys);
+		tlskey_free(mp.tlskey);
+		free(mp.cert_pem);
+		release(cfg, &mp.auth);
 		exit(0);
+	}
+	if (cfg->nlisten > 0) {
+		mp.listen_fds = xcalloc(cfg->nlisten, sizeof(*mp.listen_fds));
+		for (i = 0; i < cfg->nlisten; i++)
+			if (listener_open(cfg->listen[i], &mp.listen_fds[i], err,
+			    sizeof(err)) != 0)
+				fatal("%s", err);
+		mp.nlisten = cfg->nlisten;
+		(void)snprintf(ready_line, sizeof(ready_line),
+		    "Server ready on %s (%s)", cfg->resource_url,
+		    mp.tlskey != NULL ? tlskey_desc(mp.tlskey) :
+		    "plain HTTP, loopback");
 	}
 
 	mp.env_cred = take_env_secret("MCPD_API_KEY", &mp.env_credlen);
@@ -529,7 +626,12 @@ main(int argc, char **argv)
 	status = monitor_run(&mp);
 
 	audit_close(audit);
-	release(mp.cfg, mp.keys);
+	release(mp.cfg, &mp.auth);
+	tlskey_free(mp.tlskey);
+	free(mp.cert_pem);
+	for (i = 0; i < mp.nlisten; i++)
+		close(mp.listen_fds[i]);
+	free(mp.listen_fds);
 	if (mp.env_cred != NULL) {
 		secret_unlock_wipe(mp.env_cred, mp.env_credlen);
 		free(mp.env_cred);

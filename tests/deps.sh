@@ -4,7 +4,7 @@
 pkgs="build-essential pkg-config libevent-dev libssl-dev libjansson-dev
 libjwt-dev libseccomp-dev libsqlite3-dev libcmocka-dev sqlite3 jq mandoc
 openssl procps psmisc passwd cppcheck clang-tidy systemd strace
-util-linux coreutils"
+util-linux coreutils curl python3 wrk"
 
 missing=""
 for p in $pkgs; do

@@ -48,10 +48,14 @@ boundary() {
 	true
 }
 check boundary-monitor boundary "src/monitor privsep/monitor.c privsep/monitor.h" \
-    mcp.h schema.h stdio_transport.h net.h net_wrap.h worker.h sqltools.h sqlite3.h
-check boundary-net boundary "src/net privsep/net_wrap.c privsep/net_wrap.h" \
+    mcp.h schema.h stdio_transport.h net.h net_wrap.h http.h tls.h key_wrap.h \
+    event2/http.h worker.h sqltools.h sqlite3.h
+# The net process does TLS, so it may use OpenSSL; but never a private
+# key's loading, JWT verification, mTLS verification or the audit MAC.
+check boundary-net boundary "src/net privsep/net_wrap.c privsep/net_wrap.h privsep/key_wrap.c privsep/key_wrap.h" \
     authkeys.h authn.h audit.h auditchain.h policy.h ratelimit.h monitor.h \
-    config.h apikey.h sqltools.h worker.h sqlite3.h openssl/evp.h openssl/hmac.h
+    config.h apikey.h sqltools.h worker.h sqlite3.h jwt.h tlskey.h mtls.h \
+    listener.h secretfile.h openssl/hmac.h jwt.h
 check boundary-worker boundary "src/worker" \
     mcp.h schema.h stdio_transport.h net.h net_wrap.h authkeys.h authn.h \
     audit.h auditchain.h policy.h ratelimit.h monitor.h config.h apikey.h

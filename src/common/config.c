@@ -54,6 +54,15 @@
 #define QUERY_ROWS_MAX		1000000
 #define MSG_SIZE_MIN		1024
 #define MSG_SIZE_MAX		(4L * 1024 * 1024)
+/* An OAuth scope; WWW-Authenticate repeats it, so it is kept short. */
+#define SCOPE_MAX		128
+#define CONNECTIONS_MAX		65536
+#define HEADER_SIZE_MIN		1024
+#define HEADER_SIZE_MAX		65536
+#define CLIENT_TIMEOUT_MAX	3600
+#define IDLE_TIMEOUT_MAX	86400
+#define SESSION_TIMEOUT_MIN	60
+#define SESSION_TIMEOUT_MAX	(7L * 24 * 60 * 60)
 /* Cap on any time value while it is being summed, to rule out overflow. */
 #define TIME_SUM_MAX_MS		(1000ULL * 1000 * 1000 * 1000)
 
@@ -66,6 +75,7 @@ enum kw {
 	KW_JWTALGORITHMS,
 	KW_JWTROLESCLAIM,
 	KW_JWTLEEWAY,
+	KW_JWTSCOPE,
 	KW_USER,
 	KW_ROLE,
 	KW_TOOLLISTING,
@@ -84,6 +94,11 @@ enum kw {
 	KW_ALLOWEDORIGINS,
 	KW_RESOURCEURL,
 	KW_AUTHORIZATIONSERVER,
+	KW_MAXCONNECTIONS,
+	KW_MAXHEADERSIZE,
+	KW_CLIENTTIMEOUT,
+	KW_IDLETIMEOUT,
+	KW_SESSIONTIMEOUT,
 	KW_PRIVSEPUSER,
 	KW_PRIVSEPCHROOT,
 	KW_TOOLUSER,
@@ -109,6 +124,7 @@ static const struct keyword {
 	{ "JWTAlgorithms",		KW_JWTALGORITHMS },
 	{ "JWTRolesClaim",		KW_JWTROLESCLAIM },
 	{ "JWTLeeway",			KW_JWTLEEWAY },
+	{ "JWTScope",			KW_JWTSCOPE },
 	{ "User",			KW_USER },
 	{ "Role",			KW_ROLE },
 	{ "ToolListing",		KW_TOOLLISTING },
@@ -127,6 +143,11 @@ static const struct keyword {
 	{ "AllowedOrigins",		KW_ALLOWEDORIGINS },
 	{ "ResourceURL",		KW_RESOURCEURL },
 	{ "AuthorizationServer",	KW_AUTHORIZATIONSERVER },
+	{ "MaxConnections",		KW_MAXCONNECTIONS },
+	{ "MaxHeaderSize",		KW_MAXHEADERSIZE },
+	{ "ClientTimeout",		KW_CLIENTTIMEOUT },
+	{ "IdleTimeout",		KW_IDLETIMEOUT },
+	{ "SessionTimeout",		KW_SESSIONTIMEOUT },
 	{ "PrivsepUser",		KW_PRIVSEPUSER },
 	{ "PrivsepChroot",		KW_PRIVSEPCHROOT },
 	{ "ToolUser",			KW_TOOLUSER },
@@ -279,6 +300,57 @@ valid_id(const char *s)
 	return i > 0;
 }
 
+/*
+ * An OAuth scope-token (RFC 6749 section 3.3): printable ASCII without
+ * blanks, double quotes or backslashes, so that it needs no escaping in a
+ * WWW-Authenticate header.
+ */
+static int
+valid_scope(const char *s)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= SCOPE_MAX)
+			return 0;
+		c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return 0;
+	}
+	return i > 0;
+}
+
+/* Letters, digits, '.', '-' and '_': a host name or an IPv4 address. */
+static int
+is_hostchar(int c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
+}
+
+/* Inside brackets: an IPv6 address, without a zone. */
+static int
+is_v6char(int c)
+{
+	return isxdigit((unsigned char)c) || c == ':' || c == '.';
+}
+
+/* "localhost", 127.0.0.0/8 or ::1 (without brackets). */
+static int
+host_is_loopback(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
 /* Number parsing: digits only, no sign, no blanks, checked for overflow. */
 static int
 parse_ull(const char *s, const char **endp, unsigned long long *out)
@@ -335,7 +407,8 @@ parse_rate(struct pctx *p, const char *s, long *out)
 
 /*
  * sshd-style time: a sequence of numbers, each with an optional unit
- * (s, m, h; "ms" too where allow_ms is set); a bare number is seconds.
+ * (s, m, h, d, w; "ms" too where allow_ms is set); a bare number is
+ * seconds.
  * "1m30s" is 90 seconds.  The result is in milliseconds.
  */
 static int
@@ -368,6 +441,14 @@ parse_time_ms(const char *s, int allow_ms, unsigned long long *out)
 			case 'h':
 			case 'H':
 				mult = 60 * 60 * 1000;
+				break;
+			case 'd':
+			case 'D':
+				mult = 24 * 60 * 60 * 1000;
+				break;
+			case 'w':
+			case 'W':
+				mult = 7 * 24 * 60 * 60 * 1000;
 				break;
 			default:
 				return -1;
@@ -629,13 +710,129 @@ set_string(struct pctx *p, char **field, const char *val,
 	return 0;
 }
 
+/*
+ * What the checks need of an absolute http:// or https:// URL.  Only the
+ * authority is taken apart; of the rest, only a query and a fragment are
+ * noticed.
+ */
+struct url {
+	int	https;
+	char	host[CONFIG_LISTEN_MAX + 1];	/* without brackets */
+	int	has_query;
+	int	has_fragment;
+};
+
+/*
+ * Returns 0 for an http:// or https:// URL with a host, an optional port
+ * (1..65535) and no user information (a URL that names one host in front
+ * of an '@' and means another is a classic way to mislead a reader).
+ */
 static int
-valid_url(const char *s)
+url_parse(const char *s, struct url *u)
 {
-	if (strncasecmp(s, "https://", 8) != 0 &&
-	    strncasecmp(s, "http://", 7) != 0)
-		return 0;
-	return valid_id(s);
+	const char *a, *end, *host, *hend, *ep, *pe, *frag, *cp;
+	unsigned long long port;
+	size_t hlen;
+
+	memset(u, 0, sizeof(*u));
+	if (!valid_id(s))
+		return -1;
+	if (strncasecmp(s, "https://", 8) == 0) {
+		u->https = 1;
+		a = s + 8;
+	} else if (strncasecmp(s, "http://", 7) == 0)
+		a = s + 7;
+	else
+		return -1;
+	end = a + strcspn(a, "/?#");
+	if (*a == '[') {
+		host = a + 1;
+		if ((hend = memchr(host, ']', (size_t)(end - host))) == NULL)
+			return -1;
+		for (cp = host; cp < hend; cp++)
+			if (!is_v6char(*cp))
+				return -1;
+		ep = hend + 1;
+	} else {
+		host = a;
+		for (hend = a; hend < end && is_hostchar(*hend); hend++)
+			;
+		ep = hend;
+	}
+	hlen = (size_t)(hend - host);
+	if (hlen == 0 || hlen >= sizeof(u->host))
+		return -1;
+	if (ep != end && (*ep != ':' || parse_ull(ep + 1, &pe, &port) != 0 ||
+	    pe != end || port < 1 || port > 65535))
+		return -1;
+	memcpy(u->host, host, hlen);
+	u->host[hlen] = '\0';
+	frag = strchr(end, '#');
+	u->has_fragment = frag != NULL;
+	u->has_query = memchr(end, '?', frag != NULL ? (size_t)(frag - end) :
+	    strlen(end)) != NULL;
+	return 0;
+}
+
+/*
+ * An origin (RFC 6454) as a browser sends it in the Origin header:
+ * scheme "://" host [":" port], without a path.  It is stored in the form
+ * browsers serialize it, scheme and host in lower case and without the
+ * scheme's default port, so that the net process can compare the header
+ * with it byte for byte.  Returns 0 with the normal form in out.
+ */
+static int
+origin_normalize(const char *s, char *out, size_t outlen)
+{
+	char scheme[32], host[CONFIG_LISTEN_MAX + 1];
+	const char *cp, *h, *hend, *pe;
+	unsigned long long port = 0;
+	size_t len, i;
+	int r;
+
+	if (!isalpha((unsigned char)s[0]))
+		return -1;
+	for (cp = s; isalnum((unsigned char)*cp) || *cp == '+' ||
+	    *cp == '-' || *cp == '.'; cp++)
+		;
+	if ((len = (size_t)(cp - s)) >= sizeof(scheme) ||
+	    strncmp(cp, "://", 3) != 0)
+		return -1;
+	for (i = 0; i < len; i++)
+		scheme[i] = (char)tolower((unsigned char)s[i]);
+	scheme[len] = '\0';
+	h = cp + 3;
+	if (*h == '[') {
+		for (hend = h + 1; is_v6char(*hend); hend++)
+			;
+		if (*hend != ']' || hend == h + 1)
+			return -1;
+		hend++;
+	} else {
+		for (hend = h; is_hostchar(*hend); hend++)
+			;
+	}
+	if ((len = (size_t)(hend - h)) == 0 || len >= sizeof(host))
+		return -1;
+	if (*hend == ':') {
+		if (parse_ull(hend + 1, &pe, &port) != 0 || *pe != '\0' ||
+		    port < 1 || port > 65535)
+			return -1;
+	} else if (*hend != '\0')
+		return -1;
+	for (i = 0; i < len; i++)
+		host[i] = (char)tolower((unsigned char)h[i]);
+	host[len] = '\0';
+	if ((port == 443 && strcmp(scheme, "https") == 0) ||
+	    (port == 80 && strcmp(scheme, "http") == 0))
+		port = 0;
+	if (port == 0)
+		r = snprintf(out, outlen, "%s://%s", scheme, host);
+	else
+		r = snprintf(out, outlen, "%s://%s:%llu", scheme, host, port);
+	if (r < 0 || (size_t)r >= outlen)
+		return -1;
+	return 0;
 }
 
 /* JWTAlgorithms is checked for membership by config_validate(). */
@@ -870,11 +1067,37 @@ static int
 parse_allowed_origins(struct pctx *p, char **av, int ac)
 {
 	struct mcpd_config *cfg = p->cfg;
-	char **v;
-	size_t n;
+	char **v, norm[CONFIG_ID_MAX + 1], *c;
+	size_t i, n;
 
 	if (split_list(p, av, ac, valid_id, "origin", &v, &n) != 0)
 		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i], "*") == 0) {
+			perr(p, "%s: '*' is not accepted: it would let every "
+			    "web page in a browser call this server; list the "
+			    "origins (requests without an Origin header are "
+			    "always allowed)", p->kw);
+			goto fail;
+		}
+		if (origin_normalize(v[i], norm, sizeof(norm)) != 0) {
+			perr(p, "%s: bad origin '%s' (must be "
+			    "scheme://host[:port], without a path)", p->kw,
+			    v[i]);
+			goto fail;
+		}
+		/* Two spellings of one origin are one origin. */
+		if (strv_has(v, i, norm)) {
+			perr(p, "%s: duplicate origin '%s'", p->kw, v[i]);
+			goto fail;
+		}
+		if ((c = strdup(norm)) == NULL) {
+			perr(p, "out of memory");
+			goto fail;
+		}
+		free(v[i]);
+		v[i] = c;
+	}
 	if (cfg->allowed_origins != NULL) {
 		free_strv(v, n);	/* first value wins */
 		return 0;
@@ -882,6 +1105,113 @@ parse_allowed_origins(struct pctx *p, char **av, int ac)
 	cfg->allowed_origins = v;
 	cfg->nallowed_origins = n;
 	return 0;
+ fail:
+	free_strv(v, n);
+	return -1;
+}
+
+/* RFC 9728: the resource identifier is an absolute URL without fragment. */
+static int
+parse_resource_url(struct pctx *p, const char *val)
+{
+	struct url u;
+
+	if (url_parse(val, &u) != 0) {
+		perr(p, "%s: '%s' is not an absolute https:// URL", p->kw,
+		    val);
+		return -1;
+	}
+	if (u.has_fragment) {
+		perr(p, "%s: '%s' has a fragment, which a resource identifier "
+		    "must not have", p->kw, val);
+		return -1;
+	}
+	/* http:// is checked against the Listen lines by config_validate(). */
+	return set_string(p, &p->cfg->resource_url, val, NULL);
+}
+
+/*
+ * An authorization server's issuer identifier (RFC 8414): https, no query,
+ * no fragment.  http:// on a loopback host is let through for tests with
+ * a local authorization server.
+ */
+static int
+parse_authorization_server(struct pctx *p, const char *val)
+{
+	struct mcpd_config *cfg = p->cfg;
+	struct url u;
+
+	if (url_parse(val, &u) != 0 || (!u.https &&
+	    !host_is_loopback(u.host))) {
+		perr(p, "%s: '%s' is not an absolute https:// URL (http:// "
+		    "is allowed only for localhost, 127.0.0.1 and [::1])",
+		    p->kw, val);
+		return -1;
+	}
+	if (u.has_query || u.has_fragment) {
+		perr(p, "%s: '%s' has a query or a fragment, which an issuer "
+		    "identifier never has", p->kw, val);
+		return -1;
+	}
+	/* The same server from two sources is listed once. */
+	if (strv_has(cfg->authorization_servers,
+	    cfg->nauthorization_servers, val))
+		return 0;
+	return strv_add(p, &cfg->authorization_servers,
+	    &cfg->nauthorization_servers, val);
+}
+
+/*
+ * JWTScope scope role (repeatable).  A scope may map to several roles and
+ * a role may be reached by several scopes; only the same pair twice is a
+ * mistake.
+ */
+static int
+parse_jwt_scope(struct pctx *p, char **av)
+{
+	struct mcpd_config *cfg = p->cfg;
+	struct cfg_scope *sc;
+	char *scope = NULL, *role = NULL;
+	size_t i;
+
+	if (!valid_scope(av[0])) {
+		perr(p, "%s: invalid scope '%s' (printable ASCII without "
+		    "blanks, quotes or backslashes, at most %d characters)",
+		    p->kw, av[0], SCOPE_MAX);
+		return -1;
+	}
+	if (!valid_name(av[1])) {
+		perr(p, "%s: invalid role name '%s'", p->kw, av[1]);
+		return -1;
+	}
+	for (i = 0; i < cfg->njwt_scopes; i++) {
+		if (strcmp(cfg->jwt_scopes[i].scope, av[0]) == 0 &&
+		    strcmp(cfg->jwt_scopes[i].role, av[1]) == 0) {
+			perr(p, "%s: duplicate mapping of scope '%s' to role "
+			    "'%s'", p->kw, av[0], av[1]);
+			return -1;
+		}
+	}
+	if (cfg->njwt_scopes >= CONFIG_LIST_MAX) {
+		perr(p, "%s: too many entries (at most %d)", p->kw,
+		    CONFIG_LIST_MAX);
+		return -1;
+	}
+	if ((scope = strdup(av[0])) == NULL || (role = strdup(av[1])) == NULL)
+		goto oom;
+	if ((sc = reallocarray(cfg->jwt_scopes, cfg->njwt_scopes + 1,
+	    sizeof(*sc))) == NULL)
+		goto oom;
+	cfg->jwt_scopes = sc;
+	sc = &cfg->jwt_scopes[cfg->njwt_scopes++];
+	sc->scope = scope;
+	sc->role = role;
+	return 0;
+ oom:
+	free(scope);
+	free(role);
+	perr(p, "out of memory");
+	return -1;
 }
 
 static int
@@ -987,6 +1317,7 @@ process(struct pctx *p, const char *keyword, char *args)
 		break;
 	case KW_USER:
 	case KW_ROLE:
+	case KW_JWTSCOPE:
 		minargs = maxargs = 2;
 		break;
 	default:
@@ -1021,6 +1352,8 @@ process(struct pctx *p, const char *keyword, char *args)
 			return -1;
 		set_long(&cfg->jwt_leeway, lv);
 		return 0;
+	case KW_JWTSCOPE:
+		return parse_jwt_scope(p, av);
 	case KW_USER:
 		return parse_user(p, av);
 	case KW_ROLE:
@@ -1072,15 +1405,36 @@ process(struct pctx *p, const char *keyword, char *args)
 	case KW_ALLOWEDORIGINS:
 		return parse_allowed_origins(p, av, ac);
 	case KW_RESOURCEURL:
-		return set_string(p, &cfg->resource_url, av[0], valid_url);
+		return parse_resource_url(p, av[0]);
 	case KW_AUTHORIZATIONSERVER:
-		if (!valid_url(av[0])) {
-			perr(p, "%s: invalid URL '%s' (must be http:// or "
-			    "https://)", k->name, av[0]);
+		return parse_authorization_server(p, av[0]);
+	case KW_MAXCONNECTIONS:
+		if (parse_range(p, av[0], 1, CONNECTIONS_MAX, &lv) != 0)
 			return -1;
-		}
-		return strv_add(p, &cfg->authorization_servers,
-		    &cfg->nauthorization_servers, av[0]);
+		set_long(&cfg->max_connections, lv);
+		return 0;
+	case KW_MAXHEADERSIZE:
+		if (parse_size(p, av[0], HEADER_SIZE_MIN, HEADER_SIZE_MAX,
+		    &lv) != 0)
+			return -1;
+		set_long(&cfg->max_header_size, lv);
+		return 0;
+	case KW_CLIENTTIMEOUT:
+		if (parse_seconds(p, av[0], 1, CLIENT_TIMEOUT_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->client_timeout, lv);
+		return 0;
+	case KW_IDLETIMEOUT:
+		if (parse_seconds(p, av[0], 1, IDLE_TIMEOUT_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->idle_timeout, lv);
+		return 0;
+	case KW_SESSIONTIMEOUT:
+		if (parse_seconds(p, av[0], SESSION_TIMEOUT_MIN,
+		    SESSION_TIMEOUT_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->session_timeout, lv);
+		return 0;
 	case KW_PRIVSEPUSER:
 		return set_string(p, &cfg->privsep_user, av[0], valid_id);
 	case KW_PRIVSEPCHROOT:
@@ -1144,6 +1498,11 @@ config_init(struct mcpd_config *cfg)
 	cfg->audit_arguments = -1;
 	cfg->listen_src = CFG_SRC_DEFAULT;
 	cfg->mtls_identity = -1;
+	cfg->max_connections = -1;
+	cfg->max_header_size = -1;
+	cfg->client_timeout = -1;
+	cfg->idle_timeout = -1;
+	cfg->session_timeout = -1;
 	cfg->workers = -1;
 	cfg->tool_timeout = -1;
 	cfg->max_message_size = -1;
@@ -1167,6 +1526,11 @@ config_free(struct mcpd_config *cfg)
 	free(cfg->jwt_audience);
 	free(cfg->jwt_algorithms);
 	free(cfg->jwt_roles_claim);
+	for (i = 0; i < cfg->njwt_scopes; i++) {
+		free(cfg->jwt_scopes[i].scope);
+		free(cfg->jwt_scopes[i].role);
+	}
+	free(cfg->jwt_scopes);
 	for (i = 0; i < cfg->nusers; i++) {
 		free(cfg->users[i].id);
 		free_strv(cfg->users[i].roles, cfg->users[i].nroles);
@@ -1427,6 +1791,26 @@ default_string(char **field, const char *val)
 		*field = xstrdup(val);
 }
 
+/*
+ * ResourceURL defaults to /mcp on the first Listen address, https with a
+ * TLSCertificate, else http (plain HTTP serves loopback only).  MCP
+ * clients compare the metadata's resource with the URL they connected
+ * to, so a server reached under a name needs ResourceURL set.
+ */
+static void
+default_resource_url(struct mcpd_config *cfg)
+{
+	const char *scheme, *l;
+
+	if (cfg->resource_url != NULL || cfg->nlisten == 0)
+		return;
+	scheme = cfg->tls_certificate != NULL ? "https" : "http";
+	l = cfg->listen[0];
+	/* ":port" binds 127.0.0.1. */
+	(void)xasprintf(&cfg->resource_url, "%s://%s%s/mcp", scheme,
+	    *l == ':' ? "127.0.0.1" : "", l);
+}
+
 void
 config_fill_defaults(struct mcpd_config *cfg)
 {
@@ -1446,6 +1830,12 @@ config_fill_defaults(struct mcpd_config *cfg)
 	set_int(&cfg->audit_sync, AUDIT_SYNC_ALWAYS);
 	set_int(&cfg->audit_arguments, AUDIT_ARGS_HASH);
 	set_int(&cfg->mtls_identity, MTLS_ID_SAN_EMAIL);
+	set_long(&cfg->max_connections, 256);
+	set_long(&cfg->max_header_size, 8192);
+	set_long(&cfg->client_timeout, 10);
+	set_long(&cfg->idle_timeout, 60);
+	set_long(&cfg->session_timeout, 1800);
+	default_resource_url(cfg);
 	default_string(&cfg->privsep_user, "_mcpd");
 	default_string(&cfg->privsep_chroot, "/var/lib/mcpd/empty");
 	default_string(&cfg->tool_user, "_mcpdtool");
@@ -1468,8 +1858,6 @@ static int
 listen_is_loopback(const char *l)
 {
 	char host[CONFIG_LISTEN_MAX + 1];
-	struct in6_addr a6;
-	struct in_addr a4;
 	const char *end;
 	size_t len;
 
@@ -1483,13 +1871,7 @@ listen_is_loopback(const char *l)
 		return 0;
 	memcpy(host, l, len);
 	host[len] = '\0';
-	if (len == 0 || strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
+	return len == 0 || host_is_loopback(host);
 }
 
 /*
@@ -1511,10 +1893,18 @@ check_jwt_algorithms(const char *list, char *err, size_t errlen)
 	cp = algs;
 	while ((a = strsep(&cp, ",")) != NULL) {
 		n++;
-		if (strcasecmp(a, "none") == 0 ||
-		    strncasecmp(a, "HS", 2) == 0) {
+		if (strcasecmp(a, "none") == 0) {
 			seterr(err, errlen, "JWTAlgorithms: '%s' is never "
-			    "accepted", a);
+			    "accepted: unsigned tokens are always refused", a);
+			goto out;
+		}
+		/*
+		 * With HMAC the verifier's key also signs, and a public key
+		 * used as an HMAC secret is the algorithm-confusion attack.
+		 */
+		if (strncasecmp(a, "HS", 2) == 0) {
+			seterr(err, errlen, "JWTAlgorithms: '%s' is never "
+			    "accepted: HMAC algorithms are always refused", a);
 			goto out;
 		}
 		for (j = 0; jwt_algs_allowed[j] != NULL; j++)
@@ -1537,10 +1927,36 @@ check_jwt_algorithms(const char *list, char *err, size_t errlen)
 	return ret;
 }
 
+/* The first Listen address that is not loopback, or NULL. */
+static const char *
+first_public_listen(const struct mcpd_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nlisten; i++)
+		if (!listen_is_loopback(cfg->listen[i]))
+			return cfg->listen[i];
+	return NULL;
+}
+
+/* Whether every AuthMode alternative needs a client certificate. */
+static int
+auth_all_need_mtls(const struct mcpd_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nauth_alt; i++)
+		if ((cfg->auth_alt[i] & AUTH_M_MTLS) == 0)
+			return 0;
+	return cfg->nauth_alt > 0;
+}
+
 int
 config_validate(const struct mcpd_config *cfg, char *err, size_t errlen)
 {
 	const struct cfg_user *u;
+	const char *pub;
+	struct url url;
 	size_t i, j, k;
 	int found;
 
@@ -1583,6 +1999,20 @@ config_validate(const struct mcpd_config *cfg, char *err, size_t errlen)
 			seterr(err, errlen, "AuthMode oauth needs JWTAudience");
 			return -1;
 		}
+	} else if (cfg->njwt_scopes > 0) {
+		/* Scopes only ever restrict OAuth identities. */
+		seterr(err, errlen, "JWTScope needs AuthMode oauth");
+		return -1;
+	}
+	/*
+	 * Over stdio there is no TLS, so no client certificate: an AuthMode
+	 * whose every alternative needs one would refuse every call.
+	 */
+	if (cfg->nlisten == 0 && auth_all_need_mtls(cfg)) {
+		seterr(err, errlen, "AuthMode: every alternative needs mtls, "
+		    "which can never pass over stdio (no Listen address is "
+		    "set)");
+		return -1;
 	}
 	if (config_auth_uses(cfg, AUTH_M_MTLS)) {
 		if (cfg->tls_client_ca == NULL) {
@@ -1595,28 +2025,58 @@ config_validate(const struct mcpd_config *cfg, char *err, size_t errlen)
 			    "TLSCertificate");
 			return -1;
 		}
+		if (cfg->nlisten == 0) {
+			seterr(err, errlen, "AuthMode mtls needs a Listen "
+			    "address (client certificates exist only over "
+			    "HTTPS)");
+			return -1;
+		}
 	}
 	if ((cfg->tls_certificate == NULL) != (cfg->tls_key == NULL)) {
 		seterr(err, errlen, "TLSCertificate and TLSKey must be set "
 		    "together");
 		return -1;
 	}
-	if ((cfg->tls_client_ca != NULL || cfg->tls_client_crl != NULL) &&
-	    cfg->tls_certificate == NULL) {
-		seterr(err, errlen, "%s needs TLSCertificate",
-		    cfg->tls_client_ca != NULL ? "TLSClientCA" :
-		    "TLSClientCRL");
+	if (cfg->tls_client_crl != NULL && cfg->tls_client_ca == NULL) {
+		seterr(err, errlen, "TLSClientCRL needs TLSClientCA");
+		return -1;
+	}
+	if (cfg->tls_client_ca != NULL && cfg->tls_certificate == NULL) {
+		seterr(err, errlen, "TLSClientCA needs TLSCertificate");
 		return -1;
 	}
 	/* Plain HTTP is for loopback only (DESIGN 8). */
-	if (cfg->tls_certificate == NULL) {
-		for (i = 0; i < cfg->nlisten; i++) {
-			if (!listen_is_loopback(cfg->listen[i])) {
-				seterr(err, errlen, "Listen %s: without "
-				    "TLSCertificate only loopback addresses "
-				    "are allowed", cfg->listen[i]);
-				return -1;
-			}
+	if (cfg->tls_certificate == NULL &&
+	    (pub = first_public_listen(cfg)) != NULL) {
+		seterr(err, errlen, "Listen %s: without TLSCertificate only "
+		    "loopback addresses are allowed", pub);
+		return -1;
+	}
+	if (config_auth_uses(cfg, AUTH_M_NONE) &&
+	    (pub = first_public_listen(cfg)) != NULL) {
+		seterr(err, errlen, "AuthMode none: Listen %s is not a "
+		    "loopback address (unauthenticated access is allowed on "
+		    "loopback only)", pub);
+		return -1;
+	}
+	/*
+	 * A resource identifier that says http:// while clients come from
+	 * other hosts would send their tokens in the clear.
+	 */
+	if (cfg->resource_url != NULL) {
+		/* The parser checked a value that was given. */
+		if (url_parse(cfg->resource_url, &url) != 0) {
+			seterr(err, errlen, "ResourceURL: '%s', built from "
+			    "the first Listen address, is not a URL; set "
+			    "ResourceURL", cfg->resource_url);
+			return -1;
+		}
+		if (!url.https && (pub = first_public_listen(cfg)) != NULL) {
+			seterr(err, errlen, "ResourceURL %s: http:// is "
+			    "allowed only when every Listen address is "
+			    "loopback (Listen %s is not)", cfg->resource_url,
+			    pub);
+			return -1;
 		}
 	}
 	if (cfg->jwt_algorithms != NULL &&
@@ -1636,13 +2096,23 @@ choice_name(const struct choice *c, int v)
 	return "unknown";
 }
 
-/* Quote a value that would not read back as one word. */
+/*
+ * Whether a value would not read back as one word: a leading '#' starts a
+ * comment, and a leading '=' would be taken for the keyword's separator.
+ */
+static int
+needs_quotes(const char *v)
+{
+	return *v == '\0' || *v == '#' || *v == '=' ||
+	    strpbrk(v, " \t") != NULL;
+}
+
 static void
 dump_str(FILE *f, const char *kw, const char *v)
 {
 	if (v == NULL)
 		return;
-	if (*v == '\0' || *v == '#' || strpbrk(v, " \t") != NULL)
+	if (needs_quotes(v))
 		fprintf(f, "%s \"%s\"\n", kw, v);
 	else
 		fprintf(f, "%s %s\n", kw, v);
@@ -1690,6 +2160,10 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 	dump_str(f, "jwtalgorithms", cfg->jwt_algorithms);
 	dump_str(f, "jwtrolesclaim", cfg->jwt_roles_claim);
 	dump_long(f, "jwtleeway", cfg->jwt_leeway, "");
+	for (i = 0; i < cfg->njwt_scopes; i++)
+		fprintf(f, needs_quotes(cfg->jwt_scopes[i].scope) ?
+		    "jwtscope \"%s\" %s\n" : "jwtscope %s %s\n",
+		    cfg->jwt_scopes[i].scope, cfg->jwt_scopes[i].role);
 	for (i = 0; i < cfg->nusers; i++) {
 		fprintf(f, "user %s roles=", cfg->users[i].id);
 		dump_list(f, cfg->users[i].roles, cfg->users[i].nroles);
@@ -1724,6 +2198,11 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 	for (i = 0; i < cfg->nauthorization_servers; i++)
 		dump_str(f, "authorizationserver",
 		    cfg->authorization_servers[i]);
+	dump_long(f, "maxconnections", cfg->max_connections, "");
+	dump_long(f, "maxheadersize", cfg->max_header_size, "");
+	dump_long(f, "clienttimeout", cfg->client_timeout, "");
+	dump_long(f, "idletimeout", cfg->idle_timeout, "");
+	dump_long(f, "sessiontimeout", cfg->session_timeout, "");
 	dump_str(f, "privsepuser", cfg->privsep_user);
 	dump_str(f, "privsepchroot", cfg->privsep_chroot);
 	dump_str(f, "tooluser", cfg->tool_user);

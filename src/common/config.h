@@ -5,7 +5,7 @@
  * line (-o and the long options), the environment (MCPD_*), the file, the
  * built-in defaults.  Single-valued keywords keep the first value they get
  * (as sshd_config does), so the sources are applied in that order.
- * Repeatable keywords (User, Role, Listen, AuthorizationServer)
+ * Repeatable keywords (User, Role, JWTScope, Listen, AuthorizationServer)
  * accumulate, except that Listen from the command line or the environment
  * replaces the file's Listen lines.
  */
@@ -61,6 +61,12 @@ struct cfg_role {
 	size_t	  ntools;
 };
 
+/* JWTScope scope role: the role counts only if the token has the scope. */
+struct cfg_scope {
+	char	*scope;
+	char	*role;
+};
+
 struct mcpd_config {
 	/* AuthMode: alternatives, each a mask that must pass entirely. */
 	unsigned int	 auth_alt[AUTHMODE_MAX_ALT];
@@ -73,6 +79,8 @@ struct mcpd_config {
 	char		*jwt_algorithms;	/* comma-separated */
 	char		*jwt_roles_claim;
 	long		 jwt_leeway;		/* seconds, -1 = unset */
+	struct cfg_scope *jwt_scopes;		/* JWTScope lines, repeatable */
+	size_t		 njwt_scopes;
 
 	struct cfg_user	*users;
 	size_t		 nusers;
@@ -96,11 +104,16 @@ struct mcpd_config {
 	char		*tls_client_ca;
 	char		*tls_client_crl;
 	int		 mtls_identity;		/* -1 = unset */
-	char		**allowed_origins;
+	char		**allowed_origins;	/* normalized */
 	size_t		 nallowed_origins;
-	char		*resource_url;
+	char		*resource_url;		/* default from Listen */
 	char		**authorization_servers;
 	size_t		 nauthorization_servers;
+	long		 max_connections;	/* -1 = unset */
+	long		 max_header_size;	/* bytes, -1 = unset */
+	long		 client_timeout;	/* seconds a request may take */
+	long		 idle_timeout;		/* seconds a keep-alive waits */
+	long		 session_timeout;	/* seconds an idle session lives */
 
 	char		*privsep_user;
 	char		*privsep_chroot;

@@ -9,8 +9,10 @@
  */
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "authn.h"
 #include "config.h"
 #include "policy.h"
 #include "xmalloc.h"
@@ -102,5 +104,61 @@ policy_required_roles(const struct mcpd_config *cfg, const char *tool)
 		off += n;
 	}
 	ret[off] = '\0';
+	return ret;
+}
+
+static int
+strv_has(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+policy_missing_scopes(const struct mcpd_config *cfg,
+    const struct identity *id, const char *tool)
+{
+	const struct cfg_role *r;
+	char **picked, *ret;
+	size_t i, j, n = 0, len = 0, off = 0, sl;
+
+	if (cfg == NULL || id == NULL || !id->scoped || tool == NULL ||
+	    *tool == '\0' || cfg->njwt_scopes == 0)
+		return NULL;
+	if (policy_permits(cfg, id->roles, id->nroles, tool) ||
+	    !policy_permits(cfg, id->all_roles, id->nall_roles, tool))
+		return NULL;
+	/* Each scope mapped to one of the caller's roles that permits tool. */
+	picked = xcalloc(cfg->njwt_scopes, sizeof(*picked));
+	for (j = 0; j < cfg->njwt_scopes; j++) {
+		if (!strv_has(id->all_roles, id->nall_roles,
+		    cfg->jwt_scopes[j].role))
+			continue;
+		if ((r = find_role(cfg, cfg->jwt_scopes[j].role)) == NULL ||
+		    !role_permits(r, tool))
+			continue;
+		if (strv_has(picked, n, cfg->jwt_scopes[j].scope))
+			continue;
+		picked[n++] = cfg->jwt_scopes[j].scope;
+		len += strlen(cfg->jwt_scopes[j].scope) + 1;
+	}
+	if (n == 0) {
+		free(picked);
+		return NULL;
+	}
+	ret = xmalloc(len);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			ret[off++] = ' ';
+		sl = strlen(picked[i]);
+		memcpy(ret + off, picked[i], sl);
+		off += sl;
+	}
+	ret[off] = '\0';
+	free(picked);
 	return ret;
 }

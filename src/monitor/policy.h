@@ -1,6 +1,8 @@
 /*
  * Role-based authorization (DESIGN 4), in the monitor.  Default deny: a tool
- * is permitted only if one of the caller's roles lists it (or "*").
+ * is permitted only if one of the caller's roles lists it (or "*").  For
+ * OAuth identities under JWTScope, the roles are those the token's scopes
+ * leave in effect (authn.c); policy_missing_scopes() names what is lacking.
  */
 #ifndef MCPD_POLICY_H
 #define MCPD_POLICY_H
@@ -8,6 +10,7 @@
 #include <stddef.h>
 
 struct mcpd_config;
+struct identity;
 
 /* The User line for id, or NULL. */
 const struct cfg_user *policy_find_user(const struct mcpd_config *,
@@ -20,5 +23,14 @@ int	policy_permits(const struct mcpd_config *, char *const *roles,
  * lines appear; "" if none.  Allocated; the caller frees.
  */
 char	*policy_required_roles(const struct mcpd_config *, const char *tool);
+/*
+ * JWTScope: the scopes (space-separated, in the order of the JWTScope
+ * lines) that would make tool permitted for id, if tool is refused only
+ * for want of a scope (one of id's roles before the scope filter permits
+ * it); NULL otherwise, and always NULL for an identity the filter was not
+ * applied to.  Allocated; the caller frees.
+ */
+char	*policy_missing_scopes(const struct mcpd_config *,
+	    const struct identity *, const char *tool);
 
 #endif /* MCPD_POLICY_H */

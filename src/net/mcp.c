@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "mcp.h"
@@ -34,6 +35,7 @@
 /* What an in-flight call waits for. */
 #define MCP_CALL_LIST		1
 #define MCP_CALL_TOOL		2
+#define MCP_CALL_HELLO		3	/* initialize answered; ack pending */
 
 #define MCP_INFLIGHT_MAX	65536
 
@@ -48,9 +50,24 @@
 	"tools/call is authenticated, rate-limited, authorized and " \
 	"audited. A refused call is a tool result with isError set."
 
+/* The versions with an initialize handshake, oldest first. */
 static const char *const mcp_versions[] = {
 	"2025-03-26", "2025-06-18", "2025-11-25", NULL
 };
+
+/*
+ * 2026-07-28 has no handshake: every request names its version in _meta
+ * and is answered on its own, whatever the session has or has not done.
+ */
+#define MCP_VERSION_STATELESS	"2026-07-28"
+#define MCP_META_VERSION	"io.modelcontextprotocol/protocolVersion"
+#define MCP_META_CAPS		"io.modelcontextprotocol/clientCapabilities"
+#define MCP_META_CLIENT		"io.modelcontextprotocol/clientInfo"
+#define MCP_META_SERVER		"io.modelcontextprotocol/serverInfo"
+#define MCP_ERR_UNSUPPORTED	(-32022)
+/* Mcp-Name values that are not plain header text come encoded so. */
+#define MCP_B64_PREFIX		"=?base64?"
+#define MCP_B64_SUFFIX		"?="
 
 struct mcp_call {
 	int		 used;
@@ -60,23 +77,48 @@ struct mcp_call {
 	json_t		*id;		/* the JSON-RPC id, a reference */
 	char		*tool;		/* tools/call: the name asked for */
 	void		*origin;
+	int		 modern;	/* a 2026-07-28 request */
 };
 
-struct mcp_session {
-	const struct mcp_backend *be;
-	void			*bctx;
-	mcp_output_fn		 out;
-	void			*octx;
-	int			 state;	/* MCP_ST_* */
+/* callid -> session, open addressing with linear probing. */
+struct mcp_route {
+	uint32_t		 callid;	/* 0: free */
+	struct mcp_session	*s;
+};
 
-	struct mcp_call		*calls;
+struct mcp_registry {
 	size_t			 max_inflight;
 	size_t			 ninflight;
 	uint32_t		 next_callid;
+	struct mcp_route	*routes;
+	size_t			 nroutes;	/* a power of two */
 
 	size_t			 ntools;
 	json_t			**schemas;	/* by catalog index */
 	json_t			**tooljson;	/* tools/list entries */
+};
+
+struct mcp_session {
+	struct mcp_registry	*reg;
+	int			 own_reg;	/* mcp_new() made it */
+	const struct mcp_backend *be;
+	void			*bctx;
+	mcp_output_fn		 out;
+	void			*octx;
+	mcp_refuse_fn		 refuse;
+	int			 state;	/* MCP_ST_* */
+	const char		*version;	/* agreed by initialize */
+	char			*client;	/* clientInfo JSON text */
+
+	struct mcp_call		*calls;
+	size_t			 max_inflight;
+	size_t			 ninflight;
+
+	/* The request being handled, while mcp_input_http runs. */
+	const struct mcp_reqctx	*http;
+	/* A 2026-07-28 request being handled: its own clientInfo. */
+	char			*req_client;
+	int			 req_modern;
 };
 
 /* A credential to forward; buf is set when it had to be built. */
@@ -117,7 +159,7 @@ jappend(json_t *a, json_t *v)
 }
 
 static void
-mcp_send(struct mcp_session *s, void *origin, json_t *msg)
+mcp_send_status(struct mcp_session *s, void *origin, int status, json_t *msg)
 {
 	char *text;
 
@@ -125,8 +167,14 @@ mcp_send(struct mcp_session *s, void *origin, json_t *msg)
 	json_decref(msg);
 	if (text == NULL)
 		fatal_f("cannot serialise an answer");
-	s->out(s->octx, origin, text, strlen(text));
+	s->out(s->octx, origin, status, text, strlen(text));
 	free(text);
+}
+
+static void
+mcp_send(struct mcp_session *s, void *origin, json_t *msg)
+{
+	mcp_send_status(s, origin, 200, msg);
 }
 
 static json_t *
@@ -148,10 +196,15 @@ mcp_result(struct mcp_session *s, void *origin, json_t *id, json_t *result)
 	mcp_send(s, origin, m);
 }
 
-/* data, if not NULL, is a new reference that this function takes. */
+/*
+ * data, if not NULL, is a new reference that this function takes.  Over
+ * HTTP, a message that could not be parsed or is not a valid request goes
+ * with 400, as the Streamable HTTP transport asks; any other error is an
+ * answer like a result.
+ */
 static void
-mcp_error(struct mcp_session *s, void *origin, json_t *id, int code,
-    const char *message, json_t *data)
+mcp_error_status(struct mcp_session *s, void *origin, int status, json_t *id,
+    int code, const char *message, json_t *data)
 {
 	json_t *m = mcp_envelope(id), *e = jobj();
 
@@ -160,7 +213,18 @@ mcp_error(struct mcp_session *s, void *origin, json_t *id, int code,
 	if (data != NULL)
 		jset(e, "data", data);
 	jset(m, "error", e);
-	mcp_send(s, origin, m);
+	mcp_send_status(s, origin, status, m);
+}
+
+static void
+mcp_error(struct mcp_session *s, void *origin, json_t *id, int code,
+    const char *message, json_t *data)
+{
+	int status = 200;
+
+	if (code == MCP_ERR_PARSE || code == MCP_ERR_INVALID_REQ)
+		status = 400;
+	mcp_error_status(s, origin, status, id, code, message, data);
 }
 
 static json_t *
@@ -196,11 +260,10 @@ mcp_tool_entry(const struct tool_def *def, json_t *schema, char *err,
 	return NULL;
 }
 
-struct mcp_session *
-mcp_new(const struct mcp_backend *be, void *bctx, mcp_output_fn out,
-    void *octx, size_t max_inflight, char *err, size_t errlen)
+struct mcp_registry *
+mcp_registry_new(size_t max_inflight, char *err, size_t errlen)
 {
-	struct mcp_session *s;
+	struct mcp_registry *reg;
 	const struct tool_def *def;
 	const json_t *type;
 	char serr[256];
@@ -211,21 +274,20 @@ mcp_new(const struct mcp_backend *be, void *bctx, mcp_output_fn out,
 		    max_inflight);
 		return NULL;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->be = be;
-	s->bctx = bctx;
-	s->out = out;
-	s->octx = octx;
-	s->state = MCP_ST_NEW;
-	s->max_inflight = max_inflight;
-	s->calls = xcalloc(max_inflight, sizeof(*s->calls));
-	s->ntools = toolcat_count();
-	if (s->ntools > 0) {
-		s->schemas = xcalloc(s->ntools, sizeof(*s->schemas));
-		s->tooljson = xcalloc(s->ntools, sizeof(*s->tooljson));
+	reg = xcalloc(1, sizeof(*reg));
+	reg->max_inflight = max_inflight;
+	/* At most half full, so that probes stay short. */
+	for (reg->nroutes = 16; reg->nroutes < 2 * max_inflight;
+	    reg->nroutes *= 2)
+		;
+	reg->routes = xcalloc(reg->nroutes, sizeof(*reg->routes));
+	reg->ntools = toolcat_count();
+	if (reg->ntools > 0) {
+		reg->schemas = xcalloc(reg->ntools, sizeof(*reg->schemas));
+		reg->tooljson = xcalloc(reg->ntools, sizeof(*reg->tooljson));
 	}
 	/* Everything the catalog holds is parsed now, before the sandbox. */
-	for (i = 0; i < s->ntools; i++) {
+	for (i = 0; i < reg->ntools; i++) {
 		def = toolcat_get(i);
 		if (def == NULL || def->name == NULL ||
 		    strlen(def->name) == 0 || strlen(def->name) > PS_NAME_MAX) {
@@ -233,14 +295,14 @@ mcp_new(const struct mcp_backend *be, void *bctx, mcp_output_fn out,
 			    "catalog entry %zu: bad name", i);
 			goto fail;
 		}
-		if ((s->schemas[i] = schema_load(def->input_schema, serr,
+		if ((reg->schemas[i] = schema_load(def->input_schema, serr,
 		    sizeof(serr))) == NULL) {
 			(void)snprintf(err, errlen, "tool %.64s: %s",
 			    def->name, serr);
 			goto fail;
 		}
 		/* MCP requires an object schema for tool arguments. */
-		type = json_object_get(s->schemas[i], "type");
+		type = json_object_get(reg->schemas[i], "type");
 		if (!json_is_string(type) ||
 		    strcmp(json_string_value(type), "object") != 0) {
 			(void)snprintf(err, errlen,
@@ -248,19 +310,141 @@ mcp_new(const struct mcp_backend *be, void *bctx, mcp_output_fn out,
 			    def->name);
 			goto fail;
 		}
-		if ((s->tooljson[i] = mcp_tool_entry(def, s->schemas[i], err,
-		    errlen)) == NULL)
+		if ((reg->tooljson[i] = mcp_tool_entry(def, reg->schemas[i],
+		    err, errlen)) == NULL)
 			goto fail;
 	}
-	return s;
+	return reg;
  fail:
-	mcp_free(s);
+	mcp_registry_free(reg);
 	return NULL;
+}
+
+void
+mcp_registry_free(struct mcp_registry *reg)
+{
+	size_t i;
+
+	if (reg == NULL)
+		return;
+	for (i = 0; i < reg->ntools; i++) {
+		json_decref(reg->schemas[i]);
+		json_decref(reg->tooljson[i]);
+	}
+	free(reg->schemas);
+	free(reg->tooljson);
+	free(reg->routes);
+	free(reg);
+}
+
+size_t
+mcp_registry_inflight(const struct mcp_registry *reg)
+{
+	return reg->ninflight;
+}
+
+static size_t
+mcp_route_slot(const struct mcp_registry *reg, uint32_t callid)
+{
+	/* Fibonacci hashing: sequential ids spread over the table. */
+	return (size_t)((callid * 2654435761U) & (reg->nroutes - 1));
+}
+
+static struct mcp_session *
+mcp_route_find(const struct mcp_registry *reg, uint32_t callid)
+{
+	size_t i;
+
+	for (i = mcp_route_slot(reg, callid); reg->routes[i].callid != 0;
+	    i = (i + 1) & (reg->nroutes - 1))
+		if (reg->routes[i].callid == callid)
+			return reg->routes[i].s;
+	return NULL;
+}
+
+static void
+mcp_route_add(struct mcp_registry *reg, uint32_t callid,
+    struct mcp_session *s)
+{
+	size_t i;
+
+	for (i = mcp_route_slot(reg, callid); reg->routes[i].callid != 0;
+	    i = (i + 1) & (reg->nroutes - 1))
+		;
+	reg->routes[i].callid = callid;
+	reg->routes[i].s = s;
+	reg->ninflight++;
+}
+
+/* Deletion with backward shift, so that no tombstone is ever needed. */
+static void
+mcp_route_del(struct mcp_registry *reg, uint32_t callid)
+{
+	size_t i, j, k, mask = reg->nroutes - 1;
+
+	for (i = mcp_route_slot(reg, callid); reg->routes[i].callid != callid;
+	    i = (i + 1) & mask)
+		if (reg->routes[i].callid == 0)
+			fatal_f("call %u not routed", callid);
+	reg->ninflight--;
+	for (j = (i + 1) & mask; reg->routes[j].callid != 0;
+	    j = (j + 1) & mask) {
+		k = mcp_route_slot(reg, reg->routes[j].callid);
+		/* Move j into the hole at i unless its home lies in (i, j]. */
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && (k <= i && k > j))) {
+			reg->routes[i] = reg->routes[j];
+			i = j;
+		}
+	}
+	reg->routes[i].callid = 0;
+	reg->routes[i].s = NULL;
+}
+
+struct mcp_session *
+mcp_session_new(struct mcp_registry *reg, const struct mcp_backend *be,
+    void *bctx, mcp_output_fn out, void *octx, size_t max_inflight)
+{
+	struct mcp_session *s;
+
+	if (max_inflight == 0 || max_inflight > reg->max_inflight)
+		max_inflight = reg->max_inflight;
+	s = xcalloc(1, sizeof(*s));
+	s->reg = reg;
+	s->be = be;
+	s->bctx = bctx;
+	s->out = out;
+	s->octx = octx;
+	s->state = MCP_ST_NEW;
+	s->max_inflight = max_inflight;
+	s->calls = xcalloc(max_inflight, sizeof(*s->calls));
+	return s;
+}
+
+struct mcp_session *
+mcp_new(const struct mcp_backend *be, void *bctx, mcp_output_fn out,
+    void *octx, size_t max_inflight, char *err, size_t errlen)
+{
+	struct mcp_registry *reg;
+	struct mcp_session *s;
+
+	if ((reg = mcp_registry_new(max_inflight, err, errlen)) == NULL)
+		return NULL;
+	s = mcp_session_new(reg, be, bctx, out, octx, max_inflight);
+	s->own_reg = 1;
+	return s;
+}
+
+void
+mcp_set_refuse(struct mcp_session *s, mcp_refuse_fn fn)
+{
+	s->refuse = fn;
 }
 
 static void
 mcp_call_free(struct mcp_session *s, struct mcp_call *c)
 {
+	mcp_route_del(s->reg, c->callid);
 	json_decref(c->id);
 	free(c->tool);
 	memset(c, 0, sizeof(*c));
@@ -277,13 +461,10 @@ mcp_free(struct mcp_session *s)
 	for (i = 0; i < s->max_inflight; i++)
 		if (s->calls[i].used)
 			mcp_call_free(s, &s->calls[i]);
-	for (i = 0; i < s->ntools; i++) {
-		json_decref(s->schemas[i]);
-		json_decref(s->tooljson[i]);
-	}
-	free(s->schemas);
-	free(s->tooljson);
 	free(s->calls);
+	free(s->client);
+	if (s->own_reg)
+		mcp_registry_free(s->reg);
 	free(s);
 }
 
@@ -297,6 +478,12 @@ int
 mcp_initialized(const struct mcp_session *s)
 {
 	return s->state != MCP_ST_NEW;
+}
+
+const char *
+mcp_version(const struct mcp_session *s)
+{
+	return s->version;
 }
 
 static struct mcp_call *
@@ -318,6 +505,7 @@ static struct mcp_call *
 mcp_call_new(struct mcp_session *s, void *origin, json_t *id, int kind,
     const char *tool)
 {
+	struct mcp_registry *reg = s->reg;
 	struct mcp_call *c = NULL;
 	size_t i;
 
@@ -326,29 +514,38 @@ mcp_call_new(struct mcp_session *s, void *origin, json_t *id, int kind,
 			if (c == NULL)
 				c = &s->calls[i];
 		} else if (!s->calls[i].cancelled &&
+		    s->calls[i].kind != MCP_CALL_HELLO &&
+		    !(s->req_modern && s->http != NULL) &&
 		    json_equal(s->calls[i].id, id)) {
-			/* Ids must be unique among the requests in flight. */
+			/*
+			 * Ids must be unique among a session's requests in
+			 * flight.  Stateless HTTP requests share no session:
+			 * each POST is its own exchange, whatever its id.
+			 */
 			mcp_error(s, origin, id, MCP_ERR_INVALID_REQ,
 			    "Invalid Request", NULL);
 			return NULL;
 		}
 	}
-	if (c == NULL) {
+	if (c == NULL || reg->ninflight >= reg->max_inflight) {
 		/* The transports stop reading first; this is a safety net. */
-		mcp_error(s, origin, id, MCP_ERR_BUSY, "Server busy", NULL);
+		mcp_error_status(s, origin, 503, id, MCP_ERR_BUSY,
+		    "Server busy", NULL);
 		return NULL;
 	}
 	do {
-		if (++s->next_callid == 0)
-			s->next_callid = 1;
-	} while (mcp_call_find(s, s->next_callid) != NULL);
+		if (++reg->next_callid == 0)
+			reg->next_callid = 1;
+	} while (mcp_route_find(reg, reg->next_callid) != NULL);
 	c->used = 1;
 	c->kind = kind;
 	c->cancelled = 0;
-	c->callid = s->next_callid;
-	c->id = json_incref(id);
+	c->callid = reg->next_callid;
+	c->id = id != NULL ? json_incref(id) : NULL;
 	c->tool = tool != NULL ? xstrdup(tool) : NULL;
 	c->origin = origin;
+	c->modern = s->req_modern;
+	mcp_route_add(reg, c->callid, s);
 	s->ninflight++;
 	return c;
 }
@@ -361,7 +558,7 @@ mcp_call_new(struct mcp_session *s, void *origin, json_t *id, int kind,
  * credential never falls back to the empty one (the backend's default).
  */
 static void
-mcp_cred_get(json_t *params, struct mcp_cred *c)
+mcp_cred_get(const struct mcp_session *s, json_t *params, struct mcp_cred *c)
 {
 	json_t *meta, *auth;
 	const char *a;
@@ -369,6 +566,14 @@ mcp_cred_get(json_t *params, struct mcp_cred *c)
 
 	memset(c, 0, sizeof(*c));
 	c->p = "";
+	/* Over HTTP the Authorization header is the one credential. */
+	if (s->http != NULL) {
+		if (s->http->cred != NULL) {
+			c->p = s->http->cred;
+			c->len = s->http->credlen;
+		}
+		return;
+	}
 	if (!json_is_object(params) ||
 	    !json_is_object(meta = json_object_get(params, "_meta")) ||
 	    (auth = json_object_get(meta, "authorization")) == NULL)
@@ -402,6 +607,33 @@ mcp_cred_clear(struct mcp_cred *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static void
+mcp_reqinfo(const struct mcp_session *s, struct mcp_reqinfo *ri)
+{
+	ri->connid = s->http != NULL ? s->http->connid : 0;
+	if (s->req_client != NULL)
+		ri->client = s->req_client;
+	else
+		ri->client = s->client != NULL ? s->client : "{}";
+}
+
+/* clientInfo as bounded JSON text for the monitor's audit; allocated. */
+static char *
+mcp_client_text(json_t *ci)
+{
+	char *info;
+
+	if (!json_is_object(ci))
+		return xstrdup("{}");
+	if ((info = json_dumps(ci, JSON_COMPACT)) == NULL)
+		fatal_f("out of memory");
+	if (strlen(info) > PS_CLIENT_MAX) {
+		free(info);
+		info = xstrdup("{\"truncated\":true}");
+	}
+	return info;
+}
+
 /*
  * Wipe the presented credential inside the parsed message before it is
  * freed.  jansson's strings are plain heap copies, so writing over one
@@ -425,8 +657,9 @@ mcp_initialize(struct mcp_session *s, void *origin, json_t *id,
     json_t *params)
 {
 	const char *version = MCP_PROTOCOL_LATEST;
-	json_t *pv, *ci, *r, *caps, *tools, *si;
-	char *info;
+	struct mcp_reqinfo ri;
+	struct mcp_call *c;
+	json_t *pv, *r, *caps, *tools, *si;
 	size_t i;
 
 	if (s->state != MCP_ST_NEW) {
@@ -448,23 +681,22 @@ mcp_initialize(struct mcp_session *s, void *origin, json_t *id,
 		}
 	}
 	/* The monitor audits clientInfo as opaque JSON text, bounded. */
-	if (json_is_object(ci = json_object_get(params, "clientInfo"))) {
-		if ((info = json_dumps(ci, JSON_COMPACT)) == NULL)
-			fatal_f("out of memory");
-		if (strlen(info) > PS_CLIENT_MAX) {
-			free(info);
-			info = xstrdup("{\"truncated\":true}");
-		}
-	} else
-		info = xstrdup("{}");
-	if (s->be->hello(s->bctx, info, version) != 0) {
-		free(info);
+	free(s->client);
+	s->client = mcp_client_text(json_object_get(params, "clientInfo"));
+	/* The monitor's acknowledgement is routed like any other answer. */
+	if ((c = mcp_call_new(s, origin, id, MCP_CALL_HELLO, NULL)) == NULL)
+		return;
+	mcp_reqinfo(s, &ri);
+	if (s->be->hello(s->bctx, &ri, c->callid, s->client, version) != 0) {
+		mcp_call_free(s, c);
 		mcp_error(s, origin, id, MCP_ERR_INTERNAL, "Internal error",
 		    NULL);
 		return;
 	}
-	free(info);
+	/* The answer below is the call's only output. */
+	c->origin = NULL;
 	s->state = MCP_ST_HELLO;
+	s->version = version;
 	debug_f("protocol version %s", version);
 
 	r = jobj();
@@ -488,6 +720,7 @@ mcp_tools_list(struct mcp_session *s, void *origin, json_t *id,
 {
 	struct mcp_call *c;
 	struct mcp_cred cred;
+	struct mcp_reqinfo ri;
 	char *reqid;
 	int r;
 
@@ -510,8 +743,10 @@ mcp_tools_list(struct mcp_session *s, void *origin, json_t *id,
 		free(reqid);
 		return;
 	}
-	mcp_cred_get(params, &cred);
-	r = s->be->toollist(s->bctx, c->callid, cred.p, cred.len, reqid);
+	mcp_cred_get(s, params, &cred);
+	mcp_reqinfo(s, &ri);
+	r = s->be->toollist(s->bctx, &ri, c->callid, cred.p, cred.len,
+	    reqid);
 	mcp_cred_clear(&cred);
 	free(reqid);
 	if (r != 0) {
@@ -526,7 +761,7 @@ mcp_tool_index(const struct mcp_session *s, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < s->ntools; i++)
+	for (i = 0; i < s->reg->ntools; i++)
 		if (strcmp(toolcat_get(i)->name, name) == 0)
 			return (int)i;
 	return -1;
@@ -557,6 +792,7 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
 	struct schema_errors errs;
 	struct mcp_call *c;
 	struct mcp_cred cred;
+	struct mcp_reqinfo ri;
 	json_t *name, *args, *empty = NULL;
 	char *reqid = NULL, *argtext = NULL;
 	const char *tool;
@@ -589,7 +825,7 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
 	 * and the answer tells an unauthenticated caller nothing.
 	 */
 	if ((idx = mcp_tool_index(s, tool)) >= 0 &&
-	    schema_validate(s->schemas[idx], args, &errs) != 0) {
+	    schema_validate(s->reg->schemas[idx], args, &errs) != 0) {
 		mcp_error(s, origin, id, MCP_ERR_INVALID_PARAMS,
 		    "Invalid params", mcp_schema_errors(&errs));
 		goto out;
@@ -609,9 +845,10 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
 	}
 	if ((c = mcp_call_new(s, origin, id, MCP_CALL_TOOL, tool)) == NULL)
 		goto out;
-	mcp_cred_get(params, &cred);
-	r = s->be->toolcall(s->bctx, c->callid, cred.p, cred.len, reqid, tool,
-	    argtext, strlen(argtext));
+	mcp_cred_get(s, params, &cred);
+	mcp_reqinfo(s, &ri);
+	r = s->be->toolcall(s->bctx, &ri, c->callid, cred.p, cred.len, reqid,
+	    tool, argtext, strlen(argtext));
 	mcp_cred_clear(&cred);
 	if (r != 0) {
 		mcp_call_free(s, c);
@@ -700,12 +937,247 @@ mcp_notification(struct mcp_session *s, const char *method, json_t *params)
 		mcp_cancelled(s, params);
 }
 
-void
+int
+mcp_version_supported(const char *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		if (strcmp(v, mcp_versions[i]) == 0)
+			return 1;
+	return strcmp(v, MCP_VERSION_STATELESS) == 0;
+}
+
+/* -32022 with the versions we speak and the one asked for (HTTP 400). */
+static void
+mcp_unsupported(struct mcp_session *s, void *origin, json_t *id,
+    const char *requested)
+{
+	json_t *d = jobj(), *a;
+	size_t i;
+
+	if ((a = json_array()) == NULL)
+		fatal_f("out of memory");
+	jappend(a, json_string(MCP_VERSION_STATELESS));
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		jappend(a, json_string(mcp_versions[i]));
+	jset(d, "supported", a);
+	/* The value came from the client: only UTF-8 text goes back. */
+	if (requested == NULL || (a = json_string(requested)) == NULL)
+		a = json_null();
+	jset(d, "requested", a);
+	mcp_error_status(s, origin, 400, id, MCP_ERR_UNSUPPORTED,
+	    "Unsupported protocol version", d);
+}
+
+/* What every 2026-07-28 result carries. */
+static void
+mcp_modern_result(json_t *r, int cacheable)
+{
+	json_t *meta, *si;
+
+	jset(r, "resultType", json_string("complete"));
+	if (cacheable) {
+		/* The list depends on the caller's roles: never shared. */
+		jset(r, "ttlMs", json_integer(0));
+		jset(r, "cacheScope", json_string("private"));
+	}
+	si = jobj();
+	jset(si, "name", json_string("mcpd"));
+	jset(si, "version", json_string(MCPD_VERSION));
+	meta = jobj();
+	jset(meta, MCP_META_SERVER, si);
+	jset(r, "_meta", meta);
+}
+
+/*
+ * An Mcp-Name / Mcp-Method value as the client meant it: "=?base64?X?="
+ * is the UTF-8 text whose base64 is X.  Returns an allocated string, or
+ * NULL if the encoding is broken.
+ */
+static char *
+mcp_header_value(const char *v)
+{
+	size_t len, plen = strlen(MCP_B64_PREFIX);
+	size_t slen = strlen(MCP_B64_SUFFIX), blen, pad = 0;
+	unsigned char *out;
+	int n;
+
+	/* Surrounding blanks are not part of a header's value (RFC 9110). */
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (len = strlen(v); len > 0 && (v[len - 1] == ' ' ||
+	    v[len - 1] == '\t'); len--)
+		;
+	if (len < plen + slen || strncmp(v, MCP_B64_PREFIX, plen) != 0 ||
+	    strncmp(v + len - slen, MCP_B64_SUFFIX, slen) != 0)
+		return xstrndup(v, len);
+	blen = len - plen - slen;
+	if (blen == 0 || blen % 4 != 0 || blen > 4 * PS_NAME_MAX)
+		return NULL;
+	if (v[plen + blen - 1] == '=')
+		pad++;
+	if (v[plen + blen - 2] == '=')
+		pad++;
+	out = xmalloc(blen / 4 * 3 + 1);
+	n = EVP_DecodeBlock(out, (const unsigned char *)v + plen, (int)blen);
+	if (n < 0 || (size_t)n < pad) {
+		free(out);
+		return NULL;
+	}
+	n -= (int)pad;
+	out[n] = '\0';
+	/* A NUL inside cannot match any body value; refuse it outright. */
+	if (memchr(out, '\0', (size_t)n) != NULL) {
+		free(out);
+		return NULL;
+	}
+	return (char *)out;
+}
+
+/*
+ * 2026-07-28 over HTTP: MCP-Protocol-Version, Mcp-Method and (for
+ * tools/call) Mcp-Name must be present and equal to the body, else 400
+ * with -32020.  Routing by header must never disagree with what the
+ * monitor authorizes, which is decided from the body.  Returns 0 if they
+ * agree, else answers and returns -1.
+ */
+/* Whether a header is present and means exactly want. */
+static int
+mcp_header_matches(const char *hdr, const char *want)
+{
+	char *v;
+	int r;
+
+	if (hdr == NULL || want == NULL || (v = mcp_header_value(hdr)) == NULL)
+		return 0;
+	r = strcmp(v, want) == 0;
+	free(v);
+	return r;
+}
+
+/*
+ * 2026-07-28 over HTTP: MCP-Protocol-Version, Mcp-Method and (for
+ * tools/call) Mcp-Name must be present and equal to the body, else 400
+ * with -32020.  Routing by header must never disagree with what the
+ * monitor authorizes, which is decided from the body.  Returns 0 if they
+ * agree, else answers and returns -1.
+ */
+static int
+mcp_modern_headers(struct mcp_session *s, void *origin, json_t *id,
+    const char *version, const char *method, json_t *params)
+{
+	const struct mcp_reqctx *h = s->http;
+	const char *what = NULL;
+	char msg[96];
+
+	if (h == NULL)
+		return 0;
+	if (!mcp_header_matches(h->hdr_version, version))
+		what = "MCP-Protocol-Version";
+	else if (!mcp_header_matches(h->hdr_method, method))
+		what = "Mcp-Method";
+	else if (strcmp(method, "tools/call") == 0 &&
+	    !mcp_header_matches(h->hdr_name,
+	    json_string_value(json_object_get(params, "name"))))
+		what = "Mcp-Name";
+	if (what == NULL)
+		return 0;
+	(void)snprintf(msg, sizeof(msg),
+	    "Header mismatch: %s header does not match the body", what);
+	mcp_error_status(s, origin, 400, id, MCP_ERR_HEADER, msg, NULL);
+	return -1;
+}
+
+static void
+mcp_discover(struct mcp_session *s, void *origin, json_t *id)
+{
+	json_t *r = jobj(), *a, *caps, *tools, *si;
+	size_t i;
+
+	if ((a = json_array()) == NULL)
+		fatal_f("out of memory");
+	jappend(a, json_string(MCP_VERSION_STATELESS));
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		jappend(a, json_string(mcp_versions[i]));
+	jset(r, "supportedVersions", a);
+	caps = jobj();
+	tools = jobj();
+	jset(tools, "listChanged", json_false());
+	jset(caps, "tools", tools);
+	jset(r, "capabilities", caps);
+	si = jobj();
+	jset(si, "name", json_string("mcpd"));
+	jset(si, "version", json_string(MCPD_VERSION));
+	jset(r, "serverInfo", si);
+	jset(r, "instructions", json_string(MCP_INSTRUCTIONS));
+	mcp_modern_result(r, 1);
+	mcp_result(s, origin, id, r);
+}
+
+/*
+ * One 2026-07-28 message: its _meta says everything the handshake used
+ * to, and the session's state plays no part.
+ */
+static int
+mcp_modern(struct mcp_session *s, void *origin, json_t *id,
+    const char *method, json_t *params, json_t *meta)
+{
+	json_t *v, *caps;
+	const char *version;
+
+	/* No notification needs anything here (cancellation is stdio's). */
+	if (id == NULL) {
+		if (strcmp(method, "notifications/cancelled") == 0)
+			mcp_cancelled(s, params);
+		return 0;
+	}
+	v = json_object_get(meta, MCP_META_VERSION);
+	if ((version = json_string_value(v)) == NULL) {
+		mcp_error_status(s, origin, 400, id, MCP_ERR_INVALID_PARAMS,
+		    "Invalid params: bad protocolVersion in _meta", NULL);
+		return 1;
+	}
+	/* The headers first: a proxy must never route what we then refuse. */
+	if (mcp_modern_headers(s, origin, id, version, method, params) != 0)
+		return 1;
+	if (strcmp(version, MCP_VERSION_STATELESS) != 0) {
+		mcp_unsupported(s, origin, id, version);
+		return 1;
+	}
+	caps = json_object_get(meta, MCP_META_CAPS);
+	if (!json_is_object(caps)) {
+		mcp_error_status(s, origin, 400, id, MCP_ERR_INVALID_PARAMS,
+		    "Invalid params: _meta lacks clientCapabilities", NULL);
+		return 1;
+	}
+
+	s->req_modern = 1;
+	s->req_client = mcp_client_text(json_object_get(meta,
+	    MCP_META_CLIENT));
+	if (strcmp(method, "server/discover") == 0)
+		mcp_discover(s, origin, id);
+	else if (strcmp(method, "tools/list") == 0)
+		mcp_tools_list(s, origin, id, params);
+	else if (strcmp(method, "tools/call") == 0)
+		mcp_tools_call(s, origin, id, params);
+	else
+		mcp_error_status(s, origin, s->http != NULL ? 404 : 200, id,
+		    MCP_ERR_NO_METHOD, "Method not found", NULL);
+	free(s->req_client);
+	s->req_client = NULL;
+	s->req_modern = 0;
+	return 1;
+}
+
+int
 mcp_input(struct mcp_session *s, void *origin, const char *buf, size_t len)
 {
 	json_error_t jerr;
-	json_t *msg, *id, *method, *params, *v;
-	int valid_id;
+	json_t *msg, *id, *method, *params, *v, *meta;
+	int valid_id, answered = 1;
 
 	/*
 	 * JSON_DECODE_ANY lets a bare scalar parse, so that it is answered
@@ -716,7 +1188,7 @@ mcp_input(struct mcp_session *s, void *origin, const char *buf, size_t len)
 	if (msg == NULL) {
 		debug_f("parse error at byte %d", jerr.position);
 		mcp_error(s, origin, NULL, MCP_ERR_PARSE, "Parse error", NULL);
-		return;
+		return 1;
 	}
 	/* Batches (arrays) are not part of MCP since 2025-06-18. */
 	if (!json_is_object(msg)) {
@@ -729,8 +1201,10 @@ mcp_input(struct mcp_session *s, void *origin, const char *buf, size_t len)
 	params = json_object_get(msg, "params");
 	/* A response: mcpd sends the client no requests, so drop it. */
 	if (method == NULL && (json_object_get(msg, "result") != NULL ||
-	    json_object_get(msg, "error") != NULL))
+	    json_object_get(msg, "error") != NULL)) {
+		answered = 0;
 		goto out;
+	}
 	valid_id = json_is_string(id) || json_is_integer(id);
 	v = json_object_get(msg, "jsonrpc");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0 ||
@@ -741,13 +1215,54 @@ mcp_input(struct mcp_session *s, void *origin, const char *buf, size_t len)
 		    "Invalid Request", NULL);
 		goto out;
 	}
-	if (id == NULL)
+	meta = json_object_get(params, "_meta");
+	if (json_is_object(meta) &&
+	    json_object_get(meta, MCP_META_VERSION) != NULL) {
+		answered = mcp_modern(s, origin, id, json_string_value(method),
+		    params, meta);
+		goto out;
+	}
+	/* Over HTTP, a version header we do not speak is refused (400). */
+	if (s->http != NULL && s->http->hdr_version != NULL &&
+	    !mcp_version_supported(s->http->hdr_version)) {
+		if (id == NULL)
+			answered = 0;
+		else
+			mcp_unsupported(s, origin, id, s->http->hdr_version);
+		goto out;
+	}
+	/* A 2026-07-28 request must say so in its _meta as well. */
+	if (s->http != NULL && s->http->hdr_version != NULL &&
+	    strcmp(s->http->hdr_version, MCP_VERSION_STATELESS) == 0) {
+		if (id == NULL)
+			answered = 0;
+		else
+			mcp_error_status(s, origin, 400, id,
+			    MCP_ERR_INVALID_PARAMS,
+			    "Invalid params: _meta lacks protocolVersion", NULL);
+		goto out;
+	}
+	if (id == NULL) {
 		mcp_notification(s, json_string_value(method), params);
-	else
+		answered = 0;
+	} else
 		mcp_request(s, origin, id, json_string_value(method), params);
  out:
 	mcp_scrub(msg);
 	json_decref(msg);
+	return answered;
+}
+
+int
+mcp_input_http(struct mcp_session *s, void *origin,
+    const struct mcp_reqctx *ctx, const char *buf, size_t len)
+{
+	int r;
+
+	s->http = ctx;
+	r = mcp_input(s, origin, buf, len);
+	s->http = NULL;
+	return r;
 }
 
 void
@@ -758,18 +1273,81 @@ mcp_input_too_large(struct mcp_session *s, void *origin)
 }
 
 void
-mcp_hello_ans(struct mcp_session *s, uint32_t status)
+mcp_hello_ans(struct mcp_session *s, uint32_t callid, uint32_t status)
 {
-	if (s->state != MCP_ST_HELLO) {
-		error_f("unexpected hello answer");
+	struct mcp_call *c;
+
+	if ((c = mcp_call_find(s, callid)) == NULL ||
+	    c->kind != MCP_CALL_HELLO || s->state != MCP_ST_HELLO) {
+		error_f("unexpected hello answer %u", callid);
 		return;
 	}
+	mcp_call_free(s, c);
 	if (status == PS_ST_OK)
 		s->state = MCP_ST_READY;
 	else {
 		error_f("monitor refused the session (status %u)", status);
 		s->state = MCP_ST_FAILED;
 	}
+}
+
+void
+mcp_registry_hello_ans(struct mcp_registry *reg, uint32_t callid,
+    uint32_t status)
+{
+	struct mcp_session *s;
+
+	if ((s = mcp_route_find(reg, callid)) == NULL) {
+		debug_f("hello answer %u for a session that is gone", callid);
+		return;
+	}
+	mcp_hello_ans(s, callid, status);
+}
+
+void
+mcp_registry_toollist_ans(struct mcp_registry *reg,
+    const struct mm_toollist_ans *a)
+{
+	struct mcp_session *s;
+
+	if ((s = mcp_route_find(reg, a->callid)) == NULL) {
+		debug_f("tool list answer %u for a session that is gone",
+		    a->callid);
+		return;
+	}
+	mcp_toollist_ans(s, a);
+}
+
+void
+mcp_registry_toolcall_ans(struct mcp_registry *reg,
+    const struct mm_toolcall_ans *a)
+{
+	struct mcp_session *s;
+
+	if ((s = mcp_route_find(reg, a->callid)) == NULL) {
+		debug_f("tool call answer %u for a session that is gone",
+		    a->callid);
+		return;
+	}
+	mcp_toolcall_ans(s, a);
+}
+
+/*
+ * A refusal of the caller, offered to the transport first (HTTP answers
+ * it with a status of its own).  Returns 1 if the transport took it.
+ */
+static int
+mcp_refused(struct mcp_session *s, struct mcp_call *c, uint32_t status,
+    uint32_t retry_after, const char *scope)
+{
+	struct mcp_refusal r;
+
+	if (s->refuse == NULL)
+		return 0;
+	r.status = status;
+	r.retry_after = retry_after;
+	r.scope = scope;
+	return s->refuse(s->octx, c->origin, &r);
 }
 
 /* "a,b" from the monitor as ["a","b"]; NULL if a role is not UTF-8. */
@@ -805,7 +1383,7 @@ mcp_tool_listing(struct mcp_session *s, const struct mm_toollist_ans *a)
 	if ((tools = json_array()) == NULL)
 		fatal_f("out of memory");
 	/* Catalog order; names the catalog does not know are dropped. */
-	for (i = 0; i < s->ntools; i++) {
+	for (i = 0; i < s->reg->ntools; i++) {
 		for (j = 0; j < a->n; j++)
 			if (a->names[j] != NULL &&
 			    strcmp(a->names[j], toolcat_get(i)->name) == 0)
@@ -814,14 +1392,14 @@ mcp_tool_listing(struct mcp_session *s, const struct mm_toollist_ans *a)
 			continue;
 		if (a->required == NULL || a->required[j] == NULL ||
 		    a->required[j][0] == '\0') {
-			jappend(tools, json_incref(s->tooljson[i]));
+			jappend(tools, json_incref(s->reg->tooljson[i]));
 			continue;
 		}
 		if ((roles = mcp_roles(a->required[j])) == NULL) {
 			json_decref(tools);
 			return NULL;
 		}
-		if ((t = json_copy(s->tooljson[i])) == NULL)
+		if ((t = json_copy(s->reg->tooljson[i])) == NULL)
 			fatal_f("out of memory");
 		meta = jobj();
 		jset(meta, "mcpd/requiredRoles", roles);
@@ -846,6 +1424,12 @@ mcp_toollist_ans(struct mcp_session *s, const struct mm_toollist_ans *a)
 		mcp_call_free(s, c);
 		return;
 	}
+	if ((a->status == PS_ST_AUTH_FAILED ||
+	    a->status == PS_ST_RATE_LIMITED) &&
+	    mcp_refused(s, c, a->status, MCP_LIST_RETRY_AFTER, NULL)) {
+		mcp_call_free(s, c);
+		return;
+	}
 	switch (a->status) {
 	case PS_ST_OK:
 		if ((tools = mcp_tool_listing(s, a)) == NULL) {
@@ -856,6 +1440,8 @@ mcp_toollist_ans(struct mcp_session *s, const struct mm_toollist_ans *a)
 		}
 		r = jobj();
 		jset(r, "tools", tools);
+		if (c->modern)
+			mcp_modern_result(r, 1);
 		mcp_result(s, c->origin, c->id, r);
 		break;
 	case PS_ST_AUTH_FAILED:
@@ -897,6 +1483,8 @@ mcp_tool_result(struct mcp_session *s, struct mcp_call *c, const char *text,
 	r = jobj();
 	jset(r, "content", content);
 	jset(r, "isError", json_boolean(is_error));
+	if (c->modern)
+		mcp_modern_result(r, 0);
 	mcp_result(s, c->origin, c->id, r);
 }
 
@@ -921,12 +1509,19 @@ mcp_toolcall_ans(struct mcp_session *s, const struct mm_toolcall_ans *a)
 		mcp_call_free(s, c);
 		return;
 	}
+	if ((a->status == PS_ST_AUTH_FAILED ||
+	    a->status == PS_ST_RATE_LIMITED || a->status == PS_ST_SCOPE) &&
+	    mcp_refused(s, c, a->status, a->retry_after, a->required)) {
+		mcp_call_free(s, c);
+		return;
+	}
 	switch (a->status) {
 	case PS_ST_OK:
 	case PS_ST_TOOL_ERROR:
 		mcp_tool_result(s, c, a->text, a->text != NULL ? a->textlen : 0,
 		    a->status != PS_ST_OK);
 		break;
+	case PS_ST_SCOPE:
 	case PS_ST_DENIED:
 		req = a->required != NULL && *a->required != '\0' ?
 		    a->required : "none";

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -37,9 +38,21 @@
 #include "sandbox.h"
 #include "sbuf.h"
 #include "stdio_transport.h"
+#include "http.h"
+#include "key_wrap.h"
+#include "spawn.h"
+#include "tls.h"
+#include "wipealloc.h"
+#include "xmalloc.h"
 
-/* The init payload: three u32 read by child_read_init, then ours. */
-#define NET_INIT_MAX		(PS_PATH_MAX + 64)
+/*
+ * The init payload: three u32 read by child_read_init, then ours, which
+ * over HTTP include the certificate chain, the client CAs and their CRLs.
+ */
+#define NET_INIT_MAX		(4U * 1024 * 1024)
+#define NET_PEM_MAX		(1024U * 1024)
+#define NET_LIST_MAX		256
+#define NET_URL_MAX		2048
 /*
  * The highest descriptor the net process may hold at start-up.  Every
  * descriptor it will ever use exists before the sandbox goes on (the
@@ -53,9 +66,12 @@ struct net_ctx {
 	struct event_base	*base;
 	struct mm_net		*mm;
 	struct stdio_transport	*st;
-	struct mcp_session	*mcp;
+	struct mcp_registry	*reg;
+	struct mcp_session	*mcp;		/* stdio */
+	struct http_server	*http;		/* HTTP */
 	size_t			 max_inflight;
 	int			 in_eof;
+	int			 key_fd;	/* key offloading channel */
 };
 
 /* One per process; static so that the fatal cleanup can reach it. */
@@ -83,9 +99,14 @@ net_exit(struct net_ctx *n)
 static void
 net_flow(struct net_ctx *n)
 {
-	size_t inflight = mcp_inflight(n->mcp);
-	size_t pending = stdio_pending(n->st);
+	size_t inflight, pending;
 
+	/* HTTP needs no flow control here: evhttp reads one request at a
+	 * time per connection, and connections are capped. */
+	if (n->http != NULL)
+		return;
+	inflight = mcp_inflight(n->mcp);
+	pending = stdio_pending(n->st);
 	stdio_pause(n->st, inflight >= n->max_inflight ||
 	    pending > STDIO_OUT_HIGH);
 	if (n->in_eof && inflight == 0 && pending == 0) {
@@ -99,35 +120,37 @@ net_flow(struct net_ctx *n)
  * means the channel is broken, which mm_net's contract makes fatal.
  */
 static int
-net_be_hello(void *ctx, const char *client_info, const char *version)
+net_be_hello(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
+    const char *client_info, const char *version)
 {
 	struct net_ctx *n = ctx;
 
-	if (mm_hello(n->mm, client_info, version) != 0)
+	if (mm_hello(n->mm, callid, ri->connid, client_info, version) != 0)
 		fatal_f("cannot queue hello");
 	return 0;
 }
 
 static int
-net_be_toollist(void *ctx, uint32_t callid, const char *cred,
-    size_t credlen, const char *request_id)
+net_be_toollist(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
+    const char *cred, size_t credlen, const char *request_id)
 {
 	struct net_ctx *n = ctx;
 
-	if (mm_toollist(n->mm, callid, cred, credlen, request_id) != 0)
+	if (mm_toollist(n->mm, callid, ri->connid, cred, credlen, request_id,
+	    ri->client) != 0)
 		fatal_f("cannot queue tool list %u", callid);
 	return 0;
 }
 
 static int
-net_be_toolcall(void *ctx, uint32_t callid, const char *cred,
-    size_t credlen, const char *request_id, const char *tool,
-    const char *args, size_t argslen)
+net_be_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
+    const char *cred, size_t credlen, const char *request_id,
+    const char *tool, const char *args, size_t argslen)
 {
 	struct net_ctx *n = ctx;
 
-	if (mm_toolcall(n->mm, callid, cred, credlen, request_id, tool, args,
-	    argslen) != 0)
+	if (mm_toolcall(n->mm, callid, ri->connid, cred, credlen, request_id,
+	    tool, args, argslen, ri->client) != 0)
 		fatal_f("cannot queue tool call %u", callid);
 	return 0;
 }
@@ -150,20 +173,31 @@ static const struct mcp_backend net_backend = {
 };
 
 static void
-net_output(void *ctx, void *origin, const char *msg, size_t len)
+net_output(void *ctx, void *origin, int status, const char *msg, size_t len)
 {
 	struct net_ctx *n = ctx;
 
 	stdio_send(n->st, msg, len);
 }
 
-/* The monitor's answers. */
+/* The monitor's answers, routed to their session by the registry. */
 static void
-net_hello_ans(void *ctx, uint32_t status)
+net_hello_ans(void *ctx, uint32_t callid, uint32_t status)
 {
 	struct net_ctx *n = ctx;
 
-	mcp_hello_ans(n->mcp, status);
+	mcp_registry_hello_ans(n->reg, callid, status);
+	net_flow(n);
+}
+
+static void
+net_auth_ans(void *ctx, const struct mm_auth_ans *a)
+{
+	struct net_ctx *n = ctx;
+
+	if (n->http == NULL)
+		fatal_f("authentication answer over stdio");
+	http_auth_ans(n->http, a);
 }
 
 static void
@@ -171,7 +205,7 @@ net_toollist_ans(void *ctx, const struct mm_toollist_ans *a)
 {
 	struct net_ctx *n = ctx;
 
-	mcp_toollist_ans(n->mcp, a);
+	mcp_registry_toollist_ans(n->reg, a);
 	net_flow(n);
 }
 
@@ -180,7 +214,7 @@ net_toolcall_ans(void *ctx, const struct mm_toolcall_ans *a)
 {
 	struct net_ctx *n = ctx;
 
-	mcp_toolcall_ans(n->mcp, a);
+	mcp_registry_toolcall_ans(n->reg, a);
 	net_flow(n);
 }
 
@@ -193,6 +227,7 @@ net_closed(void *ctx)
 
 static const struct mm_net_ops net_mm_ops = {
 	net_hello_ans,
+	net_auth_ans,
 	net_toollist_ans,
 	net_toolcall_ans,
 	net_closed,
@@ -246,7 +281,7 @@ net_test_violate(struct net_ctx *n, const char *buf, size_t len)
 		    1, "what", what, "errno", e);
 	if (ans == NULL || (out = json_dumps(ans, JSON_COMPACT)) == NULL)
 		fatal_f("out of memory");
-	stdio_send(n->st, out, strlen(out));
+	net_output(n, NULL, 200, out, strlen(out));
 	free(out);
 	json_decref(ans);
 	json_decref(root);
@@ -266,7 +301,7 @@ net_message(void *ctx, const char *buf, size_t len)
 		return;
 	}
 #endif
-	mcp_input(n->mcp, NULL, buf, len);
+	(void)mcp_input(n->mcp, NULL, buf, len);
 	net_flow(n);
 }
 
@@ -320,11 +355,17 @@ net_is_file(int fd)
 	return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* One past the highest open descriptor: a tight RLIMIT_NOFILE. */
+/*
+ * A tight RLIMIT_NOFILE: one past the highest open descriptor, plus room
+ * for exactly extra more (HTTP: MaxConnections sockets).  New descriptors
+ * fill the holes below the highest first, so the holes count against
+ * extra; the kernel then refuses the accept() past the limit.
+ */
 static unsigned long
-net_nofile(void)
+net_nofile(unsigned long extra)
 {
 	int fd, top = -1;
+	unsigned long holes = 0;
 
 	for (fd = 0; fd < NET_FD_MAX; fd++) {
 		if (fcntl(fd, F_GETFD) != -1)
@@ -334,7 +375,117 @@ net_nofile(void)
 	}
 	if (fcntl(NET_FD_MAX, F_GETFD) != -1)
 		fatal_f("descriptor %d open: more than expected", NET_FD_MAX);
-	return (unsigned long)top + 1;
+	for (fd = 0; fd < top; fd++)
+		if (fcntl(fd, F_GETFD) == -1)
+			holes++;
+	if (extra == 0)
+		return (unsigned long)top + 1;
+	if (extra < holes)
+		extra = holes;
+	return (unsigned long)top + 1 + extra - holes;
+}
+
+/* u32 n, then n strings, each at most max bytes. */
+static char **
+net_get_strv(struct sbuf *p, size_t *np, size_t max)
+{
+	char **v = NULL;
+	uint32_t n, i;
+	int r;
+
+	if ((r = sbuf_get_u32(p, &n)) != SBUF_OK)
+		fatal_f("bad init message: %s", sbuf_strerror(r));
+	if (n > NET_LIST_MAX)
+		fatal_f("bad init message: list of %u", n);
+	if (n > 0)
+		v = xcalloc(n, sizeof(*v));
+	for (i = 0; i < n; i++)
+		if ((r = sbuf_get_cstring(p, &v[i], max)) != SBUF_OK)
+			fatal_f("bad init message: %s", sbuf_strerror(r));
+	*np = n;
+	return v;
+}
+
+/*
+ * The HTTP part of the init message, and everything the transport needs
+ * before the sandbox: the TLS context, evhttp and its listeners.
+ *   u32 nlisten, str cert_pem (empty: plain HTTP), str ca_pem, str crl_pem,
+ *   u32 max_connections, u32 max_headers, u32 client_timeout,
+ *   u32 idle_timeout, u32 session_timeout, str resource_url,
+ *   u32 n + str origins, u32 n + str authorization servers,
+ *   u32 n + str scopes
+ */
+static unsigned long
+net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
+{
+	struct http_params hp;
+	struct tls_params tp;
+	uint32_t nlisten, maxconn, maxhdr, ct, it, st, i;
+	uint8_t *cert = NULL, *ca = NULL, *crl = NULL;
+	size_t certlen, calen, crllen;
+	char *url = NULL, err[512];
+	int *fds, r;
+
+	memset(&hp, 0, sizeof(hp));
+	memset(&tp, 0, sizeof(tp));
+	if ((r = sbuf_get_u32(p, &nlisten)) != SBUF_OK ||
+	    (r = sbuf_get_string(p, &cert, &certlen, NET_PEM_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_string(p, &ca, &calen, NET_PEM_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_string(p, &crl, &crllen, NET_PEM_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &maxconn)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &maxhdr)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &ct)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &it)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &st)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(p, &url, NET_URL_MAX)) != SBUF_OK)
+		fatal_f("bad init message: %s", sbuf_strerror(r));
+	hp.origins = net_get_strv(p, &hp.norigins, NET_URL_MAX);
+	hp.auth_servers = net_get_strv(p, &hp.nauth_servers, NET_URL_MAX);
+	hp.scopes = net_get_strv(p, &hp.nscopes, PS_NAME_MAX);
+	if ((r = sbuf_expect_end(p)) != SBUF_OK)
+		fatal_f("bad init message: %s", sbuf_strerror(r));
+	if (nlisten == 0 || nlisten > SPAWN_EXTRA_MAX - 1 || maxconn == 0 ||
+	    maxconn > 65536 || maxhdr < 1024 || ct == 0 || it == 0 || st == 0)
+		fatal_f("bad HTTP settings");
+	fds = xcalloc(nlisten, sizeof(*fds));
+	for (i = 0; i < nlisten; i++)
+		fds[i] = SPAWN_LISTEN_FD + (int)i;
+
+	if (tls_init_early(err, sizeof(err)) != 0)
+		fatal_f("TLS: %s", err);
+	if (certlen > 0) {
+		tp.cert_pem = (const char *)cert;
+		tp.cert_pemlen = certlen;
+		if (calen > 0) {
+			tp.ca_pem = (const char *)ca;
+			tp.ca_pemlen = calen;
+			hp.mtls = 1;
+		}
+		if (crllen > 0) {
+			tp.crl_pem = (const char *)crl;
+			tp.crl_pemlen = crllen;
+		}
+		n->key_fd = SPAWN_KEY_FD;
+		if ((hp.tls = tls_ctx_new(&tp, mm_key_sign_cb, &n->key_fd, err,
+		    sizeof(err))) == NULL)
+			fatal_f("TLS: %s", err);
+	}
+	free(cert);
+	free(ca);
+	free(crl);
+	hp.fds = fds;
+	hp.nfds = nlisten;
+	hp.max_body = max_message;
+	hp.max_headers = maxhdr;
+	hp.client_timeout = (int)ct;
+	hp.idle_timeout = (int)it;
+	hp.session_timeout = (int)st;
+	hp.max_sessions = (size_t)maxconn * 16;
+	hp.resource_url = url;
+	if ((n->http = http_new(n->base, &hp, NULL, n->reg, &net_backend, n,
+	    err, sizeof(err))) == NULL)
+		fatal_f("HTTP: %s", err);
+	return maxconn;
 }
 
 void
@@ -342,13 +493,17 @@ net_main(int fd)
 {
 	struct sbuf *p;
 	char *chroot_dir = NULL, err[256];
-	uint32_t drop, uid, gid, max_message, max_inflight;
+	uint32_t drop, uid, gid, max_message, max_inflight, transport;
+	unsigned long maxconn = 0;
 	size_t seed;
 	pid_t ppid;
 	int r;
 
 	ppid = getppid();
 	privdrop_harden_process();
+	/* Before libevent, jansson or OpenSSL allocates anything. */
+	if (wipealloc_install() != 0)
+		debug_f("OpenSSL allocated already: its buffers are not wiped");
 	/*
 	 * jansson's hash seed, from the kernel and before the chroot hides
 	 * /dev/urandom: client input fills jansson's hash tables, and a
@@ -367,13 +522,14 @@ net_main(int fd)
 	    (r = sbuf_get_u32(p, &gid)) != SBUF_OK ||
 	    (r = sbuf_get_u32(p, &max_message)) != SBUF_OK ||
 	    (r = sbuf_get_u32(p, &max_inflight)) != SBUF_OK ||
-	    (r = sbuf_expect_end(p)) != SBUF_OK)
+	    (r = sbuf_get_u32(p, &transport)) != SBUF_OK)
 		fatal_f("bad init message: %s", sbuf_strerror(r));
-	sbuf_free(p);
 	if (max_message < STDIO_MESSAGE_MIN || max_message > STDIO_MESSAGE_MAX)
 		fatal_f("bad message size limit %u", max_message);
 	if (max_inflight == 0 || max_inflight > NET_INFLIGHT_MAX)
 		fatal_f("bad in-flight limit %u", max_inflight);
+	if (transport != PS_TRANSPORT_STDIO && transport != PS_TRANSPORT_HTTP)
+		fatal_f("bad transport %u", transport);
 	net.max_inflight = max_inflight;
 
 	/*
@@ -384,6 +540,26 @@ net_main(int fd)
 	    signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
 		fatal_f("signal: %s", strerror(errno));
 
+	/* epoll_create and the signal pipe: not allowed in the sandbox. */
+	if ((net.base = event_base_new()) == NULL)
+		fatal_f("event_base_new failed");
+	/* Every tool schema is parsed and checked now, not later. */
+	if ((net.reg = mcp_registry_new(max_inflight, err,
+	    sizeof(err))) == NULL)
+		fatal_f("tool catalog: %s", err);
+	/*
+	 * evhttp's Date header goes through localtime(), whose first call
+	 * opens /etc/localtime: make it now, before the chroot and the
+	 * sandbox.  Later calls reuse what it loaded.
+	 */
+	tzset();
+	/* OpenSSL reads its configuration: before the chroot. */
+	if (transport == PS_TRANSPORT_HTTP)
+		maxconn = net_http_setup(&net, p, max_message);
+	else if ((r = sbuf_expect_end(p)) != SBUF_OK)
+		fatal_f("bad init message: %s", sbuf_strerror(r));
+	sbuf_free(p);
+
 	if (drop)
 		privdrop_permanently(*chroot_dir != '\0' ? chroot_dir : NULL,
 		    (uid_t)uid, (gid_t)gid);
@@ -393,16 +569,13 @@ net_main(int fd)
 	/* After the last credential change, which would disarm it. */
 	privdrop_die_with_parent(ppid);
 
-	/* epoll_create and the signal pipe: not allowed in the sandbox. */
-	if ((net.base = event_base_new()) == NULL)
-		fatal_f("event_base_new failed");
-	/* fstat, isatty and fcntl on fds 0 and 1, before the sandbox. */
-	net.st = stdio_new(net.base, STDIN_FILENO, STDOUT_FILENO,
-	    max_message, &net_stdio_ops, &net);
-	/* Every tool schema is parsed and checked now, not later. */
-	if ((net.mcp = mcp_new(&net_backend, &net, net_output, &net,
-	    max_inflight, err, sizeof(err))) == NULL)
-		fatal_f("tool catalog: %s", err);
+	if (transport == PS_TRANSPORT_STDIO) {
+		/* fstat, isatty and fcntl on fds 0 and 1, before the sandbox. */
+		net.st = stdio_new(net.base, STDIN_FILENO, STDOUT_FILENO,
+		    max_message, &net_stdio_ops, &net);
+		net.mcp = mcp_session_new(net.reg, &net_backend, &net,
+		    net_output, &net, max_inflight);
+	}
 
 	/*
 	 * No file writes.  The sandbox already forbids opening any file, so
@@ -415,7 +588,7 @@ net_main(int fd)
 	 * pipes, as MCP clients do, always gets the limit.  stderr needs no
 	 * such exception: this process logs through the monitor.
 	 */
-	if (net_is_file(STDOUT_FILENO))
+	if (transport == PS_TRANSPORT_STDIO && net_is_file(STDOUT_FILENO))
 		verbose("stdout is a regular file: RLIMIT_FSIZE not set in "
 		    "the net process");
 	else
@@ -423,17 +596,22 @@ net_main(int fd)
 	/* Already 0 since privdrop_harden_process(); here for the reader. */
 	privdrop_rlimit(RLIMIT_CORE, 0);
 	privdrop_rlimit(RLIMIT_NPROC, 0);
-	privdrop_rlimit(RLIMIT_NOFILE, net_nofile());
+	privdrop_rlimit(RLIMIT_NOFILE, net_nofile(maxconn));
 	privdrop_no_new_privs();
-	sandbox_net_apply();
+	sandbox_net_apply(transport == PS_TRANSPORT_HTTP);
 	child_init_done(fd);
 
 	net.mm = mm_net_new(net.base, fd, &net_mm_ops, &net);
 	log_set_handler(mm_net_log_handler, net.mm);
 	log_set_fatal_cleanup(net_fatal_cleanup);
 	sandbox_set_debug_flush(net_fatal_cleanup);
-	stdio_start(net.st);
-	debug_f("serving MCP on stdio");
+	if (net.http != NULL) {
+		http_start(net.http, net.mm);
+		debug_f("serving MCP over HTTP");
+	} else {
+		stdio_start(net.st);
+		debug_f("serving MCP on stdio");
+	}
 
 	r = event_base_dispatch(net.base);
 	fatal_f("event loop ended (%d)", r);

@@ -499,3 +499,285 @@ stop_mcpd() {
 child_pids() {
 	pgrep -P "$MCPD_PID" -f "^mcpd: $1"
 }
+
+# --- HTTP transport (issue 4) --------------------------------------------
+#
+# The http-*.sh scenarios start mcpd on a Listen address and speak to it
+# with curl, openssl s_client and python3 sockets.  Credentials never go on
+# a command line (ps would show them): http_req writes the Authorization
+# header to $OBJ/auth.in, which curl reads with -H @file and the secret
+# scan leaves alone (request input).  Private keys are *.key files, so the
+# scan searches every output for their bytes.
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# Like setup, plus "Listen 127.0.0.1:$PORT"; extra lines come first and
+# win (sshd-style: the first value of a single-valued keyword counts).
+setup_http() {
+	local t
+	for t in curl openssl python3; do
+		command -v "$t" > /dev/null ||
+		    { echo "FAIL $SCENARIO: $t is needed"; exit 1; }
+	done
+	PORT=$(free_port) || { echo "FAIL $SCENARIO: no free port"; exit 1; }
+	setup "$@" "Listen 127.0.0.1:$PORT"
+	BASE=http://127.0.0.1:$PORT
+}
+
+# Put config lines at the top of $OBJ/mcpd.conf (so that they win), for
+# lines that name files under $OBJ, which setup_http's arguments cannot.
+http_conf() {
+	local l
+	{
+		for l in "$@"; do
+			printf '%s\n' "$l"
+		done
+		cat "$OBJ/mcpd.conf"
+	} > "$OBJ/mcpd.conf.new" || fail "http_conf"
+	mv "$OBJ/mcpd.conf.new" "$OBJ/mcpd.conf" || fail "http_conf"
+}
+
+# A small CA made with "openssl ca", for certificates with dates in the
+# past and for revocation: tls_ca NAME makes $OBJ/NAME.key, $OBJ/NAME.crt
+# and the CA's database in $OBJ/NAME.db.d/.
+tls_ca() {
+	local ca=$1 d=$OBJ/$1.db.d
+	mkdir -p "$d/new" || fail "mkdir $d"
+	: > "$d/index.txt"
+	echo 1000 > "$d/serial"
+	echo 1000 > "$d/crlnumber"
+	cat > "$d/ca.cnf" <<CNF || fail "ca.cnf"
+[ ca ]
+default_ca = this
+[ this ]
+dir = $d
+database = $d/index.txt
+new_certs_dir = $d/new
+serial = $d/serial
+crlnumber = $d/crlnumber
+certificate = $OBJ/$ca.crt
+private_key = $OBJ/$ca.key
+default_md = sha256
+default_days = 30
+default_crl_days = 30
+policy = anything
+copy_extensions = copy
+unique_subject = no
+[ anything ]
+commonName = supplied
+[ client ]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+[ server ]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+CNF
+	(umask 077 && openssl genpkey -algorithm EC \
+	    -pkeyopt ec_paramgen_curve:P-256 -out "$OBJ/$ca.key" 2>/dev/null) ||
+	    fail "CA key $ca"
+	openssl req -new -x509 -key "$OBJ/$ca.key" -days 30 -sha256 \
+	    -subj "/CN=mcpd regress $ca" -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+	    -out "$OBJ/$ca.crt" 2>/dev/null || fail "CA certificate $ca"
+}
+
+# tls_issue CA NAME KEYALG EXT SUBJ-CN [SAN] [openssl ca args...]: a key
+# $OBJ/NAME.key (rsa or ec) and a certificate $OBJ/NAME.crt from CA.
+tls_issue() {
+	local ca=$1 name=$2 alg=$3 ext=$4 cn=$5 san=${6:-}
+	shift 6
+	case "$alg" in
+	rsa)	(umask 077 && openssl genpkey -algorithm RSA \
+		    -pkeyopt rsa_keygen_bits:2048 -out "$OBJ/$name.key" \
+		    2>/dev/null) || fail "key $name" ;;
+	ec)	(umask 077 && openssl genpkey -algorithm EC \
+		    -pkeyopt ec_paramgen_curve:P-256 -out "$OBJ/$name.key" \
+		    2>/dev/null) || fail "key $name" ;;
+	esac
+	openssl req -new -key "$OBJ/$name.key" -subj "/CN=$cn" \
+	    ${san:+-addext "subjectAltName=$san"} -out "$OBJ/$name.csr" \
+	    2>/dev/null || fail "request $name"
+	openssl ca -batch -config "$OBJ/$ca.db.d/ca.cnf" -extensions "$ext" \
+	    -in "$OBJ/$name.csr" -out "$OBJ/$name.crt" -notext "$@" \
+	    >/dev/null 2>&1 || fail "certificate $name"
+}
+
+# The test PKI, with the openssl CLI, in $OBJ:
+#   ca.crt                   the server CA (clients trust it: --cacert)
+#   server.{key,crt}         RSA 2048 for 127.0.0.1 and localhost
+#   server-ec.{key,crt}      the same with an EC P-256 key
+#   clientca.crt             the client CA (TLSClientCA)
+#   client.{key,crt}         good, SAN email dev@example.com
+#   client-other.{key,crt}   the same names from another CA (otherca)
+#   client-expired.{key,crt} from clientca, expired in 2020
+#   client-revoked.{key,crt} from clientca, revoked in clientca.crl
+#   clientca.crl             the client CA's CRL (TLSClientCRL)
+tls_material() {
+	tls_ca ca
+	tls_issue ca server rsa server 127.0.0.1 ""
+	tls_issue ca server-ec ec server 127.0.0.1 ""
+	tls_ca clientca
+	tls_ca otherca
+	tls_issue clientca client ec client dev \
+	    "email:dev@example.com"
+	tls_issue otherca client-other ec client dev \
+	    "email:dev@example.com"
+	tls_issue clientca client-expired ec client dev \
+	    "email:dev@example.com" -startdate 20200101000000Z \
+	    -enddate 20200201000000Z
+	tls_issue clientca client-revoked ec client dev \
+	    "email:dev@example.com"
+	openssl ca -batch -config "$OBJ/clientca.db.d/ca.cnf" \
+	    -revoke "$OBJ/client-revoked.crt" >/dev/null 2>&1 ||
+	    fail "revoke"
+	openssl ca -batch -config "$OBJ/clientca.db.d/ca.cnf" -gencrl \
+	    -out "$OBJ/clientca.crl" >/dev/null 2>&1 || fail "gencrl"
+	chmod 644 "$OBJ"/*.crt "$OBJ/clientca.crl" || fail "chmod"
+}
+
+# Start mcpd in the background on the config in $OBJ (extra arguments go
+# to mcpd) and wait, bounded, until it says "Server ready on URL".  Sets
+# MCPD_PID, URL (the /mcp URL), BASE (scheme://host:port) and, for TLS,
+# HTTP_TLS (curl's arguments to trust the test CA).
+start_http() {
+	local i
+	: > "$OBJ/err"
+	"$MCPD" -f "$OBJ/mcpd.conf" "$@" < /dev/null > "$OBJ/out" \
+	    2> "$OBJ/err" &
+	MCPD_PID=$!
+	for i in $(seq 1 300); do
+		grep -q '^Server ready on ' "$OBJ/err" && break
+		kill -0 "$MCPD_PID" 2>/dev/null || {
+			wait "$MCPD_PID"
+			MCPD_PID=
+			fail "mcpd exited at start"
+		}
+		sleep 0.05
+	done
+	grep -q '^Server ready on ' "$OBJ/err" ||
+	    fail "mcpd not ready within 15s"
+	URL=$(sed -n 's/^Server ready on \([^ ]*\) .*/\1/p' "$OBJ/err" |
+	    head -n 1)
+	BASE=${URL%/mcp}
+	HTTP_TLS=()
+	case "$URL" in
+	https://*) HTTP_TLS=(--cacert "$OBJ/ca.crt") ;;
+	esac
+	wait_workers
+}
+
+# Stop mcpd (SIGTERM, then SIGKILL after 10s) and reap it.
+stop_http() {
+	local i
+	[ -n "${MCPD_PID:-}" ] || return 0
+	kill "$MCPD_PID" 2>/dev/null
+	for i in $(seq 1 200); do
+		kill -0 "$MCPD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$MCPD_PID" 2>/dev/null && kill -KILL "$MCPD_PID" 2>/dev/null
+	wait "$MCPD_PID" 2>/dev/null
+	MCPD_PID=
+	return 0
+}
+
+# http_req METHOD PATH BODY [curl args...]: one request to $BASE$PATH.
+# The bearer credential in $AUTH (if set) is sent as Authorization; the
+# Content-Type is $CT (default application/json; set CT= for none) when
+# there is a body ("" for none).  The status goes to $STATUS (000: no
+# answer), curl's own port to $LOCAL_PORT, the response headers to
+# $OBJ/hdr (CRs removed), the body to $OBJ/body, curl's errors to
+# $OBJ/curl.err.
+http_req() {
+	local method=$1 path=$2 body=$3 ct=${CT-application/json}
+	local -a a=()
+	shift 3
+	rm -f "$OBJ/hdr" "$OBJ/body" "$OBJ/auth.in"
+	if [ -n "${AUTH:-}" ]; then
+		(umask 077 && printf 'Authorization: Bearer %s\n' "$AUTH" \
+		    > "$OBJ/auth.in") || fail "auth.in"
+		a+=(-H "@$OBJ/auth.in")
+	fi
+	if [ -n "$body" ]; then
+		a+=(--data-binary "$body")
+		if [ -n "$ct" ]; then
+			a+=(-H "Content-Type: $ct")
+		else
+			a+=(-H "Content-Type:")
+		fi
+	fi
+	STATUS=$(curl -s -S --max-time 20 -X "$method" -o "$OBJ/body" \
+	    -D "$OBJ/hdr.raw" -w '%{http_code} %{local_port}' \
+	    ${HTTP_TLS[@]+"${HTTP_TLS[@]}"} "${a[@]}" "$@" "$BASE$path" \
+	    2> "$OBJ/curl.err")
+	LOCAL_PORT=${STATUS#* }
+	STATUS=${STATUS%% *}
+	[ -f "$OBJ/hdr.raw" ] && tr -d '\r' < "$OBJ/hdr.raw" > "$OBJ/hdr"
+	rm -f "$OBJ/hdr.raw" "$OBJ/auth.in"
+	[ -f "$OBJ/body" ] || : > "$OBJ/body"
+	[ -f "$OBJ/hdr" ] || : > "$OBJ/hdr"
+	return 0
+}
+
+http_post() {	# PATH BODY [curl args...]
+	local path=$1 body=$2
+	shift 2
+	http_req POST "$path" "$body" "$@"
+}
+
+# The value of response header $1 (the last one of that name), or "".
+http_header() {
+	awk -v k="$1" 'BEGIN { k = tolower(k) ":" }
+	    tolower(substr($0, 1, length(k))) == k {
+		v = substr($0, length(k) + 1); sub(/^[ \t]+/, "", v)
+	    }
+	    END { printf "%s", v }' "$OBJ/hdr"
+}
+
+# The response body filtered by jq $1.
+http_body() {
+	jq -c "$1" < "$OBJ/body"
+}
+
+expect_status() {	# what expected
+	expect_eq "$1: status" "$STATUS" "$2"
+}
+
+# JSON-RPC bodies for HTTP (one message each).
+http_init() {	# [version]
+	printf '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},"clientInfo":{"name":"regress","version":"1"}}}' "${1:-2025-11-25}"
+}
+
+# A 2026-07-28 request: body params carry the _meta the version needs.
+# modern_msg ID METHOD [PARAMS-JSON-without-_meta]
+modern_msg() {
+	local params=${3:-'{}'}
+	jq -cn --argjson id "$1" --arg m "$2" --argjson p "$params" \
+	    '{jsonrpc: "2.0", id: $id, method: $m, params: ($p + {_meta: {
+	    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+	    "io.modelcontextprotocol/clientCapabilities": {}}})}'
+}
+
+# http_modern ID METHOD [PARAMS-JSON] [curl args...]: a 2026-07-28 POST
+# with MCP-Protocol-Version, Mcp-Method and (tools/call) Mcp-Name.
+http_modern() {
+	local id=$1 m=$2 p=${3:-'{}'} name
+	local -a h=(-H "MCP-Protocol-Version: 2026-07-28" -H "Mcp-Method: $m")
+	shift 3 2>/dev/null || shift $#
+	if [ "$m" = tools/call ]; then
+		name=$(jq -r '.name' <<< "$p")
+		h+=(-H "Mcp-Name: $name")
+	fi
+	http_post /mcp "$(modern_msg "$id" "$m" "$p")" "${h[@]}" "$@"
+}
+
+# --- end of HTTP transport -----------------------------------------------

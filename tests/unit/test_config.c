@@ -761,14 +761,16 @@ test_validate(void **state __attribute__((__unused__)))
 	assert_int_equal(line(&cfg, "JWTAlgorithms RS256,HS256", err), 0);
 	config_fill_defaults(&cfg);
 	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
-	assert_string_equal(err, "JWTAlgorithms: 'HS256' is never accepted");
+	assert_string_equal(err, "JWTAlgorithms: 'HS256' is never accepted: "
+	    "HMAC algorithms are always refused");
 	config_free(&cfg);
 
 	config_init(&cfg);
 	assert_int_equal(line(&cfg, "JWTAlgorithms none", err), 0);
 	config_fill_defaults(&cfg);
 	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
-	assert_string_equal(err, "JWTAlgorithms: 'none' is never accepted");
+	assert_string_equal(err, "JWTAlgorithms: 'none' is never accepted: "
+	    "unsigned tokens are always refused");
 	config_free(&cfg);
 
 	config_init(&cfg);
@@ -783,6 +785,7 @@ test_validate(void **state __attribute__((__unused__)))
 
 	config_init(&cfg);
 	assert_int_equal(line(&cfg, "AuthMode mtls", err), 0);
+	assert_int_equal(line(&cfg, "Listen 127.0.0.1:8443", err), 0);
 	config_fill_defaults(&cfg);
 	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
 	assert_string_equal(err, "AuthMode mtls needs TLSClientCA");
@@ -800,7 +803,15 @@ test_validate(void **state __attribute__((__unused__)))
 	assert_int_equal(line(&cfg, "TLSClientCRL /crl", err), 0);
 	config_fill_defaults(&cfg);
 	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
-	assert_string_equal(err, "TLSClientCRL needs TLSCertificate");
+	assert_string_equal(err, "TLSClientCRL needs TLSClientCA");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "TLSClientCRL /crl", err), 0);
+	assert_int_equal(line(&cfg, "TLSClientCA /ca", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "TLSClientCA needs TLSCertificate");
 	config_free(&cfg);
 
 	config_init(&cfg);
@@ -854,6 +865,11 @@ static const char default_dump[] =
     "auditsync always\n"
     "auditarguments hash\n"
     "mtlsidentity san-email\n"
+    "maxconnections 256\n"
+    "maxheadersize 8192\n"
+    "clienttimeout 10\n"
+    "idletimeout 60\n"
+    "sessiontimeout 1800\n"
     "privsepuser _mcpd\n"
     "privsepchroot /var/lib/mcpd/empty\n"
     "tooluser _mcpdtool\n"
@@ -899,6 +915,15 @@ test_dump_full(void **state __attribute__((__unused__)))
 		"AllowedOrigins https://a.example https://b.example",
 		"ResourceURL https://mcp.example/mcp",
 		"AuthorizationServer https://auth.example/",
+		"AuthorizationServer http://127.0.0.1:9000",
+		"JWTScope mcp:read viewer",
+		"JWTScope \"#odd\" admin",
+		"JWTScope \"=eq\" admin",
+		"MaxConnections 1000",
+		"MaxHeaderSize 16K",
+		"ClientTimeout 30s",
+		"IdleTimeout 2m",
+		"SessionTimeout 1d",
 		"Database \"/srv/my data/mcpd.db\"",
 		"ToolTimeout 2m",
 		"QueryTimeout 2s",
@@ -926,7 +951,17 @@ test_dump_full(void **state __attribute__((__unused__)))
 	assert_non_null(strstr(out, "\nallowedorigins https://a.example,"
 	    "https://b.example\n"));
 	assert_non_null(strstr(out,
-	    "\nauthorizationserver https://auth.example/\n"));
+	    "\nauthorizationserver https://auth.example/\n"
+	    "authorizationserver http://127.0.0.1:9000\n"
+	    "maxconnections 1000\n"
+	    "maxheadersize 16384\n"
+	    "clienttimeout 30\n"
+	    "idletimeout 120\n"
+	    "sessiontimeout 86400\n"));
+	assert_non_null(strstr(out, "\njwtleeway 60\n"
+	    "jwtscope mcp:read viewer\n"
+	    "jwtscope \"#odd\" admin\n"
+	    "jwtscope \"=eq\" admin\n"));
 	assert_non_null(strstr(out, "\ndatabase \"/srv/my data/mcpd.db\"\n"));
 	assert_non_null(strstr(out, "\ntooltimeout 120\n"));
 	assert_non_null(strstr(out, "\nquerytimeout 2000ms\n"));
@@ -985,7 +1020,7 @@ test_example_conf(void **state __attribute__((__unused__)))
 	}
 	assert_int_equal(fclose(f), 0);
 	/* Every keyword that has a default is shown. */
-	assert_int_equal(nkw, 24);
+	assert_int_equal(nkw, 29);
 	out = dump(&defs);
 	config_free(&defs);
 	config_init(&defs);
@@ -996,6 +1031,549 @@ test_example_conf(void **state __attribute__((__unused__)))
 	free(out);
 	free(out2);
 	config_free(&defs);
+}
+
+/* config_validate's message for a configuration of the given lines. */
+static const char *
+invalid(const char *const *lines)
+{
+	static char err[ERRLEN];
+	struct mcpd_config cfg;
+	size_t i;
+
+	config_init(&cfg);
+	for (i = 0; lines[i] != NULL; i++)
+		assert_int_equal(line(&cfg, lines[i], err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	config_free(&cfg);
+	return err;
+}
+
+/* Assert that the lines make a valid configuration. */
+static void
+valid(const char *const *lines)
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+	size_t i;
+
+	config_init(&cfg);
+	for (i = 0; lines[i] != NULL; i++)
+		assert_int_equal(line(&cfg, lines[i], err), 0);
+	config_fill_defaults(&cfg);
+	if (config_validate(&cfg, err, sizeof(err)) != 0)
+		fail_msg("unexpected: %s", err);
+	config_free(&cfg);
+}
+
+#define OAUTH_LINES \
+	"JWKSFile /j", "JWTIssuer https://i/", "JWTAudience https://r/mcp"
+#define TLS_LINES \
+	"TLSCertificate /c", "TLSKey /k"
+
+static void
+test_jwt_scope(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN], scope[200], l[300];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "JWTScope mcp:read viewer", err), 0);
+	assert_int_equal(line(&cfg, "jwtscope mcp:read developer", err), 0);
+	assert_int_equal(line(&cfg, "JWTSCOPE=mcp:admin admin", err), 0);
+	assert_int_equal(line(&cfg,
+	    "JWTScope https://mcp.example/tools.write,x!$%&'()*+ developer",
+	    err), 0);
+	assert_int_equal(cfg.njwt_scopes, 4);
+	assert_string_equal(cfg.jwt_scopes[0].scope, "mcp:read");
+	assert_string_equal(cfg.jwt_scopes[0].role, "viewer");
+	assert_string_equal(cfg.jwt_scopes[1].scope, "mcp:read");
+	assert_string_equal(cfg.jwt_scopes[1].role, "developer");
+	assert_string_equal(cfg.jwt_scopes[2].scope, "mcp:admin");
+	assert_string_equal(cfg.jwt_scopes[2].role, "admin");
+	assert_string_equal(cfg.jwt_scopes[3].scope,
+	    "https://mcp.example/tools.write,x!$%&'()*+");
+	/* The same pair twice is a mistake; nothing is added. */
+	assert_int_equal(line(&cfg, "JWTScope mcp:read viewer", err), -1);
+	assert_string_equal(err, "t.conf line 7: JWTScope: duplicate "
+	    "mapping of scope 'mcp:read' to role 'viewer'");
+	assert_int_equal(cfg.njwt_scopes, 4);
+	config_free(&cfg);
+	assert_int_equal(cfg.njwt_scopes, 0);
+	assert_null(cfg.jwt_scopes);
+
+	/* 128 characters are allowed, 129 are not. */
+	memset(scope, 's', 128);
+	scope[128] = '\0';
+	assert_true(snprintf(l, sizeof(l), "JWTScope %s viewer", scope) > 0);
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, l, err), 0);
+	assert_int_equal(strlen(cfg.jwt_scopes[0].scope), 128);
+	config_free(&cfg);
+	scope[128] = 's';
+	scope[129] = '\0';
+	assert_true(snprintf(l, sizeof(l), "JWTScope %s viewer", scope) > 0);
+	bad(l);
+
+	assert_string_equal(bad("JWTScope \"a b\" viewer"),
+	    "t.conf line 7: JWTScope: invalid scope 'a b' (printable ASCII "
+	    "without blanks, quotes or backslashes, at most 128 "
+	    "characters)");
+	bad("JWTScope a\"b viewer");
+	bad("JWTScope a\\b viewer");
+	bad("JWTScope \"\" viewer");
+	bad("JWTScope sc\xc3\xa9 viewer");
+	assert_string_equal(bad("JWTScope mcp:read vi/ewer"),
+	    "t.conf line 7: JWTScope: invalid role name 'vi/ewer'");
+	bad("JWTScope mcp:read roles=viewer");
+	assert_string_equal(bad("JWTScope mcp:read"),
+	    "t.conf line 7: JWTScope: missing argument");
+	assert_string_equal(bad("JWTScope a viewer admin"),
+	    "t.conf line 7: JWTScope: extra argument 'admin'");
+
+	/* Scopes restrict OAuth identities only. */
+	{
+		static const char *const l1[] = { "AuthMode apikey",
+		    "JWTScope mcp:read viewer", NULL };
+		static const char *const l2[] = { "AuthMode apikey oauth",
+		    OAUTH_LINES, "JWTScope mcp:read viewer", NULL };
+
+		assert_string_equal(invalid(l1),
+		    "JWTScope needs AuthMode oauth");
+		valid(l2);
+	}
+}
+
+static void
+test_http_limits(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	/* Defaults. */
+	config_init(&cfg);
+	assert_int_equal(cfg.max_connections, -1);
+	assert_int_equal(cfg.max_header_size, -1);
+	assert_int_equal(cfg.client_timeout, -1);
+	assert_int_equal(cfg.idle_timeout, -1);
+	assert_int_equal(cfg.session_timeout, -1);
+	config_fill_defaults(&cfg);
+	assert_int_equal(cfg.max_connections, 256);
+	assert_int_equal(cfg.max_header_size, 8192);
+	assert_int_equal(cfg.client_timeout, 10);
+	assert_int_equal(cfg.idle_timeout, 60);
+	assert_int_equal(cfg.session_timeout, 1800);
+	config_free(&cfg);
+
+	/* Good values, units, the bounds; the first value wins. */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "maxconnections 65536", err), 0);
+	assert_int_equal(line(&cfg, "MaxConnections 1", err), 0);
+	assert_int_equal(line(&cfg, "MaxHeaderSize 64K", err), 0);
+	assert_int_equal(line(&cfg, "MaxHeaderSize 1024", err), 0);
+	assert_int_equal(line(&cfg, "ClientTimeout 1h", err), 0);
+	assert_int_equal(line(&cfg, "ClientTimeout 1", err), 0);
+	assert_int_equal(line(&cfg, "IdleTimeout 1d", err), 0);
+	assert_int_equal(line(&cfg, "IdleTimeout 5", err), 0);
+	assert_int_equal(line(&cfg, "SessionTimeout 1w", err), 0);
+	assert_int_equal(line(&cfg, "SessionTimeout 1m", err), 0);
+	assert_int_equal(cfg.max_connections, 65536);
+	assert_int_equal(cfg.max_header_size, 65536);
+	assert_int_equal(cfg.client_timeout, 3600);
+	assert_int_equal(cfg.idle_timeout, 86400);
+	assert_int_equal(cfg.session_timeout, 604800);
+	config_fill_defaults(&cfg);
+	assert_int_equal(cfg.max_connections, 65536);
+	assert_int_equal(cfg.session_timeout, 604800);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "MaxConnections 1", err), 0);
+	assert_int_equal(line(&cfg, "MaxHeaderSize 1024", err), 0);
+	assert_int_equal(line(&cfg, "ClientTimeout 1", err), 0);
+	assert_int_equal(line(&cfg, "IdleTimeout 1", err), 0);
+	assert_int_equal(line(&cfg, "SessionTimeout 1m", err), 0);
+	assert_int_equal(cfg.max_connections, 1);
+	assert_int_equal(cfg.max_header_size, 1024);
+	assert_int_equal(cfg.client_timeout, 1);
+	assert_int_equal(cfg.idle_timeout, 1);
+	assert_int_equal(cfg.session_timeout, 60);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "MaxHeaderSize 12k", err), 0);
+	assert_int_equal(line(&cfg, "ClientTimeout 1m30s", err), 0);
+	assert_int_equal(line(&cfg, "IdleTimeout 23h59m60s", err), 0);
+	assert_int_equal(line(&cfg, "SessionTimeout 6d23h60m", err), 0);
+	assert_int_equal(cfg.max_header_size, 12288);
+	assert_int_equal(cfg.client_timeout, 90);
+	assert_int_equal(cfg.idle_timeout, 86400);
+	assert_int_equal(cfg.session_timeout, 604800);
+	config_free(&cfg);
+
+	assert_string_equal(bad("MaxConnections 0"), "t.conf line 7: "
+	    "MaxConnections: bad value '0' (must be 1..65536)");
+	bad("MaxConnections 65537");
+	bad("MaxConnections 1K");
+	bad("MaxConnections -1");
+	bad("MaxConnections many");
+	assert_string_equal(bad("MaxHeaderSize 1023"), "t.conf line 7: "
+	    "MaxHeaderSize: bad size '1023' (must be 1024..65536 bytes, "
+	    "K or M suffix allowed)");
+	bad("MaxHeaderSize 65537");
+	bad("MaxHeaderSize 65K");
+	bad("MaxHeaderSize 1M");
+	bad("MaxHeaderSize 8KB");
+	assert_string_equal(bad("ClientTimeout 0"), "t.conf line 7: "
+	    "ClientTimeout: bad time '0' (must be 1..3600 seconds)");
+	bad("ClientTimeout 3601");
+	bad("ClientTimeout 500ms");
+	bad("ClientTimeout 1d");
+	assert_string_equal(bad("IdleTimeout 86401"), "t.conf line 7: "
+	    "IdleTimeout: bad time '86401' (must be 1..86400 seconds)");
+	bad("IdleTimeout 0");
+	bad("IdleTimeout 2d");
+	assert_string_equal(bad("SessionTimeout 59"), "t.conf line 7: "
+	    "SessionTimeout: bad time '59' (must be 60..604800 seconds)");
+	bad("SessionTimeout 1w1s");
+	bad("SessionTimeout 2w");
+	bad("SessionTimeout 10y");
+	assert_string_equal(bad("IdleTimeout 1 2"),
+	    "t.conf line 7: IdleTimeout: extra argument '2'");
+	assert_string_equal(bad("SessionTimeout"),
+	    "t.conf line 7: SessionTimeout: missing argument");
+
+	/* A later bad value is an error even though it would be ignored. */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "MaxConnections 10", err), 0);
+	assert_int_equal(line(&cfg, "MaxConnections 0", err), -1);
+	assert_int_equal(cfg.max_connections, 10);
+	config_free(&cfg);
+}
+
+static void
+test_allowed_origins(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AllowedOrigins https://App.Example.COM "
+	    "http://localhost:3000,https://a.example:443,http://b.example:80,"
+	    "HTTPS://c.example:8443,http://[::1]:5173,vscode-webview://x1 "
+	    "http://127.0.0.1:0080", err), 0);
+	assert_int_equal(cfg.nallowed_origins, 8);
+	/* Stored as browsers send them: lower case, no default port. */
+	assert_string_equal(cfg.allowed_origins[0], "https://app.example.com");
+	assert_string_equal(cfg.allowed_origins[1], "http://localhost:3000");
+	assert_string_equal(cfg.allowed_origins[2], "https://a.example");
+	assert_string_equal(cfg.allowed_origins[3], "http://b.example");
+	assert_string_equal(cfg.allowed_origins[4], "https://c.example:8443");
+	assert_string_equal(cfg.allowed_origins[5], "http://[::1]:5173");
+	assert_string_equal(cfg.allowed_origins[6], "vscode-webview://x1");
+	assert_string_equal(cfg.allowed_origins[7], "http://127.0.0.1");
+	config_free(&cfg);
+
+	assert_string_equal(bad("AllowedOrigins *"), "t.conf line 7: "
+	    "AllowedOrigins: '*' is not accepted: it would let every web "
+	    "page in a browser call this server; list the origins "
+	    "(requests without an Origin header are always allowed)");
+	bad("AllowedOrigins https://a.example,*");
+	assert_string_equal(bad("AllowedOrigins https://a.example/"),
+	    "t.conf line 7: AllowedOrigins: bad origin 'https://a.example/' "
+	    "(must be scheme://host[:port], without a path)");
+	bad("AllowedOrigins https://a.example/mcp");
+	bad("AllowedOrigins https://a.example?x=1");
+	bad("AllowedOrigins https://a.example#f");
+	bad("AllowedOrigins https://user@a.example");
+	bad("AllowedOrigins https://a.example:0");
+	bad("AllowedOrigins https://a.example:65536");
+	bad("AllowedOrigins https://a.example:");
+	bad("AllowedOrigins https://");
+	bad("AllowedOrigins https://[]");
+	bad("AllowedOrigins https://[::1");
+	bad("AllowedOrigins null");
+	bad("AllowedOrigins a.example");
+	bad("AllowedOrigins 1http://a.example");
+	bad("AllowedOrigins //a.example");
+	assert_string_equal(bad("AllowedOrigins https://a.example "
+	    "https://A.example:443"), "t.conf line 7: AllowedOrigins: "
+	    "duplicate origin 'https://A.example:443'");
+	assert_string_equal(bad("AllowedOrigins https://a.example "
+	    "https://a.example"), "t.conf line 7: AllowedOrigins: "
+	    "duplicate origin 'https://a.example'");
+}
+
+static void
+test_resource_url(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "ResourceURL https://mcp.example:8443/mcp"
+	    "?tenant=1", err), 0);
+	assert_string_equal(cfg.resource_url,
+	    "https://mcp.example:8443/mcp?tenant=1");
+	assert_int_equal(line(&cfg, "ResourceURL https://other/", err), 0);
+	assert_string_equal(cfg.resource_url,
+	    "https://mcp.example:8443/mcp?tenant=1");
+	config_free(&cfg);
+
+	assert_string_equal(bad("ResourceURL https://mcp.example/mcp#x"),
+	    "t.conf line 7: ResourceURL: 'https://mcp.example/mcp#x' has a "
+	    "fragment, which a resource identifier must not have");
+	assert_string_equal(bad("ResourceURL ftp://x"),
+	    "t.conf line 7: ResourceURL: 'ftp://x' is not an absolute "
+	    "https:// URL");
+	bad("ResourceURL /mcp");
+	bad("ResourceURL mcp.example/mcp");
+	bad("ResourceURL https://");
+	bad("ResourceURL https:///mcp");
+	bad("ResourceURL https://user@mcp.example/mcp");
+	bad("ResourceURL https://mcp.example:99999/mcp");
+	bad("ResourceURL https://mcp.example:/mcp");
+	bad("ResourceURL https://[::1/mcp");
+	bad("ResourceURL \"https://mcp.example/a b\"");
+
+	/* http:// only while every Listen is loopback. */
+	{
+		static const char *const ok1[] = {
+		    "ResourceURL http://127.0.0.1:8080/mcp",
+		    "Listen 127.0.0.1:8080", "Listen [::1]:8080", NULL };
+		static const char *const ok2[] = {
+		    "ResourceURL https://mcp.example/mcp",
+		    "Listen 127.0.0.1:8080", NULL };
+		static const char *const ok3[] = {
+		    "ResourceURL http://localhost/mcp", NULL };
+		static const char *const no1[] = {
+		    "ResourceURL http://mcp.example/mcp", TLS_LINES,
+		    "Listen 127.0.0.1:8443", "Listen 192.0.2.1:8443", NULL };
+
+		valid(ok1);
+		valid(ok2);
+		valid(ok3);
+		assert_string_equal(invalid(no1), "ResourceURL "
+		    "http://mcp.example/mcp: http:// is allowed only when "
+		    "every Listen address is loopback (Listen 192.0.2.1:8443 "
+		    "is not)");
+	}
+}
+
+static void
+test_resource_url_default(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	/* No Listen: stdio, no resource. */
+	config_init(&cfg);
+	config_fill_defaults(&cfg);
+	assert_null(cfg.resource_url);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen :8080", err), 0);
+	assert_int_equal(line(&cfg, "Listen [::1]:8081", err), 0);
+	config_fill_defaults(&cfg);
+	assert_string_equal(cfg.resource_url, "http://127.0.0.1:8080/mcp");
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen [::1]:8443", err), 0);
+	assert_int_equal(line(&cfg, "TLSCertificate /c", err), 0);
+	assert_int_equal(line(&cfg, "TLSKey /k", err), 0);
+	config_fill_defaults(&cfg);
+	assert_string_equal(cfg.resource_url, "https://[::1]:8443/mcp");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen 0.0.0.0:443", err), 0);
+	assert_int_equal(line(&cfg, "TLSCertificate /c", err), 0);
+	assert_int_equal(line(&cfg, "TLSKey /k", err), 0);
+	config_fill_defaults(&cfg);
+	assert_string_equal(cfg.resource_url, "https://0.0.0.0:443/mcp");
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+
+	/* A link-local address with a zone makes no URL. */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen [fe80::1%eth0]:8443", err), 0);
+	assert_int_equal(line(&cfg, "TLSCertificate /c", err), 0);
+	assert_int_equal(line(&cfg, "TLSKey /k", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "ResourceURL: 'https://[fe80::1%eth0]:8443/"
+	    "mcp', built from the first Listen address, is not a URL; set "
+	    "ResourceURL");
+	config_free(&cfg);
+
+	/* An explicit value wins. */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Listen :8080", err), 0);
+	assert_int_equal(line(&cfg, "ResourceURL https://m.example/mcp", err),
+	    0);
+	config_fill_defaults(&cfg);
+	assert_string_equal(cfg.resource_url, "https://m.example/mcp");
+	config_free(&cfg);
+}
+
+static void
+test_authorization_server(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuthorizationServer https://as.example",
+	    err), 0);
+	assert_int_equal(line(&cfg,
+	    "AuthorizationServer https://as.example/realms/x", err), 0);
+	assert_int_equal(line(&cfg, "AuthorizationServer http://localhost:9000",
+	    err), 0);
+	assert_int_equal(line(&cfg, "AuthorizationServer http://127.0.0.1/",
+	    err), 0);
+	assert_int_equal(line(&cfg, "AuthorizationServer http://[::1]:9/as",
+	    err), 0);
+	/* The same server twice (from two sources, say) is listed once. */
+	assert_int_equal(line(&cfg, "AuthorizationServer https://as.example",
+	    err), 0);
+	assert_int_equal(cfg.nauthorization_servers, 5);
+	assert_string_equal(cfg.authorization_servers[4], "http://[::1]:9/as");
+	config_free(&cfg);
+
+	assert_string_equal(bad("AuthorizationServer http://as.example/"),
+	    "t.conf line 7: AuthorizationServer: 'http://as.example/' is not "
+	    "an absolute https:// URL (http:// is allowed only for "
+	    "localhost, 127.0.0.1 and [::1])");
+	bad("AuthorizationServer http://192.0.2.1/");
+	bad("AuthorizationServer http://localhost.example/");
+	bad("AuthorizationServer mcp.example.com");
+	bad("AuthorizationServer https://");
+	bad("AuthorizationServer https://a@as.example/");
+	assert_string_equal(bad("AuthorizationServer https://as.example/?x=1"),
+	    "t.conf line 7: AuthorizationServer: 'https://as.example/?x=1' has "
+	    "a query or a fragment, which an issuer identifier never has");
+	bad("AuthorizationServer https://as.example/#x");
+}
+
+static void
+test_validate_http(void **state __attribute__((__unused__)))
+{
+	static const char *const mtls_no_listen[] = {
+	    "AuthMode mtls apikey", "TLSClientCA /ca", TLS_LINES, NULL };
+	static const char *const mtls_stdio[] = {
+	    "AuthMode mtls mtls,oauth", OAUTH_LINES, "TLSClientCA /ca",
+	    TLS_LINES, NULL };
+	static const char *const mtls_ok[] = {
+	    "AuthMode mtls,oauth apikey", OAUTH_LINES, "TLSClientCA /ca",
+	    "TLSClientCRL /crl", TLS_LINES, "Listen [2001:db8::1]:8443",
+	    NULL };
+	static const char *const stdio_apikey_only[] = {
+	    "AuthMode apikey", NULL };
+	static const char *const none_public[] = {
+	    "AuthMode apikey none", TLS_LINES, "Listen 127.0.0.1:8443",
+	    "Listen [::]:8443", NULL };
+	static const char *const none_loopback[] = {
+	    "AuthMode none", TLS_LINES, "Listen 127.0.0.1:8443",
+	    "Listen [::1]:8443", "Listen localhost:8444", "Listen :8445",
+	    NULL };
+	static const char *const none_stdio[] = { "AuthMode none", NULL };
+	static const char *const apikey_public[] = {
+	    "AuthMode apikey", TLS_LINES, "Listen [::]:8443", NULL };
+	static const char *const key_only[] = { "TLSKey /k", NULL };
+	static const char *const plain_public[] = {
+	    "Listen 127.0.0.1:8080", "Listen [::]:8080", NULL };
+
+	assert_string_equal(invalid(mtls_no_listen), "AuthMode mtls needs a "
+	    "Listen address (client certificates exist only over HTTPS)");
+	assert_string_equal(invalid(mtls_stdio), "AuthMode: every "
+	    "alternative needs mtls, which can never pass over stdio (no "
+	    "Listen address is set)");
+	valid(mtls_ok);
+	valid(stdio_apikey_only);
+	assert_string_equal(invalid(none_public), "AuthMode none: Listen "
+	    "[::]:8443 is not a loopback address (unauthenticated access is "
+	    "allowed on loopback only)");
+	valid(none_loopback);
+	valid(none_stdio);
+	valid(apikey_public);
+	assert_string_equal(invalid(key_only),
+	    "TLSCertificate and TLSKey must be set together");
+	assert_string_equal(invalid(plain_public), "Listen [::]:8080: "
+	    "without TLSCertificate only loopback addresses are allowed");
+}
+
+/* The forms --listen=[addr]:port gives (DESIGN 3), as mcpd passes them. */
+static void
+test_listen_option_forms(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(config_parse_line(&cfg, "Listen :8080",
+	    CFG_SRC_CMDLINE, "command line", 0, err, sizeof(err)), 0);
+	assert_int_equal(config_parse_line(&cfg, "Listen 127.0.0.1:8081",
+	    CFG_SRC_CMDLINE, "command line", 0, err, sizeof(err)), 0);
+	assert_int_equal(config_parse_line(&cfg, "Listen [::1]:8082",
+	    CFG_SRC_CMDLINE, "command line", 0, err, sizeof(err)), 0);
+	assert_int_equal(config_parse_line(&cfg, "Listen [::]:8083",
+	    CFG_SRC_CMDLINE, "command line", 0, err, sizeof(err)), 0);
+	assert_int_equal(cfg.nlisten, 4);
+	assert_string_equal(cfg.listen[3], "[::]:8083");
+	assert_int_equal(config_parse_line(&cfg, "Listen 8080",
+	    CFG_SRC_CMDLINE, "command line", 0, err, sizeof(err)), -1);
+	assert_string_equal(err, "command line: Listen: bad address '8080' "
+	    "(must be addr:port, [v6addr]:port or :port, port 1..65535)");
+	config_free(&cfg);
+}
+
+/*
+ * The commented HTTPS example in the shipped file, uncommented on top of
+ * the file's own lines, makes a valid configuration.
+ */
+static void
+test_example_conf_https(void **state __attribute__((__unused__)))
+{
+	static const char start[] = "# An HTTPS server";
+	struct mcpd_config cfg;
+	char err[ERRLEN], buf[CONFIG_LINE_MAX + 2];
+	FILE *f;
+	int in = 0, n = 0;
+
+	if (access(EXAMPLE_CONF, R_OK) != 0)
+		skip();
+	config_init(&cfg);
+	assert_int_equal(config_load_file(&cfg, EXAMPLE_CONF, err,
+	    sizeof(err)), 0);
+	assert_non_null(f = fopen(EXAMPLE_CONF, "r"));
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		if (strncmp(buf, start, sizeof(start) - 1) == 0) {
+			in = 1;
+			continue;
+		}
+		if (!in || strcmp(buf, "#\n") == 0)
+			continue;
+		if (strncmp(buf, "# ", 2) != 0)
+			break;
+		if (config_parse_line(&cfg, buf + 2, CFG_SRC_FILE,
+		    EXAMPLE_CONF, 1, err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+		n++;
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(n, 15);
+	config_fill_defaults(&cfg);
+	if (config_validate(&cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.nauth_alt, 2);
+	assert_int_equal(cfg.auth_alt[1], AUTH_M_MTLS);
+	assert_int_equal(cfg.nlisten, 2);
+	assert_string_equal(cfg.resource_url, "https://mcp.example.com/mcp");
+	config_free(&cfg);
 }
 
 static void
@@ -1056,6 +1634,24 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dump_full, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_example_conf, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_jwt_scope, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_http_limits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_allowed_origins, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_resource_url, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_resource_url_default,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authorization_server,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_http, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_listen_option_forms, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_example_conf_https, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_free_reuse, setup,
 		    teardown),

@@ -40,6 +40,8 @@ struct fake {
 	char		*client_info;
 	char		*version;
 	uint32_t	 callid;	/* of the last list or call */
+	uint32_t	 hello_callid;
+	int		 status;	/* HTTP status of the last output */
 	uint32_t	 cancel_callid;
 	char		*cred;
 	size_t		 credlen;
@@ -73,11 +75,13 @@ setstr(char **dst, const char *src, size_t len)
 }
 
 static int
-fake_hello(void *ctx, const char *client_info, const char *version)
+fake_hello(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
+    const char *client_info, const char *version)
 {
 	struct fake *f = ctx;
 
 	f->nhello++;
+	f->hello_callid = callid;
 	f->hello_order = ++f->order;
 	setstr(&f->client_info, client_info, strlen(client_info));
 	setstr(&f->version, version, strlen(version));
@@ -85,8 +89,8 @@ fake_hello(void *ctx, const char *client_info, const char *version)
 }
 
 static int
-fake_toollist(void *ctx, uint32_t callid, const char *cred, size_t credlen,
-    const char *request_id)
+fake_toollist(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
+    const char *cred, size_t credlen, const char *request_id)
 {
 	struct fake *f = ctx;
 
@@ -99,9 +103,9 @@ fake_toollist(void *ctx, uint32_t callid, const char *cred, size_t credlen,
 }
 
 static int
-fake_toolcall(void *ctx, uint32_t callid, const char *cred, size_t credlen,
-    const char *request_id, const char *tool, const char *args,
-    size_t argslen)
+fake_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
+    const char *cred, size_t credlen, const char *request_id,
+    const char *tool, const char *args, size_t argslen)
 {
 	struct fake *f = ctx;
 
@@ -130,7 +134,7 @@ static const struct mcp_backend fake_backend = {
 };
 
 static void
-capture_out(void *ctx, void *origin, const char *msg, size_t len)
+capture_out(void *ctx, void *origin, int status, const char *msg, size_t len)
 {
 	struct capture *c = ctx;
 
@@ -202,7 +206,7 @@ teardown(void **state)
 static void
 in(struct t *t, const char *msg)
 {
-	mcp_input(t->s, NULL, msg, strlen(msg));
+	(void)mcp_input(t->s, NULL, msg, strlen(msg));
 }
 
 /* Send msg; exactly one line must come back, equal to want. */
@@ -235,7 +239,7 @@ init(struct t *t)
 	cap_clear(&t->cap);
 	in(t, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
 	assert_int_equal(t->cap.n, 0);
-	mcp_hello_ans(t->s, PS_ST_OK);
+	mcp_hello_ans(t->s, t->fake.hello_callid, PS_ST_OK);
 }
 
 static void
@@ -287,7 +291,7 @@ test_parse_errors(void **state)
 	    PARSE_ERROR);
 	/* A NUL byte in the message. */
 	cap_clear(&t->cap);
-	mcp_input(t->s, NULL, nul, sizeof(nul) - 1);
+	(void)mcp_input(t->s, NULL, nul, sizeof(nul) - 1);
 	assert_int_equal(t->cap.n, 1);
 	assert_string_equal(t->cap.lines[0], PARSE_ERROR);
 	/* An escaped NUL inside a string. */
@@ -993,7 +997,7 @@ test_tools_list(void **state)
 	    "\"tools/list\",\"params\":{}}");
 	assert_int_equal(t->fake.ntoollist, 1);
 	assert_true(t->fake.hello_order < t->fake.list_order);
-	mcp_hello_ans(t->s, PS_ST_OK);
+	mcp_hello_ans(t->s, t->fake.hello_callid, PS_ST_OK);
 
 	memset(&l, 0, sizeof(l));
 	l.callid = t->fake.callid;
@@ -1090,7 +1094,7 @@ test_hello_refused(void **state)
 
 	in(t, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
 	    "\"params\":{\"protocolVersion\":\"2025-06-18\"}}");
-	mcp_hello_ans(t->s, PS_ST_INTERNAL);
+	mcp_hello_ans(t->s, t->fake.hello_callid, PS_ST_INTERNAL);
 	expect(t, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}",
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32603,"
 	    "\"message\":\"Internal error\"}}");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authn.h"
 #include "config.h"
 #include "policy.h"
 
@@ -195,6 +196,58 @@ test_required_roles_order_and_none(void **state __attribute__((__unused__)))
 	config_free(&cfg);
 }
 
+/*
+ * policy_missing_scopes() on identities made by hand: the scopes named
+ * are those of JWTScope lines whose role the caller has (before the
+ * filter) and that permits the tool; nothing for unscoped identities,
+ * for permitted tools, or for tools no role of the caller permits.
+ */
+static void
+test_missing_scopes(void **state)
+{
+	struct mcpd_config *cfg = *state;
+	struct identity id;
+	char err[256], *s;
+	char *all[] = { "developer", "viewer" };
+	char *eff[] = { "viewer" };
+	static const char *lines[] = {
+		"JWTScope repo:write developer",
+		"JWTScope db:read viewer",
+		"JWTScope everything developer",
+		"JWTScope repo:write admin",
+		NULL
+	};
+	size_t i;
+
+	for (i = 0; lines[i] != NULL; i++)
+		assert_int_equal(config_parse_line(cfg, lines[i], CFG_SRC_FILE,
+		    "t", (int)i + 1, err, sizeof(err)), 0);
+	memset(&id, 0, sizeof(id));
+	id.all_roles = all;
+	id.nall_roles = 2;
+	id.roles = eff;
+	id.nroles = 1;
+
+	/* Not scoped: never a scope to ask for. */
+	assert_null(policy_missing_scopes(cfg, &id, "execute_sql"));
+	id.scoped = 1;
+	assert_non_null(s = policy_missing_scopes(cfg, &id, "execute_sql"));
+	assert_string_equal(s, "repo:write everything");
+	free(s);
+	/* Permitted already; permitted by no role of the caller. */
+	assert_null(policy_missing_scopes(cfg, &id, "query"));
+	assert_null(policy_missing_scopes(cfg, &id, "drop_table"));
+	assert_null(policy_missing_scopes(cfg, &id, ""));
+	assert_null(policy_missing_scopes(cfg, &id, NULL));
+	assert_null(policy_missing_scopes(cfg, NULL, "execute_sql"));
+
+	/* Nothing in effect: the viewer's scope is named for query too. */
+	id.nroles = 0;
+	assert_non_null(s = policy_missing_scopes(cfg, &id, "query"));
+	assert_string_equal(s, "repo:write db:read everything");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -211,6 +264,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_required_roles, setup,
 		    teardown),
 		cmocka_unit_test(test_required_roles_order_and_none),
+		cmocka_unit_test_setup_teardown(test_missing_scopes, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
