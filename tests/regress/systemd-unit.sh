@@ -7,8 +7,11 @@
 # session, a tool timeout (a kill across user IDs), a reload and a log
 # reopen under the unit's capability bounding set and no_new_privs, and
 # every system call its processes make (strace -f) is in the unit's
-# SystemCallFilter.  There is no running systemd here, so this is as close
-# to the real service as the test gets.
+# SystemCallFilter.  The same again over HTTPS: the monitor binds a port
+# below 1024 (which the bounding set without CAP_NET_BIND_SERVICE does not
+# let it do), the net process accepts, makes the TLS handshakes (the
+# monitor signing for them) and serves a tools/call.  There is no running
+# systemd here, so this is as close to the real service as the test gets.
 . "$(dirname "$0")/lib.sh"
 command -v systemd-analyze >/dev/null ||
     skip "systemd-analyze not installed (Debian package systemd)"
@@ -93,12 +96,19 @@ for c in $CAPS; do
 done
 TRACE=
 command -v strace >/dev/null &&
-    TRACE="strace -f -qq -e signal=none -o $OBJ/trace"
-cat > "$OBJ/mcpd-unit" <<EOF
+    TRACE="strace -f -qq -e signal=none -o"
+REAL_MCPD=$MCPD
+# unit_wrapper NAME: $OBJ/NAME runs mcpd as the unit would, traced (when
+# strace is there) into $OBJ/NAME.trace.
+unit_wrapper() {
+	cat > "$OBJ/$1" <<EOF || fail "wrapper $1"
 #!/bin/sh
-exec $TRACE setpriv --bounding-set=$setpriv_caps --no-new-privs $MCPD "\$@"
+exec ${TRACE:+$TRACE $OBJ/$1.trace} setpriv --bounding-set=$setpriv_caps \\
+    --no-new-privs $REAL_MCPD "\$@"
 EOF
-chmod 755 "$OBJ/mcpd-unit"
+	chmod 755 "$OBJ/$1" || fail "chmod $1"
+}
+unit_wrapper mcpd-unit
 MCPD=$OBJ/mcpd-unit
 # strace blocks SIGTERM while it traces a program (-I3, its default with
 # -o): end the monitor, strace's child, and strace ends with it.
@@ -118,8 +128,9 @@ else
 fi
 [ -n "$MON" ] || fail "no monitor"
 st() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-# CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7, CAP_SETPCAP 8, CAP_SYS_CHROOT 18.
-expect_eq "monitor CapBnd" "$(st "$MON" CapBnd)" 00000000000401e0
+# CAP_KILL 5, CAP_SETGID 6, CAP_SETUID 7, CAP_SETPCAP 8,
+# CAP_NET_BIND_SERVICE 10, CAP_SYS_CHROOT 18.
+expect_eq "monitor CapBnd" "$(st "$MON" CapBnd)" 00000000000405e0
 expect_eq "monitor NoNewPrivs" "$(st "$MON" NoNewPrivs)" 1
 send "$(call_msg 1 list_tables '{}')"
 wait_answer 1
@@ -148,6 +159,58 @@ expect_eq "a call by a new worker" "$(answer 3 '.result.isError')" false
 stop_mcpd || fail "exit status $?"
 audit_verify
 
+# HTTPS, on a free port below 1024.
+LOWPORT=$(python3 -c 'import socket
+for p in range(1023, 599, -1):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break') || fail "python3"
+[ -n "$LOWPORT" ] || fail "no free port below 1024"
+tls_ca ca
+tls_issue ca server-ec ec server 127.0.0.1 ""
+chmod 644 "$OBJ/ca.crt" "$OBJ/server-ec.crt" || fail "chmod"
+http_conf "Listen 127.0.0.1:$LOWPORT" "TLSCertificate $OBJ/server-ec.crt" \
+    "TLSKey $OBJ/server-ec.key"
+# Without CAP_NET_BIND_SERVICE the monitor cannot bind it (unless this
+# kernel lets anyone bind that low).
+if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt "$LOWPORT" ]
+then
+	timeout 20 setpriv \
+	    --bounding-set="${setpriv_caps/,+net_bind_service/}" \
+	    --no-new-privs "$REAL_MCPD" -f "$OBJ/mcpd.conf" < /dev/null \
+	    > /dev/null 2> "$OBJ/nobind.err" &&
+	    fail "bound port $LOWPORT without CAP_NET_BIND_SERVICE"
+	grep -q "Listen 127.0.0.1:$LOWPORT: Permission denied" \
+	    "$OBJ/nobind.err" ||
+	    fail "no bind error: $(tail -n 1 "$OBJ/nobind.err")"
+fi
+unit_wrapper mcpd-unit-https
+MCPD=$OBJ/mcpd-unit-https
+start_http
+expect_eq "HTTPS URL" "$URL" "https://127.0.0.1:$LOWPORT/mcp"
+if [ -n "$TRACE" ]; then
+	MON=$(pgrep -P "$MCPD_PID")
+else
+	MON=$MCPD_PID
+fi
+[ -n "$MON" ] || fail "no monitor (HTTPS)"
+expect_eq "monitor CapBnd (HTTPS)" "$(st "$MON" CapBnd)" 00000000000405e0
+AUTH=$DEV_KEY http_modern 4 tools/call '{"name":"list_tables","arguments":{}}'
+expect_status "tools/call over HTTPS" 200
+expect_eq "tools/call over HTTPS" "$(http_body '[.id, .result.isError]')" \
+    '[4,false]'
+net=$(pgrep -P "$MON" -f '^mcpd: net')
+expect_eq "net uid (HTTPS)" "$(st "$net" Uid)" "$(id -u "$TEST_NET_USER")"
+expect_eq "net root (HTTPS)" "$(readlink "/proc/$net/root")" "$TEST_CHROOT"
+# SIGTERM to the monitor; strace, if it traces it, ends with it.
+kill -TERM "$MON"
+stop_http
+audit_verify
+
 [ -n "$TRACE" ] || skip "strace not installed: system calls not checked"
 # The unit's SystemCallFilter, its groups expanded (they nest).
 # shellcheck disable=SC2046
@@ -165,8 +228,12 @@ expand() {
 expand $(sed -n 's/^SystemCallFilter=//p' "$UNIT") | sort -u > "$OBJ/allowed"
 [ "$(wc -l < "$OBJ/allowed")" -gt 100 ] || fail "SystemCallFilter not expanded"
 awk '{ s = $2; sub(/\(.*/, "", s); if (s ~ /^[a-z_0-9]+$/) print s }' \
-    "$OBJ/trace" | sort -u > "$OBJ/used"
+    "$OBJ/mcpd-unit.trace" "$OBJ/mcpd-unit-https.trace" |
+    sort -u > "$OBJ/used"
 [ "$(wc -l < "$OBJ/used")" -gt 20 ] || fail "nothing traced"
+for c in bind listen accept4 getpeername sendmsg recvmsg; do
+	grep -qxF "$c" "$OBJ/used" || fail "$c not traced: HTTPS not exercised"
+done
 expect_eq "system calls outside SystemCallFilter" \
     "$(comm -23 "$OBJ/used" "$OBJ/allowed" | tr '\n' ' ')" ""
 exit 0
