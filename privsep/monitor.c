@@ -1775,17 +1775,18 @@ mon_net_replace(struct monitor *mon)
 	size_t i;
 
 	mon_net_close(mon);
-	/* A busy worker is stopped; its call is freed with the others. */
-	for (i = 0; i < mon->nworkers; i++) {
-		if ((c = mon->workers[i].call) == NULL)
-			continue;
-		c->worker = NULL;
-		mon->workers[i].call = NULL;
-		mon_worker_fail(mon, &mon->workers[i], "net process died");
-	}
+	/*
+	 * Each call ends with an outcome record, as any call does; the
+	 * answer has nowhere to go.  A busy worker is stopped: its call
+	 * ends in mon_worker_fail.
+	 */
+	for (i = 0; i < mon->nworkers; i++)
+		if (mon->workers[i].call != NULL)
+			mon_worker_fail(mon, &mon->workers[i],
+			    "net process died");
 	for (c = TAILQ_FIRST(&mon->calls); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		mon_call_free(mon, c);
+		mon_call_finish(mon, c, 1, "net process died", NULL, 0);
 	}
 	if (evtimer_add(mon->net_restart, &tv) != 0)
 		fatal_f("evtimer_add");

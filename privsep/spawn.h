@@ -19,8 +19,6 @@
 #define SPAWN_KEY_FD		4
 #define SPAWN_LISTEN_FD		5
 #define SPAWN_EXTRA_MAX		64
-/* Where fds are parked while they are being renumbered. */
-#define SPAWN_HIGH_FD		200
 
 /* Check that /proc/self/exe can be executed; fatal otherwise. */
 void	spawn_init(void);

@@ -9,6 +9,7 @@
  * kind, and takes everything else from the monitor.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -241,7 +242,7 @@ load_auth(const struct mcpd_config *cfg, struct mon_auth *auth, char *err,
 	if (config_auth_uses(cfg, AUTH_M_OAUTH) &&
 	    (auth->jwt = jwtv_new(cfg, err, errlen)) == NULL)
 		goto fail;
-	if (cfg->tls_client_ca != NULL && cfg->nlisten > 0 &&
+	if (cfg->tls_client_ca != NULL && cfg->nlisten > 0 && !cfg->stdio &&
 	    (auth->mtls = mtls_new(cfg->tls_client_ca, cfg->tls_client_crl,
 	    cfg->mtls_identity, err, errlen)) == NULL)
 		goto fail;
@@ -267,6 +268,7 @@ static const struct {
 	{ "AuditKeyFile",	offsetof(struct mcpd_config, audit_key_file) },
 }, restart_optional[] = {
 	{ "TLSCertificate",	offsetof(struct mcpd_config, tls_certificate) },
+	{ "TLSClientCA",	offsetof(struct mcpd_config, tls_client_ca) },
 	{ "TLSKey",		offsetof(struct mcpd_config, tls_key) },
 	{ "ResourceURL",	offsetof(struct mcpd_config, resource_url) },
 }, restart_longs[] = {
@@ -393,6 +395,27 @@ server_ready(void)
 {
 	fprintf(stderr, "%s\n", ready_line);
 	fflush(stderr);
+}
+
+/*
+ * The net process sets RLIMIT_NOFILE to its descriptors plus
+ * MaxConnections, which it cannot raise past the hard limit it inherits:
+ * refuse at start what it could never do, instead of a net process that
+ * dies at every start.
+ */
+static void
+check_nofile(const struct mcpd_config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		fatal("getrlimit: %s", strerror(errno));
+	if (rl.rlim_max != RLIM_INFINITY &&
+	    rl.rlim_max < (rlim_t)cfg->max_connections + 64)
+		fatal("MaxConnections %ld: the descriptor limit (hard %llu) "
+		    "leaves room for at most %lld", cfg->max_connections,
+		    (unsigned long long)rl.rlim_max,
+		    (long long)rl.rlim_max - 64);
 }
 
 /* Read a public file (the certificate chain) whole. */
@@ -543,7 +566,7 @@ main(int argc, char **argv)
 	mp.cfg = cfg;
 	mp.auth = auth;
 	/* The TLS key stays here; the net process gets the chain only. */
-	if (cfg->tls_certificate != NULL) {
+	if (cfg->tls_certificate != NULL && cfg->nlisten > 0 && !cfg->stdio) {
 		if ((mp.tlskey = tlskey_load(cfg->tls_key,
 		    cfg->tls_certificate, err, sizeof(err))) == NULL)
 			fatal("%s", err);
@@ -570,7 +593,9 @@ main(int argc, char **argv)
 		release(cfg, &mp.auth);
 		exit(0);
 	}
-	if (cfg->nlisten > 0) {
+	/* --stdio serves stdio, whatever Listen says. */
+	if (cfg->nlisten > 0 && !cfg->stdio) {
+		check_nofile(cfg);
 		mp.listen_fds = xcalloc(cfg->nlisten, sizeof(*mp.listen_fds));
 		for (i = 0; i < cfg->nlisten; i++)
 			if (listener_open(cfg->listen[i], &mp.listen_fds[i], err,

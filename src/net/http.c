@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -716,11 +717,16 @@ http_accept_resume(evutil_socket_t fd, short what, void *arg)
 
 /* ---- request checks ---- */
 
-/* Host names that can only mean this machine (DNS-rebinding defence). */
+/*
+ * Host names that can only mean this machine (DNS-rebinding defence):
+ * localhost, 127.0.0.0/8 and [::1], with an optional port.
+ */
 static int
 http_host_is_loopback(const char *host)
 {
-	const char *end;
+	char name[64];
+	const char *end, *port;
+	struct in_addr a;
 	size_t len;
 
 	if (host == NULL)
@@ -731,22 +737,26 @@ http_host_is_loopback(const char *host)
 		len = (size_t)(end - host) + 1;
 		if (len != 5 || strncmp(host, "[::1]", 5) != 0)
 			return 0;
-		end = host + len;
+		port = host + len;
 	} else {
 		end = strchr(host, ':');
 		len = end != NULL ? (size_t)(end - host) : strlen(host);
-		if (!((len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-		    (len == 9 && strncmp(host, "127.0.0.1", 9) == 0)))
+		if (len == 0 || len >= sizeof(name))
 			return 0;
-		if (end == NULL)
-			return 1;
+		memcpy(name, host, len);
+		name[len] = '\0';
+		if (strcasecmp(name, "localhost") != 0 &&
+		    (inet_pton(AF_INET, name, &a) != 1 ||
+		    (ntohl(a.s_addr) >> 24) != 127))
+			return 0;
+		port = host + len;
 	}
-	if (*end == '\0')
+	if (*port == '\0')
 		return 1;
-	if (*end++ != ':' || *end == '\0')
+	if (*port++ != ':' || *port == '\0')
 		return 0;
-	for (; *end != '\0'; end++)
-		if (*end < '0' || *end > '9')
+	for (; *port != '\0'; port++)
+		if (*port < '0' || *port > '9')
 			return 0;
 	return 1;
 }
