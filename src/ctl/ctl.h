@@ -12,6 +12,12 @@ int	ctl_audit_main(int argc, char **argv);	/* argv[0] = "audit" */
 int	ctl_token_main(int argc, char **argv);	/* argv[0] = "token" */
 int	ctl_jwks_main(int argc, char **argv);	/* argv[0] = "jwks" */
 
+/* Shared option handling (ctl_opt.c). */
+void	ctl_getopt_reset(void);
+void	ctl_bad_option(int ch, char **argv);
+/* Set *slot to val unless set already (then -1 and a message naming it). */
+int	ctl_set_once(const char **slot, const char *val, const char *name);
+
 /* The pure parts of token and jwks, for the unit tests. */
 
 /* The default kid: the first 16 hex digits of SHA-256(DER public key). */

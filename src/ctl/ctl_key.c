@@ -59,42 +59,6 @@ usage(void)
 	    "       mcpctl key revoke KEYID -f FILE\n");
 }
 
-/*
- * getopt_long with state reset, so that ctl_key_main can run more than
- * once in one process (the unit tests do).  The leading '-' returns
- * operands in order as option 1, whatever POSIXLY_CORRECT says; the ':'
- * reports a missing argument as ':' instead of printing.
- */
-static void
-getopt_reset(void)
-{
-	optind = 0;
-	opterr = 0;
-}
-
-static void
-bad_option(int ch, char **argv)
-{
-	if (ch == ':')
-		fprintf(stderr, "mcpctl: option %s requires an argument\n",
-		    argv[optind - 1]);
-	else if (optopt != 0)
-		fprintf(stderr, "mcpctl: unknown option -%c\n", optopt);
-	else
-		fprintf(stderr, "mcpctl: unknown option %s\n",
-		    argv[optind - 1]);
-}
-
-static int
-set_once(const char **slot, const char *val, const char *name)
-{
-	if (*slot != NULL) {
-		fprintf(stderr, "mcpctl: %s given more than once\n", name);
-		return -1;
-	}
-	*slot = val;
-	return 0;
-}
 
 /* A bounded string builder for one AuthorizedKeysFile line. */
 struct linebuf {
@@ -348,27 +312,27 @@ key_new(int argc, char **argv)
 	    O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
 	memset(key, 0, sizeof(key));
-	getopt_reset();
+	ctl_getopt_reset();
 	while ((ch = getopt_long(argc, argv, "-:f:", lopts, NULL)) != -1) {
 		switch (ch) {
 		case LOPT_USER:
-			if (set_once(&user, optarg, "--user") != 0)
+			if (ctl_set_once(&user, optarg, "--user") != 0)
 				goto usage;
 			break;
 		case LOPT_ROLES:
-			if (set_once(&roles, optarg, "--roles") != 0)
+			if (ctl_set_once(&roles, optarg, "--roles") != 0)
 				goto usage;
 			break;
 		case LOPT_FROM:
-			if (set_once(&from, optarg, "--from") != 0)
+			if (ctl_set_once(&from, optarg, "--from") != 0)
 				goto usage;
 			break;
 		case LOPT_EXPIRES:
-			if (set_once(&expires, optarg, "--expires") != 0)
+			if (ctl_set_once(&expires, optarg, "--expires") != 0)
 				goto usage;
 			break;
 		case 'f':
-			if (set_once(&path, optarg, "-f") != 0)
+			if (ctl_set_once(&path, optarg, "-f") != 0)
 				goto usage;
 			break;
 		case 1:
@@ -376,7 +340,7 @@ key_new(int argc, char **argv)
 			    optarg);
 			goto usage;
 		default:
-			bad_option(ch, argv);
+			ctl_bad_option(ch, argv);
 			goto usage;
 		}
 	}
@@ -553,11 +517,11 @@ parse_file_args(int argc, char **argv, const char **path,
 	*path = NULL;
 	if (keyid != NULL)
 		*keyid = NULL;
-	getopt_reset();
+	ctl_getopt_reset();
 	while ((ch = getopt_long(argc, argv, "-:f:", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if (set_once(path, optarg, "-f") != 0)
+			if (ctl_set_once(path, optarg, "-f") != 0)
 				return -1;
 			break;
 		case 1:
@@ -569,7 +533,7 @@ parse_file_args(int argc, char **argv, const char **path,
 			*keyid = optarg;
 			break;
 		default:
-			bad_option(ch, argv);
+			ctl_bad_option(ch, argv);
 			return -1;
 		}
 	}

@@ -87,37 +87,6 @@ jwks_usage(void)
 	    "usage: mcpctl jwks [--kid K ...] [--alg A ...] PUB.pem ...\n");
 }
 
-/* As in ctl_key.c: getopt state reset, operands returned in order. */
-static void
-getopt_reset(void)
-{
-	optind = 0;
-	opterr = 0;
-}
-
-static void
-bad_option(int ch, char **argv)
-{
-	if (ch == ':')
-		fprintf(stderr, "mcpctl: option %s requires an argument\n",
-		    argv[optind - 1]);
-	else if (optopt != 0)
-		fprintf(stderr, "mcpctl: unknown option -%c\n", optopt);
-	else
-		fprintf(stderr, "mcpctl: unknown option %s\n",
-		    argv[optind - 1]);
-}
-
-static int
-set_once(const char **slot, const char *val, const char *name)
-{
-	if (*slot != NULL) {
-		fprintf(stderr, "mcpctl: %s given more than once\n", name);
-		return -1;
-	}
-	*slot = val;
-	return 0;
-}
 
 int
 ctl_parse_ttl(const char *s, long *out)
@@ -687,46 +656,46 @@ ctl_token_main(int argc, char **argv)
 	int ch, r, ret = 1;
 
 	memset(&req, 0, sizeof(req));
-	getopt_reset();
+	ctl_getopt_reset();
 	while ((ch = getopt_long(argc, argv, "-:", lopts, NULL)) != -1) {
 		switch (ch) {
 		case LOPT_KEY:
-			r = set_once(&keyfile, optarg, "--key");
+			r = ctl_set_once(&keyfile, optarg, "--key");
 			break;
 		case LOPT_KID:
-			r = set_once(&req.kid, optarg, "--kid");
+			r = ctl_set_once(&req.kid, optarg, "--kid");
 			break;
 		case LOPT_ISS:
-			r = set_once(&req.iss, optarg, "--iss");
+			r = ctl_set_once(&req.iss, optarg, "--iss");
 			break;
 		case LOPT_AUD:
-			r = set_once(&req.aud, optarg, "--aud");
+			r = ctl_set_once(&req.aud, optarg, "--aud");
 			break;
 		case LOPT_SUB:
-			r = set_once(&req.sub, optarg, "--sub");
+			r = ctl_set_once(&req.sub, optarg, "--sub");
 			break;
 		case LOPT_ROLES:
-			r = set_once(&req.roles, optarg, "--roles");
+			r = ctl_set_once(&req.roles, optarg, "--roles");
 			break;
 		case LOPT_ROLES_CLAIM:
-			r = set_once(&req.roles_claim, optarg,
+			r = ctl_set_once(&req.roles_claim, optarg,
 			    "--roles-claim");
 			break;
 		case LOPT_SCOPE:
-			r = set_once(&req.scope, optarg, "--scope");
+			r = ctl_set_once(&req.scope, optarg, "--scope");
 			break;
 		case LOPT_TTL:
-			r = set_once(&ttl, optarg, "--ttl");
+			r = ctl_set_once(&ttl, optarg, "--ttl");
 			break;
 		case LOPT_ALG:
-			r = set_once(&req.alg, optarg, "--alg");
+			r = ctl_set_once(&req.alg, optarg, "--alg");
 			break;
 		case 1:
 			fprintf(stderr, "mcpctl: unexpected argument \"%s\"\n",
 			    optarg);
 			goto usage;
 		default:
-			bad_option(ch, argv);
+			ctl_bad_option(ch, argv);
 			goto usage;
 		}
 		if (r != 0)
@@ -784,7 +753,7 @@ ctl_jwks_main(int argc, char **argv)
 	memset(kids, 0, sizeof(kids));
 	memset(algs, 0, sizeof(algs));
 	memset(keys, 0, sizeof(keys));
-	getopt_reset();
+	ctl_getopt_reset();
 	while ((ch = getopt_long(argc, argv, "-:", lopts, NULL)) != -1) {
 		switch (ch) {
 		case LOPT_KID:
@@ -803,7 +772,7 @@ ctl_jwks_main(int argc, char **argv)
 			files[nfiles++] = optarg;
 			break;
 		default:
-			bad_option(ch, argv);
+			ctl_bad_option(ch, argv);
 			goto usage;
 		}
 	}
