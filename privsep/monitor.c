@@ -160,7 +160,7 @@ struct monitor {
 	int			 net_state;
 	int			 fdq[MON_FDQ_MAX];	/* passed sockets */
 	size_t			 nfdq;
-	int			 http;		/* the net process serves HTTP */
+	int			 http;		/* the net process: HTTP */
 	size_t			 max_calls;	/* MON_MAX_CALLS(_STDIO) */
 	int			 ready_done;
 	struct bufferevent	*key_bev;	/* key offloading channel */
@@ -899,7 +899,7 @@ mon_cancel(struct monitor *mon, struct sbuf *m)
 	if ((c = mon_call_find(mon, callid)) == NULL)
 		return;		/* already answered: a harmless race */
 	if (c->worker != NULL) {
-		/* A worker runs one call synchronously: stop it the hard way. */
+		/* A worker runs one call at a time: stop it the hard way. */
 		mon_worker_fail(mon, c->worker, "cancelled by the client");
 		return;
 	}
@@ -950,7 +950,8 @@ mon_conn_req(struct monitor *mon, struct sbuf *m)
 	} else {
 		if (c->addr.ss_family == AF_INET) {
 			ap = &((struct sockaddr_in *)&c->addr)->sin_addr;
-			port = ntohs(((struct sockaddr_in *)&c->addr)->sin_port);
+			port = ntohs(
+			    ((struct sockaddr_in *)&c->addr)->sin_port);
 		} else {
 			ap = &((struct sockaddr_in6 *)&c->addr)->sin6_addr;
 			port = ntohs(

@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "errbuf.h"
+#include "osslerr.h"
 #include "fileio.h"
 #include "mtls.h"
 #include "proto.h"
@@ -44,20 +45,6 @@ struct mtls_verifier {
 	char		*crl_pem;	/* NULL: no CRL */
 	size_t		 crl_pemlen;
 };
-
-static void
-ossl_seterr(char *err, size_t errlen, const char *what)
-{
-	char ebuf[256];
-	unsigned long e;
-
-	if ((e = ERR_peek_last_error()) != 0) {
-		ERR_error_string_n(e, ebuf, sizeof(ebuf));
-		seterr(err, errlen, "%s: %s", what, ebuf);
-	} else
-		seterr(err, errlen, "%s", what);
-	ERR_clear_error();
-}
 
 static const char *
 kind_name(int kind)
@@ -124,23 +111,6 @@ read_pem(const char *path, char **pemp, size_t *lenp, char *err,
 	return ret;
 }
 
-/*
- * Whether the PEM reader stopped because the input ended (it reports
- * that as "no start line") rather than on a damaged object.
- */
-static int
-pem_at_end(void)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-		ERR_clear_error();
-		return 1;
-	}
-	return 0;
-}
-
 static int
 load_cas(X509_STORE *store, const char *path, const char *pem, size_t len,
     char *err, size_t errlen)
@@ -150,7 +120,7 @@ load_cas(X509_STORE *store, const char *path, const char *pem, size_t len,
 	int n, ret = -1;
 
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		ossl_seterr(err, errlen, path);
+		ossl_seterr(err, errlen, "", path);
 		return -1;
 	}
 	for (n = 0; (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL;
@@ -161,13 +131,13 @@ load_cas(X509_STORE *store, const char *path, const char *pem, size_t len,
 				seterr(err, errlen, "%s: more than %d "
 				    "certificates", path, MTLS_CA_MAX);
 			else
-				ossl_seterr(err, errlen, path);
+				ossl_seterr(err, errlen, "", path);
 			goto out;
 		}
 		X509_free(x);
 	}
-	if (!pem_at_end())
-		ossl_seterr(err, errlen, path);
+	if (!ossl_pem_at_end())
+		ossl_seterr(err, errlen, "", path);
 	else if (n == 0)
 		seterr(err, errlen, "%s: no certificate", path);
 	else
@@ -186,7 +156,7 @@ load_crls(X509_STORE *store, const char *path, const char *pem, size_t len,
 	int n, ret = -1;
 
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		ossl_seterr(err, errlen, path);
+		ossl_seterr(err, errlen, "", path);
 		return -1;
 	}
 	for (n = 0; (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) !=
@@ -197,13 +167,13 @@ load_crls(X509_STORE *store, const char *path, const char *pem, size_t len,
 				seterr(err, errlen, "%s: more than %d CRLs",
 				    path, MTLS_CRL_MAX);
 			else
-				ossl_seterr(err, errlen, path);
+				ossl_seterr(err, errlen, "", path);
 			goto out;
 		}
 		X509_CRL_free(crl);
 	}
-	if (!pem_at_end())
-		ossl_seterr(err, errlen, path);
+	if (!ossl_pem_at_end())
+		ossl_seterr(err, errlen, "", path);
 	else if (n == 0)
 		seterr(err, errlen, "%s: no CRL", path);
 	else
@@ -234,7 +204,7 @@ mtls_new(const char *ca_path, const char *crl_path, int identity_kind,
 	v->kind = identity_kind;
 	ERR_clear_error();
 	if ((v->store = X509_STORE_new()) == NULL) {
-		ossl_seterr(err, errlen, "X509_STORE_new");
+		ossl_seterr(err, errlen, "", "X509_STORE_new");
 		goto fail;
 	}
 	if (read_pem(ca_path, &v->ca_pem, &v->ca_pemlen, err, errlen) != 0 ||
@@ -250,7 +220,7 @@ mtls_new(const char *ca_path, const char *crl_path, int identity_kind,
 		/* The leaf is checked against its issuer's CRL. */
 		if (X509_STORE_set_flags(v->store, X509_V_FLAG_CRL_CHECK) !=
 		    1) {
-			ossl_seterr(err, errlen, crl_path);
+			ossl_seterr(err, errlen, "", crl_path);
 			goto fail;
 		}
 	}
@@ -466,7 +436,7 @@ mtls_verify(const struct mtls_verifier *v, const uint8_t *const *der,
 	if ((xctx = X509_STORE_CTX_new()) == NULL ||
 	    X509_STORE_CTX_init(xctx, v->store, leaf, rest) != 1 ||
 	    X509_STORE_CTX_set_default(xctx, "ssl_client") != 1) {
-		ossl_seterr(reason, reasonlen, "mtls: verification setup");
+		ossl_seterr(reason, reasonlen, "", "mtls: verification setup");
 		goto out;
 	}
 	X509_STORE_CTX_set_time(xctx, 0, now);

@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "errbuf.h"
+#include "osslerr.h"
 #include "fileio.h"
 #include "proto.h"
 #include "sbuf.h"
@@ -47,21 +48,6 @@ struct tlskey {
 	size_t		 rsasize;	/* RSA modulus bytes */
 	char		 desc[TLSKEY_DESC_MAX];
 };
-
-/* "what: OpenSSL's reason" into err; clears OpenSSL's error queue. */
-static void
-ossl_seterr(char *err, size_t errlen, const char *what)
-{
-	char ebuf[256];
-	unsigned long e;
-
-	if ((e = ERR_peek_last_error()) != 0) {
-		ERR_error_string_n(e, ebuf, sizeof(ebuf));
-		seterr(err, errlen, "%s: %s", what, ebuf);
-	} else
-		seterr(err, errlen, "%s", what);
-	ERR_clear_error();
-}
 
 /* An encrypted key would make OpenSSL prompt on the terminal: refuse. */
 static int
@@ -105,7 +91,7 @@ read_key(const char *path, char *err, size_t errlen)
 	}
 	ERR_clear_error();
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		ossl_seterr(err, errlen, path);
+		ossl_seterr(err, errlen, "", path);
 		goto out;
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &asked);
@@ -115,7 +101,7 @@ read_key(const char *path, char *err, size_t errlen)
 			seterr(err, errlen, "%s: encrypted private keys are "
 			    "not supported", path);
 		} else
-			ossl_seterr(err, errlen, path);
+			ossl_seterr(err, errlen, "", path);
 	}
  out:
 	BIO_free(bio);
@@ -157,7 +143,7 @@ read_leaf(const char *path, char *err, size_t errlen)
 	ERR_clear_error();
 	if (len == 0 || (bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
 	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
-		ossl_seterr(err, errlen, path);
+		ossl_seterr(err, errlen, "", path);
  out:
 	BIO_free(bio);
 	free(buf);
@@ -402,7 +388,7 @@ pkey_sign(const struct tlskey *k, int padding, const EVP_MD *md,
 
 	ERR_clear_error();
 	if ((c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) == NULL) {
-		ossl_seterr(reason, reasonlen, "signing");
+		ossl_seterr(reason, reasonlen, "", "signing");
 		return -1;
 	}
 	ok = EVP_PKEY_sign_init(c) == 1 &&
@@ -411,7 +397,7 @@ pkey_sign(const struct tlskey *k, int padding, const EVP_MD *md,
 	    EVP_PKEY_sign(c, sig, siglen, in, inlen) == 1;
 	EVP_PKEY_CTX_free(c);
 	if (!ok) {
-		ossl_seterr(reason, reasonlen, "signing");
+		ossl_seterr(reason, reasonlen, "", "signing");
 		return -1;
 	}
 	return 0;

@@ -340,8 +340,8 @@ http_session_free(struct http_server *srv, struct http_session *s)
 		TAILQ_REMOVE(&s->reqs, r, sentry);
 		r->sess = NULL;
 		if (r->req != NULL) {
-			http_error(r->req, 404, "Not Found", MCP_ERR_INVALID_REQ,
-			    "Session not found");
+			http_error(r->req, 404, "Not Found",
+			    MCP_ERR_INVALID_REQ, "Session not found");
 			http_req_done(r);
 		} else
 			http_req_free(r);
@@ -1019,7 +1019,8 @@ http_mcp(struct http_server *srv, struct evhttp_request *req,
 		return;
 	}
 	if (cmd == EVHTTP_REQ_POST) {
-		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+		if (ct == NULL ||
+		    strncasecmp(ct, "application/json", 16) != 0 ||
 		    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
 			http_error(req, 415, "Unsupported Media Type",
 			    MCP_ERR_INVALID_REQ,

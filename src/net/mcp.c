@@ -1239,7 +1239,8 @@ mcp_input(struct mcp_session *s, void *origin, const char *buf, size_t len)
 		else
 			mcp_error_status(s, origin, 400, id,
 			    MCP_ERR_INVALID_PARAMS,
-			    "Invalid params: _meta lacks protocolVersion", NULL);
+			    "Invalid params: _meta lacks protocolVersion",
+			    NULL);
 		goto out;
 	}
 	if (id == NULL) {

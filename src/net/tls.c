@@ -37,6 +37,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "errbuf.h"
+#include "osslerr.h"
 #include "proto.h"
 #include "tls.h"
 
@@ -90,21 +91,6 @@ static EC_KEY_METHOD	*proxy_ec_meth;
 static int		 rsa_signer_idx = -1;
 static int		 ec_signer_idx = -1;
 static int		 verdict_idx = -1;
-
-/* "what: OpenSSL's reason" into err; clears OpenSSL's error queue. */
-static void
-tls_seterr(char *err, size_t errlen, const char *what)
-{
-	char ebuf[256];
-	unsigned long e;
-
-	if ((e = ERR_peek_last_error()) != 0) {
-		ERR_error_string_n(e, ebuf, sizeof(ebuf));
-		seterr(err, errlen, "tls: %s: %s", what, ebuf);
-	} else
-		seterr(err, errlen, "tls: %s", what);
-	ERR_clear_error();
-}
 
 /* The digest an ECDSA signature covers is known by its length alone. */
 static int
@@ -248,7 +234,7 @@ tls_globals(char *err, size_t errlen)
  fail:
 	RSA_meth_free(rm);
 	EC_KEY_METHOD_free(em);
-	tls_seterr(err, errlen, "proxy key methods");
+	ossl_seterr(err, errlen, "tls: ", "proxy key methods");
 	return -1;
 }
 
@@ -288,7 +274,7 @@ proxy_rsa_key(EVP_PKEY *pub, const struct tls_signer *tmpl, char *err,
 		goto fail;
 	return pk;
  fail:
-	tls_seterr(err, errlen, "RSA proxy key");
+	ossl_seterr(err, errlen, "tls: ", "RSA proxy key");
 	free(s);
 	EVP_PKEY_free(pk);
 	RSA_free(rsa);
@@ -311,15 +297,16 @@ proxy_ec_key(EVP_PKEY *pub, const struct tls_signer *tmpl, char *err,
 
 	if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME,
 	    group, sizeof(group), &glen) != 1) {
-		tls_seterr(err, errlen, "certificate EC key has no named curve");
+		ossl_seterr(err, errlen, "tls: ",
+		    "certificate EC key has no named curve");
 		return NULL;
 	}
 	if ((nid = OBJ_txt2nid(group)) == NID_undef)
 		nid = EC_curve_nist2nid(group);
 	if (nid != NID_X9_62_prime256v1 && nid != NID_secp384r1) {
 		ERR_clear_error();
-		seterr(err, errlen, "tls: certificate EC curve %s not supported "
-		    "(P-256 or P-384 only)", group);
+		seterr(err, errlen, "tls: certificate EC curve %s not "
+		    "supported (P-256 or P-384 only)", group);
 		return NULL;
 	}
 	if (EVP_PKEY_get_octet_string_param(pub, OSSL_PKEY_PARAM_PUB_KEY, pt,
@@ -337,7 +324,7 @@ proxy_ec_key(EVP_PKEY *pub, const struct tls_signer *tmpl, char *err,
 		goto fail;
 	return pk;
  fail:
-	tls_seterr(err, errlen, "EC proxy key");
+	ossl_seterr(err, errlen, "tls: ", "EC proxy key");
 	free(s);
 	EVP_PKEY_free(pk);
 	EC_KEY_free(ec);
@@ -352,7 +339,7 @@ proxy_key(X509 *leaf, const struct tls_signer *tmpl, char *err,
 	EVP_PKEY *pub;
 
 	if ((pub = X509_get0_pubkey(leaf)) == NULL) {
-		tls_seterr(err, errlen, "certificate public key");
+		ossl_seterr(err, errlen, "tls: ", "certificate public key");
 		return NULL;
 	}
 	switch (EVP_PKEY_get_base_id(pub)) {
@@ -378,25 +365,8 @@ pem_bio(const char *pem, size_t len, const char *what, char *err,
 		return NULL;
 	}
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		tls_seterr(err, errlen, what);
+		ossl_seterr(err, errlen, "tls: ", what);
 	return bio;
-}
-
-/*
- * Whether the PEM reader stopped because the input ended (it reports
- * that as "no start line") rather than on a damaged object.
- */
-static int
-pem_at_end(void)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-		ERR_clear_error();
-		return 1;
-	}
-	return 0;
 }
 
 /* The leaf and its chain, in that order, from cert_pem. */
@@ -413,11 +383,11 @@ load_chain(SSL_CTX *ctx, const struct tls_params *p, X509 **leafp,
 	    err, errlen)) == NULL)
 		return -1;
 	if ((*leafp = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
-		tls_seterr(err, errlen, "certificate");
+		ossl_seterr(err, errlen, "tls: ", "certificate");
 		goto out;
 	}
 	if (SSL_CTX_use_certificate(ctx, *leafp) != 1) {
-		tls_seterr(err, errlen, "certificate not usable");
+		ossl_seterr(err, errlen, "tls: ", "certificate not usable");
 		goto out;
 	}
 	for (n = 0;; n++) {
@@ -429,13 +399,14 @@ load_chain(SSL_CTX *ctx, const struct tls_params *p, X509 **leafp,
 			goto out;
 		}
 		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
-			tls_seterr(err, errlen, "chain certificate not usable");
+			ossl_seterr(err, errlen, "tls: ",
+			    "chain certificate not usable");
 			goto out;
 		}
 		x = NULL;
 	}
-	if (!pem_at_end()) {
-		tls_seterr(err, errlen, "chain certificate");
+	if (!ossl_pem_at_end()) {
+		ossl_seterr(err, errlen, "tls: ", "chain certificate");
 		goto out;
 	}
 	ret = 0;
@@ -516,14 +487,15 @@ client_certs(SSL_CTX *ctx, const struct tls_params *p, char *err,
 		/* The CA names tell clients which certificate to pick. */
 		if (X509_STORE_add_cert(store, x) != 1 ||
 		    SSL_CTX_add_client_CA(ctx, x) != 1) {
-			tls_seterr(err, errlen, "client CA not usable");
+			ossl_seterr(err, errlen, "tls: ",
+			    "client CA not usable");
 			goto out;
 		}
 		X509_free(x);
 		x = NULL;
 	}
-	if (!pem_at_end() || n == 0) {
-		tls_seterr(err, errlen, "client CA: no certificate");
+	if (!ossl_pem_at_end() || n == 0) {
+		ossl_seterr(err, errlen, "tls: ", "client CA: no certificate");
 		goto out;
 	}
 	BIO_free(bio);
@@ -540,19 +512,20 @@ client_certs(SSL_CTX *ctx, const struct tls_params *p, char *err,
 				goto out;
 			}
 			if (X509_STORE_add_crl(store, crl) != 1) {
-				tls_seterr(err, errlen, "client CRL not usable");
+				ossl_seterr(err, errlen, "tls: ",
+				    "client CRL not usable");
 				goto out;
 			}
 			X509_CRL_free(crl);
 			crl = NULL;
 		}
-		if (!pem_at_end() || n == 0) {
-			tls_seterr(err, errlen, "client CRL: no CRL");
+		if (!ossl_pem_at_end() || n == 0) {
+			ossl_seterr(err, errlen, "tls: ", "client CRL: no CRL");
 			goto out;
 		}
 		/* The leaf's issuer must have a CRL, and it is checked. */
 		if (X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK) != 1) {
-			tls_seterr(err, errlen, "client CRL");
+			ossl_seterr(err, errlen, "tls: ", "client CRL");
 			goto out;
 		}
 	}
@@ -579,7 +552,7 @@ set_policy(SSL_CTX *ctx, char *err, size_t errlen)
 	SSL_CTX_set_security_level(ctx, TLS_SECLEVEL);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
-		tls_seterr(err, errlen, "protocol versions");
+		ossl_seterr(err, errlen, "tls: ", "protocol versions");
 		return -1;
 	}
 	/*
@@ -600,20 +573,20 @@ set_policy(SSL_CTX *ctx, char *err, size_t errlen)
 	    SSL_CTX_set_recv_max_early_data(ctx, 0) != 1 ||
 	    SSL_CTX_set_session_id_context(ctx, sidctx,
 	    sizeof(sidctx) - 1) != 1) {
-		tls_seterr(err, errlen, "session settings");
+		ossl_seterr(err, errlen, "tls: ", "session settings");
 		return -1;
 	}
 	if (SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1 ||
 	    SSL_CTX_set_ciphersuites(ctx, TLS_SUITES_13) != 1) {
-		tls_seterr(err, errlen, "cipher suites");
+		ossl_seterr(err, errlen, "tls: ", "cipher suites");
 		return -1;
 	}
 	if (SSL_CTX_set1_sigalgs_list(ctx, TLS_SIGALGS) != 1) {
-		tls_seterr(err, errlen, "signature algorithms");
+		ossl_seterr(err, errlen, "tls: ", "signature algorithms");
 		return -1;
 	}
 	if (SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {
-		tls_seterr(err, errlen, "groups");
+		ossl_seterr(err, errlen, "tls: ", "groups");
 		return -1;
 	}
 	(void)SSL_CTX_set_max_cert_list(ctx, TLS_CERT_LIST_MAX);
@@ -630,7 +603,7 @@ tls_init_early(char *err, size_t errlen)
 	int r;
 
 	if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1) {
-		tls_seterr(err, errlen, "OpenSSL initialisation");
+		ossl_seterr(err, errlen, "tls: ", "OpenSSL initialisation");
 		return -1;
 	}
 	if (tls_globals(err, errlen) != 0)
@@ -646,7 +619,7 @@ tls_init_early(char *err, size_t errlen)
 	    RAND_priv_bytes(seed, sizeof(seed)) == 1;
 	OPENSSL_cleanse(seed, sizeof(seed));
 	if (!r) {
-		tls_seterr(err, errlen, "random generator");
+		ossl_seterr(err, errlen, "tls: ", "random generator");
 		return -1;
 	}
 	/*
@@ -655,7 +628,7 @@ tls_init_early(char *err, size_t errlen)
 	 * the providers can still be loaded.
 	 */
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		tls_seterr(err, errlen, "SSL_CTX_new");
+		ossl_seterr(err, errlen, "tls: ", "SSL_CTX_new");
 		return -1;
 	}
 	r = set_policy(ctx, err, errlen);
@@ -682,7 +655,7 @@ tls_ctx_new(const struct tls_params *p, tls_sign_fn sign, void *signctx,
 	tmpl.fn = sign;
 	tmpl.ctx = signctx;
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		tls_seterr(err, errlen, "SSL_CTX_new");
+		ossl_seterr(err, errlen, "tls: ", "SSL_CTX_new");
 		return NULL;
 	}
 	if (set_policy(ctx, err, errlen) != 0 ||
@@ -691,7 +664,7 @@ tls_ctx_new(const struct tls_params *p, tls_sign_fn sign, void *signctx,
 		goto fail;
 	/* This also checks that the key is the certificate's. */
 	if (SSL_CTX_use_PrivateKey(ctx, key) != 1) {
-		tls_seterr(err, errlen, "proxy key not usable");
+		ossl_seterr(err, errlen, "tls: ", "proxy key not usable");
 		goto fail;
 	}
 	if (p->ca_pem != NULL && client_certs(ctx, p, err, errlen) != 0)
