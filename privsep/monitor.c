@@ -1612,8 +1612,15 @@ mon_worker_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct mon_worker *w = arg;
 
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		mon_worker_fail(w->mon, w, "worker exited");
+	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) == 0)
+		return;
+	mon_worker_fail(w->mon, w, "worker exited");
+	/*
+	 * The worker closed its channel first: it ended, or is ending, of
+	 * its own accord or by someone else's signal, and our kill only
+	 * follows.  mon_reaped must log and audit its end as a crash.
+	 */
+	w->killed = 0;
 }
 
 static void
