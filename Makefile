@@ -159,3 +159,17 @@ FORCE:
 .PHONY: all unit deps check demo install lint bench clean FORCE
 
 -include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d
+
+# --- soak (issue 5) ---
+# Load and faults together for SOAK_SECONDS (tests/soak/soak.sh): mixed
+# HTTPS traffic while workers are killed, SIGHUP rotates the JWKS keys and
+# SIGUSR1 the audit log; then one ok/FAIL line per check.  The short form
+# for "make check" is tests/soak/ci.sh (60 seconds).
+SOAK_SECONDS	?= 600
+
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@SOAK_SECONDS=$(SOAK_SECONDS) O=$(O) bash tests/soak/soak.sh
+
+.PHONY: soak
+# --- end soak ---

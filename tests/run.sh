@@ -77,6 +77,25 @@ for t in tests/regress/*.sh; do
 	fi
 done
 
+# Suites that print one "ok   KIND NAME ..." or "FAIL KIND NAME..." line
+# per result (issue 5: the soak, the fuzzers' smoke run, the sanitizer
+# runs); other lines they print are shown as they come.
+suite() {	# command...
+	local line kind name
+	while IFS= read -r line; do
+		case "$line" in
+		"ok   "*)
+			pass=$((pass + 1)) ;;
+		"FAIL "*)
+			fail=$((fail + 1))
+			read -r _ kind name _ <<< "$line"
+			failed="$failed $kind-${name%:}" ;;
+		esac
+		printf '%s\n' "$line"
+	done < <("$@" 2>&1 </dev/null)
+}
+suite bash tests/soak/ci.sh
+
 # --- secret scan, part 2 (issue 3): no secret in any output ---
 # Every output the regress loop collected, and every scenario's own log,
 # searched for every secret the scenarios used (keys, the audit key): one
