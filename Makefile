@@ -77,8 +77,7 @@ $(O)/roundtrip: $(O)/tests/bench/roundtrip.o $(O)/libmcpd.a
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/stdio_bench $(O)/roundtrip
-	@bash tests/bench/stdio.sh
-	@bash tests/bench/http.sh
+	@O=$(O) bash tests/bench/compare.sh
 
 # Installs the Debian packages the build and the tests need, when run as
 # root; otherwise prints the apt-get line.
@@ -173,3 +172,22 @@ soak: deps
 
 .PHONY: soak
 # --- end soak ---
+
+# --- bench (issue 5) ---
+# "make bench" (above) runs tests/bench/compare.sh: mcpd against the SDK
+# peer in tests/bench/peer/.  bench-ci is its quick form, as CI runs it:
+# one round of 1 s runs, which checks that both servers answer and audit
+# every call and asserts nothing about speed.  bench-mcpd measures mcpd
+# alone in more detail: each AuditSync mode over stdio, ES256 tokens over
+# HTTP and HTTPS.
+bench-ci: deps
+	@$(MAKE) --no-print-directory all $(O)/stdio_bench $(O)/roundtrip
+	@O=$(O) bash tests/bench/compare.sh --ci
+
+bench-mcpd: deps
+	@$(MAKE) --no-print-directory all $(O)/stdio_bench $(O)/roundtrip
+	@bash tests/bench/stdio.sh
+	@bash tests/bench/http.sh
+
+.PHONY: bench-ci bench-mcpd
+# --- end bench ---

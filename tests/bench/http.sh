@@ -1,5 +1,6 @@
 #!/bin/bash
-# "make bench" (HTTP part): authenticated tools/call list_tables per second
+# "make bench-mcpd" (HTTP part; "make bench" is compare.sh, mcpd against
+# the SDK peer): authenticated tools/call list_tables per second
 # and latency, driven by wrk (tests/bench/http_call.lua) over keep-alive
 # connections, as dev@example.com with an ES256 bearer JWT, every call
 # authenticated, authorized and audited twice (AuditSync batch).  Rows:
@@ -101,7 +102,8 @@ for t in tls plain; do
 		for k in one fresh; do
 			th=2
 			[ "$c" -lt 2 ] && th=1
-			TOKENS=$TMP/$k.tok wrk -t"$th" -c"$c" -d"${SECS}s" \
+			TOKENS=$TMP/$k.tok NTHREADS=$th wrk -t"$th" -c"$c" \
+			    -d"${SECS}s" \
 			    -s tests/bench/http_call.lua "$URL/mcp" \
 			    > "$TMP/wrk.out" 2>&1 || { cat "$TMP/wrk.out"; exit 1; }
 			r=$(grep '^RESULT' "$TMP/wrk.out") ||

@@ -1,5 +1,5 @@
 #!/bin/bash
-# "make bench" (stdio part): start-up time, idle RSS of every process, and
+# "make bench-mcpd" (stdio part): start-up time, idle RSS of every process, and
 # authorized tools/call per second pipelined over stdio, as dev@example.com
 # calling list_tables with every call audited twice (decision, outcome).
 # Runs once per AuditSync mode; N calls each (BENCH_CALLS, default 20000).
