@@ -19,13 +19,16 @@ worker=$(child_pids worker)
 [ -n "$worker" ] || fail "no worker"
 start=$(date +%s)
 send "$(call_msg 1 test_violate '{"what":"cpu"}')"
-for i in $(seq 1 400); do	# 20 s at most
+for i in $(seq 1 1100); do	# 55 s at most
 	[ -n "$(answer 1 '.id' 2>/dev/null)" ] && break
 	sleep 0.05
 done
-[ -n "$(answer 1 '.id')" ] || fail "no answer within 20s: no CPU cap"
+[ -n "$(answer 1 '.id')" ] || fail "no answer within 55s: no CPU cap"
+# The cap counts CPU time, about 3 s of it: on a loaded machine that takes
+# longer on the clock, but it must end the call before ToolTimeout (60 s)
+# would, and the SIGXCPU report below says which of the two did.
 elapsed=$(( $(date +%s) - start ))
-[ "$elapsed" -le 10 ] || fail "the spinning call ran ${elapsed}s"
+[ "$elapsed" -lt 55 ] || fail "the spinning call ran ${elapsed}s"
 expect_eq "tool error" "$(answer 1 '.result.isError')" true
 grep -qF "worker $worker killed by signal 24 (SIGXCPU)" "$OBJ/err" ||
     fail "no SIGXCPU report for worker $worker"

@@ -43,12 +43,14 @@ expect_eq "workers" "$(echo "$workers" | wc -w)" 2
 
 spinning() {	# pid...: wait (bounded) until one of them spins
 	local i p t0
-	for i in $(seq 1 25); do
+	for i in $(seq 1 50); do
 		for p in "$@"; do
 			t0=$(cputicks "$p")
-			sleep 0.1
-			# At least half of a CPU over the last 0.1 s.
-			[ "$(( $(cputicks "$p") - t0 ))" -ge 5 ] && return 0
+			sleep 0.2
+			# A fifth of a CPU over the last 0.2 s: an idle process
+			# takes none, and a spinning one gets that much even on
+			# a machine loaded by other work.
+			[ "$(( $(cputicks "$p") - t0 ))" -ge 4 ] && return 0
 		done
 	done
 	return 1
