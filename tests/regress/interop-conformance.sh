@@ -1,4 +1,5 @@
 #!/bin/bash
+# regress-timeout: 900
 # The official MCP conformance suite (@modelcontextprotocol/conformance,
 # pinned in tests/interop/conformance/package-lock.json, run by the Node 22
 # it pins) against mcpd over HTTP: every server scenario, at 2025-11-25
