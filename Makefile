@@ -159,19 +159,87 @@ FORCE:
 
 -include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d
 
-# --- soak (issue 5) ---
-# Load and faults together for SOAK_SECONDS (tests/soak/soak.sh): mixed
-# HTTPS traffic while workers are killed, SIGHUP rotates the JWKS keys and
-# SIGUSR1 the audit log; then one ok/FAIL line per check.  The short form
-# for "make check" is tests/soak/ci.sh (60 seconds).
-SOAK_SECONDS	?= 600
+# --- fuzz (issue 5) ---
+# libFuzzer targets, one per parser (tests/fuzz/fuzz_<name>.c), built by
+# clang with ASan and UBSan into $(FUZZ_O), linked against the project's
+# sources compiled there with the same sanitizers and coverage (the
+# libraries stay uninstrumented).  "make fuzz" runs each target for
+# FUZZ_SECONDS over its corpus (FUZZ_TARGETS="mcp jwt" picks some);
+# tests/fuzz/smoke.sh is the short form for "make check";
+# "make fuzz-corpus" regenerates the seeds and their key material;
+# "make fuzz-coverage" reports the line coverage the corpora reach.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 300
+FUZZ_O		 = $(O)/fuzz
+FUZZ_SAN	 = -fsanitize=address,undefined \
+		   -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) \
+		   -fsanitize=fuzzer-no-link $(filter-out -Werror,$(WARN)) \
+		   $(INCS) -DSANDBOX_DEBUG=0 \
+		   -DMCPD_TEST_HOOKS=0 -DMCPD_FUZZ=1 \
+		   -DFUZZ_DATA_DIR='"$(CURDIR)/tests/fuzz/data"' \
+		   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_OBJS	 = $(LIB_SRCS:%.c=$(FUZZ_O)/%.o)
+FUZZ_NAMES	 = $(sort $(patsubst tests/fuzz/fuzz_%.c,%,\
+		   $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS	 = $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz_%)
 
-soak: deps
-	@$(MAKE) --no-print-directory all
-	@SOAK_SECONDS=$(SOAK_SECONDS) O=$(O) bash tests/soak/soak.sh
+$(FUZZ_O)/.cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || \
+	    echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' > $@
 
-.PHONY: soak
-# --- end soak ---
+# The project's sources, without warnings: "make" (gcc, -Werror) is the
+# build that keeps them clean, and clang's extra ones would only be noise
+# here.
+$(FUZZ_O)/%.o: %.c $(FUZZ_O)/.cflags
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -w -MMD -MP -c -o $@ $<
+
+# The harnesses themselves: warnings are errors.
+$(FUZZ_O)/tests/fuzz/%.o: tests/fuzz/%.c $(FUZZ_O)/.cflags
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -MMD -MP -c -o $@ $<
+
+$(FUZZ_O)/libmcpd.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZ_O)/fuzz_%: $(FUZZ_O)/tests/fuzz/fuzz_%.o \
+    $(FUZZ_O)/tests/fuzz/harness.o $(FUZZ_O)/libmcpd.a
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $(filter %.o,$^) \
+	    $(filter %.a,$^) $(LIBS)
+
+# The seed generator is an ordinary program of the normal build.
+$(O)/fuzz-mkseeds: $(O)/tests/fuzz/mkseeds.o $(O)/tests/fuzz/harness.o \
+    $(O)/libmcpd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-corpus: $(O)/fuzz-mkseeds
+	@FUZZ_MKSEEDS=$(O)/fuzz-mkseeds bash tests/fuzz/mkcorpus.sh
+
+# Line coverage of the seeds and of what "make fuzz" found.
+fuzz-coverage: deps
+	@O=$(O) bash tests/fuzz/coverage.sh $(FUZZ_TARGETS)
+
+.PHONY: fuzz fuzz-build fuzz-corpus fuzz-coverage
+# Keep the harness objects that the chain of pattern rules makes.
+.SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_O)/tests/fuzz/fuzz_%.o) \
+    $(FUZZ_O)/tests/fuzz/harness.o
+
+-include $(wildcard $(FUZZ_O)/src/*/*.d $(FUZZ_O)/privsep/*.d \
+    $(FUZZ_O)/sandbox/*.d $(FUZZ_O)/tests/fuzz/*.d)
+# --- end fuzz ---
 
 # --- bench (issue 5) ---
 # "make bench" (above) runs tests/bench/compare.sh: mcpd against the SDK
@@ -191,3 +259,17 @@ bench-mcpd: deps
 
 .PHONY: bench-ci bench-mcpd
 # --- end bench ---
+
+# --- soak (issue 5) ---
+# Load and faults together for SOAK_SECONDS (tests/soak/soak.sh): mixed
+# HTTPS traffic while workers are killed, SIGHUP rotates the JWKS keys and
+# SIGUSR1 the audit log; then one ok/FAIL line per check.  The short form
+# for "make check" is tests/soak/ci.sh (60 seconds).
+SOAK_SECONDS	?= 600
+
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@SOAK_SECONDS=$(SOAK_SECONDS) O=$(O) bash tests/soak/soak.sh
+
+.PHONY: soak
+# --- end soak ---

@@ -1339,44 +1339,18 @@ mon_net_init_http(struct monitor *mon)
 		    cfg->jwt_scopes[i].scope));
 }
 
+/*
+ * Watch the net process's channel fd (and over HTTP its key channel keyfd,
+ * else -1) and send it PS_INIT_REQ.
+ */
 static void
-mon_net_start(struct monitor *mon)
+mon_net_attach(struct monitor *mon, int fd, int keyfd)
 {
 	const struct mcpd_config *cfg = mon->cfg;
-	int fd, devnull, ksp[2] = { -1, -1 };
-	int extra[SPAWN_EXTRA_MAX];
-	size_t i, nextra = 0;
 
-	if (mon->http) {
-		/*
-		 * The key channel, blocking on the net side: OpenSSL waits
-		 * for each signature inside its callback.
-		 */
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-		    ksp) == -1)
-			fatal_f("socketpair: %s", strerror(errno));
-		extra[nextra++] = ksp[1];
-		for (i = 0; i < mon->p->nlisten; i++)
-			extra[nextra++] = mon->p->listen_fds[i];
-	}
-	if ((mon->net_pid = spawn_child_fds("net", !mon->http, extra, nextra,
-	    &fd)) == -1)
-		fatal("cannot start the net process");
-	if (!mon->http) {
-		/*
-		 * stdio belongs to the net process now.  The monitor must
-		 * never write protocol bytes, and its copy would keep the
-		 * client's pipe open after the net process is gone.
-		 */
-		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
-		    dup2(devnull, STDIN_FILENO) == -1 ||
-		    dup2(devnull, STDOUT_FILENO) == -1)
-			fatal_f("cannot detach stdio: %s", strerror(errno));
-		close(devnull);
-	} else {
-		close(ksp[1]);
-		if (evutil_make_socket_nonblocking(ksp[0]) != 0 ||
-		    (mon->key_bev = bufferevent_socket_new(mon->base, ksp[0],
+	if (keyfd != -1) {
+		if (evutil_make_socket_nonblocking(keyfd) != 0 ||
+		    (mon->key_bev = bufferevent_socket_new(mon->base, keyfd,
 		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 			fatal_f("bufferevent for the key channel");
 		bufferevent_setcb(mon->key_bev, mon_key_readcb, NULL,
@@ -1421,6 +1395,44 @@ mon_net_start(struct monitor *mon)
 	if (mon->http)
 		mon_net_init_http(mon);
 	mon_send(mon, mon->net_bev, PS_INIT_REQ);
+}
+
+static void
+mon_net_start(struct monitor *mon)
+{
+	int fd, devnull, ksp[2] = { -1, -1 };
+	int extra[SPAWN_EXTRA_MAX];
+	size_t i, nextra = 0;
+
+	if (mon->http) {
+		/*
+		 * The key channel, blocking on the net side: OpenSSL waits
+		 * for each signature inside its callback.
+		 */
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    ksp) == -1)
+			fatal_f("socketpair: %s", strerror(errno));
+		extra[nextra++] = ksp[1];
+		for (i = 0; i < mon->p->nlisten; i++)
+			extra[nextra++] = mon->p->listen_fds[i];
+	}
+	if ((mon->net_pid = spawn_child_fds("net", !mon->http, extra, nextra,
+	    &fd)) == -1)
+		fatal("cannot start the net process");
+	if (!mon->http) {
+		/*
+		 * stdio belongs to the net process now.  The monitor must
+		 * never write protocol bytes, and its copy would keep the
+		 * client's pipe open after the net process is gone.
+		 */
+		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+		    dup2(devnull, STDIN_FILENO) == -1 ||
+		    dup2(devnull, STDOUT_FILENO) == -1)
+			fatal_f("cannot detach stdio: %s", strerror(errno));
+		close(devnull);
+	} else
+		close(ksp[1]);
+	mon_net_attach(mon, fd, ksp[0]);
 }
 
 static void
@@ -1959,15 +1971,16 @@ mon_stop(struct monitor *mon, int status)
 	(void)event_base_loopbreak(mon->base);
 }
 
-int
-monitor_run(struct monitor_params *p)
+/*
+ * The monitor's state for one run: everything but the signal handlers
+ * and the children, which monitor_run() adds (and the fuzzing entry
+ * points leave out).  The workers have no process yet (pid -1).
+ */
+static struct monitor *
+mon_new(struct monitor_params *p)
 {
 	struct monitor *mon;
-	static const int sigs[] = { SIGCHLD, SIGUSR1, SIGHUP, SIGTERM, SIGINT };
-	struct timeval one = { 1, 0 };
-	struct mon_call *c;
 	size_t i;
-	int status;
 
 	mon = xcalloc(1, sizeof(*mon));
 	mon->p = p;
@@ -1996,6 +2009,31 @@ monitor_run(struct monitor_params *p)
 	    mon)) == NULL)
 		fatal_f("evtimer_new");
 
+	mon->nworkers = (size_t)p->cfg->workers;
+	mon->workers = xcalloc(mon->nworkers, sizeof(*mon->workers));
+	for (i = 0; i < mon->nworkers; i++) {
+		mon->workers[i].mon = mon;
+		mon->workers[i].idx = i;
+		mon->workers[i].pid = -1;
+		if ((mon->workers[i].timer = evtimer_new(mon->base,
+		    mon_worker_timeout, &mon->workers[i])) == NULL)
+			fatal_f("evtimer_new");
+	}
+	return mon;
+}
+
+int
+monitor_run(struct monitor_params *p)
+{
+	struct monitor *mon;
+	static const int sigs[] = { SIGCHLD, SIGUSR1, SIGHUP, SIGTERM, SIGINT };
+	struct timeval one = { 1, 0 };
+	struct mon_call *c;
+	size_t i;
+	int status;
+
+	mon = mon_new(p);
+
 	/* A write to a closed pipe or a full file is an error, not death. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
 	    signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
@@ -2013,16 +2051,6 @@ monitor_run(struct monitor_params *p)
 			fatal_f("flush timer");
 	}
 
-	mon->nworkers = (size_t)p->cfg->workers;
-	mon->workers = xcalloc(mon->nworkers, sizeof(*mon->workers));
-	for (i = 0; i < mon->nworkers; i++) {
-		mon->workers[i].mon = mon;
-		mon->workers[i].idx = i;
-		mon->workers[i].pid = -1;
-		if ((mon->workers[i].timer = evtimer_new(mon->base,
-		    mon_worker_timeout, &mon->workers[i])) == NULL)
-			fatal_f("evtimer_new");
-	}
 	mon_net_start(mon);
 	mon_worker_start_next(mon);
 
@@ -2039,3 +2067,99 @@ monitor_run(struct monitor_params *p)
 	debug_f("monitor exiting with status %d", status);
 	return status;
 }
+
+#ifdef MCPD_FUZZ
+/*
+ * Fuzzing entry points (tests/fuzz/fuzz_monitor.c; see monitor.h), never
+ * in a normal build: a monitor without children or signal handlers,
+ * whose channels are socketpairs the caller holds the other ends of.
+ */
+struct monitor *
+monitor_fuzz_new(struct monitor_params *p, int *net_peer, int *key_peer,
+    int *worker_peers)
+{
+	struct monitor *mon;
+	struct mon_worker *w;
+	int sp[2], ksp[2] = { -1, -1 };
+	size_t i;
+
+	mon = mon_new(p);
+	/* No process: nothing is ever killed (every kill() checks > 0). */
+	mon->net_pid = -1;
+
+	/* Workers that are ready and idle, without processes. */
+	for (i = 0; i < mon->nworkers; i++) {
+		w = &mon->workers[i];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    sp) == -1)
+			fatal_f("socketpair: %s", strerror(errno));
+		if (evutil_make_socket_nonblocking(sp[0]) != 0 ||
+		    (w->bev = bufferevent_socket_new(mon->base, sp[0],
+		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+			fatal_f("bufferevent for a worker channel");
+		bufferevent_setcb(w->bev, mon_worker_readcb, NULL,
+		    mon_worker_eventcb, w);
+		if (bufferevent_enable(w->bev, EV_READ | EV_WRITE) != 0)
+			fatal_f("bufferevent_enable");
+		worker_peers[i] = sp[1];
+		mon_worker_set_idle(mon, w);
+	}
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1 ||
+	    (mon->http && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    ksp) == -1))
+		fatal_f("socketpair: %s", strerror(errno));
+	*net_peer = sp[1];
+	*key_peer = ksp[1];
+	mon_net_attach(mon, sp[0], ksp[0]);
+	return mon;
+}
+
+struct event_base *
+monitor_fuzz_base(struct monitor *mon)
+{
+	return mon->base;
+}
+
+int
+monitor_fuzz_alive(const struct monitor *mon)
+{
+	return mon->net_bev != NULL && !mon->stopping;
+}
+
+size_t
+monitor_fuzz_calls(const struct monitor *mon)
+{
+	return mon->ncalls;
+}
+
+void
+monitor_fuzz_free(struct monitor *mon)
+{
+	struct mon_call *c;
+	size_t i;
+
+	while ((c = TAILQ_FIRST(&mon->calls)) != NULL)
+		mon_call_free(mon, c);
+	mon_net_close(mon);
+	for (i = 0; i < mon->nworkers; i++) {
+		if (mon->workers[i].bev != NULL)
+			bufferevent_free(mon->workers[i].bev);
+		event_free(mon->workers[i].timer);
+	}
+	free(mon->workers);
+	if (mon->net_in != NULL)
+		evbuffer_free(mon->net_in);
+	event_free(mon->net_restart);
+	if (mon->flush_ev != NULL)
+		event_free(mon->flush_ev);
+	free(mon->client_info);
+	free(mon->protocol_version);
+	sbuf_free(mon->msg);
+	sbuf_free(mon->ans);
+	ratelimit_free(mon->rl_user);
+	ratelimit_free(mon->rl_fail);
+	event_base_free(mon->base);
+	free(mon);
+}
+#endif /* MCPD_FUZZ */

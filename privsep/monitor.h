@@ -65,4 +65,32 @@ struct monitor_params {
 /* Run until the session ends; returns the process exit status. */
 int	monitor_run(struct monitor_params *);
 
+#ifdef MCPD_FUZZ
+/*
+ * Entry points for tests/fuzz/fuzz_monitor.c: a monitor as monitor_run()
+ * makes it, but with no children and no signal handlers; socketpairs
+ * stand in for the channels, and the caller runs the event loop.
+ */
+struct event_base;
+struct monitor;
+
+/*
+ * p->nlisten > 0 makes it an HTTP monitor (the listening sockets
+ * themselves are not used).  *net_peer gets the net process's end of its
+ * channel, *key_peer that of the key channel (-1 over stdio), and
+ * worker_peers[0 .. p->cfg->workers) the workers' ends; the workers start
+ * idle.  The monitor has sent PS_INIT_REQ and waits for PS_INIT_ANS.
+ */
+struct monitor *monitor_fuzz_new(struct monitor_params *p, int *net_peer,
+	    int *key_peer, int *worker_peers);
+struct event_base *monitor_fuzz_base(struct monitor *);
+/* Whether the net channel is still open (no violation, no stop). */
+int	monitor_fuzz_alive(const struct monitor *);
+/* Calls in flight, for the harness's checks. */
+size_t	monitor_fuzz_calls(const struct monitor *);
+/* Free everything; the caller closes its ends. */
+void	monitor_fuzz_free(struct monitor *);
+
+#endif /* MCPD_FUZZ */
+
 #endif /* MCPD_MONITOR_H */

@@ -32,7 +32,7 @@ struct mm_net {
 	struct sbuf		*req;	/* outgoing payload */
 };
 
-static void
+static void __attribute__((noreturn))
 mm_fatal_parse(const char *what, int r)
 {
 	fatal_f("bad %s from monitor: %s", what, sbuf_strerror(r));

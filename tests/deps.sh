@@ -4,7 +4,9 @@
 pkgs="build-essential pkg-config libevent-dev libssl-dev libjansson-dev
 libjwt-dev libseccomp-dev libsqlite3-dev libcmocka-dev sqlite3 jq mandoc
 openssl procps psmisc passwd cppcheck clang-tidy systemd strace
-util-linux coreutils curl python3 wrk"
+util-linux coreutils curl python3 wrk
+clang libclang-rt-14-dev"
+# clang and its runtimes (libFuzzer, ASan, UBSan) build "make fuzz".
 
 missing=""
 for p in $pkgs; do

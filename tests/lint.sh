@@ -27,7 +27,7 @@ check mandoc mandoc -Tlint -W warning man/mcpd.8 man/mcpd.conf.5 man/mcpctl.1
 check cppcheck cppcheck --quiet --error-exitcode=1 \
     --enable=warning,portability,performance --std=c11 $INCS -D__linux__ \
     -D_GNU_SOURCE --suppress=missingIncludeSystem --inline-suppr \
-    src privsep sandbox
+    src privsep sandbox tests/fuzz
 tidy() {
 	# shellcheck disable=SC2086
 	clang-tidy --quiet $SRCS -- -std=c11 -D_GNU_SOURCE $INCS 2>&1 |
@@ -36,7 +36,8 @@ tidy() {
 }
 check clang-tidy tidy
 check banned-calls sh -c "grep -nE '\\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|strtok|gets)[[:space:]]*\\(' \
-    src privsep sandbox -r --include='*.[ch]'; true"
+    src privsep sandbox tests/fuzz tests/unit tests/bench/*.c -r \
+    --include='*.[ch]'; true"
 
 # includes(dir-or-file, forbidden-header...): no file there includes them.
 boundary() {

@@ -98,6 +98,7 @@ suite() {	# command...
 	done < <("$@" 2>&1 </dev/null)
 }
 suite bash tests/soak/ci.sh
+suite bash tests/fuzz/smoke.sh
 
 # --- secret scan, part 2 (issue 3): no secret in any output ---
 # Every output the regress loop collected, and every scenario's own log,

@@ -233,20 +233,42 @@ path_restore(struct spath *p, struct spath_mark m)
 	p->buf[p->len] = '\0';
 }
 
-/* Append "/" and comp with "~" and "/" escaped as RFC 6901 says. */
+/*
+ * Append "/" and comp with "~" and "/" escaped as RFC 6901 says.  What
+ * does not fit is cut, never dropped: as much of comp as fits stays (whole
+ * escapes and whole UTF-8 characters only), so that a message still names
+ * where it is, and the pointer is marked cut.
+ */
 static void
 path_push(struct spath *p, const char *comp, size_t complen)
 {
-	size_t need = 1, i;
+	size_t i, w;
 
-	for (i = 0; i < complen; i++)
-		need += (comp[i] == '~' || comp[i] == '/') ? 2 : 1;
-	if (p->cut || p->len + need >= sizeof(p->buf)) {
+	if (p->cut)
+		return;
+	if (p->len + 1 >= sizeof(p->buf)) {
 		p->cut = 1;
 		return;
 	}
 	p->buf[p->len++] = '/';
 	for (i = 0; i < complen; i++) {
+		w = (comp[i] == '~' || comp[i] == '/') ? 2 : 1;
+		if (p->len + w >= sizeof(p->buf)) {
+			/*
+			 * In the middle of a character: take back the
+			 * bytes of it already written, its lead byte too.
+			 */
+			if (((unsigned char)comp[i] & 0xc0) == 0x80) {
+				while (p->len > 0 && ((unsigned char)
+				    p->buf[p->len - 1] & 0xc0) == 0x80)
+					p->len--;
+				if (p->len > 0 && ((unsigned char)
+				    p->buf[p->len - 1] & 0xc0) == 0xc0)
+					p->len--;
+			}
+			p->cut = 1;
+			break;
+		}
 		if (comp[i] == '~') {
 			p->buf[p->len++] = '~';
 			p->buf[p->len++] = '0';
