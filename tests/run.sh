@@ -81,8 +81,9 @@ for t in tests/regress/*.sh; do
 done
 
 # Suites that print one "ok   KIND NAME ..." or "FAIL KIND NAME..." line
-# per result (issue 5: the soak, the fuzzers' smoke run, the sanitizer
-# runs); other lines they print are shown as they come.
+# per result (issue 5: the soak, the fuzzers' smoke run, the benchmark's
+# quick form, the sanitizer runs); other lines they print are shown as
+# they come.
 suite() {	# command...
 	local line kind name
 	while IFS= read -r line; do
@@ -99,6 +100,7 @@ suite() {	# command...
 }
 suite bash tests/soak/ci.sh
 suite bash tests/fuzz/smoke.sh
+suite bash tests/bench/compare.sh --ci
 
 # --- secret scan, part 2 (issue 3): no secret in any output ---
 # Every output the regress loop collected, and every scenario's own log,
