@@ -1230,6 +1230,18 @@ http_new(struct event_base *base, const struct http_params *p,
 		return NULL;
 	}
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)p->max_body);
+	/*
+	 * A body over the limit is read to its end and dropped before the
+	 * 413 goes out.  Closing on a client that is still sending makes the
+	 * kernel answer its data with a reset, which can destroy the 413
+	 * before the client reads it (RFC 9112, 9.6): the client would see
+	 * a broken connection, not the reason.  The deadline (http_conn_arm)
+	 * bounds how long a body is read, as for any other request.
+	 */
+	if (evhttp_set_flags(srv->http, EVHTTP_SERVER_LINGERING_CLOSE) != 0) {
+		(void)snprintf(err, errlen, "evhttp_set_flags failed");
+		return NULL;
+	}
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)p->max_headers);
 	/*
 	 * Silence in either direction; the deadline (http_conn_arm) bounds

@@ -187,6 +187,21 @@ expect_status "body over MaxMessageSize" 413
 head -c 1000000 /dev/zero | tr '\0' ' ' > "$OBJ/huge.json"
 AUTH=$DEV_KEY http_post /mcp "@$OBJ/huge.json"
 expect_status "1 MB body" 413
+# A client that sends its whole body before it reads: the server reads and
+# drops the rest, so the 413 reaches it.  Were the server to close while
+# 32 MB are still on their way, the kernel would answer them with a reset,
+# and the client would see a broken pipe instead of the 413.
+py > "$OBJ/over32" <<EOF || fail "32 MB body: $(cat "$OBJ/over32")"
+$PYLIB
+s = connect()
+try:
+    s.sendall(request(b" " * (32 << 20)))
+    print(status(s, 10))
+except OSError as e:
+    print(type(e).__name__)
+EOF
+expect_eq "32 MB body sent whole, then read" "$(cat "$OBJ/over32")" \
+    "HTTP/1.1 413 Request Entity Too Large"
 expect_eq "oversized bodies audited" "$(wc -l < "$OBJ/audit.log")" "$before"
 AUTH=$DEV_KEY http_post /mcp "@$OBJ/fits.json"
 expect_status "body of MaxMessageSize" 400
