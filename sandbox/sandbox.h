@@ -37,6 +37,11 @@ int	sandbox_export(enum sandbox_kind kind, int fd);
  * "ptrace", and on x86_64 "foreign-arch": getpid through the i386 entry
  * point).  Under the sandbox it does not return.  Returns 0 if the call
  * came back (with its errno, or 0, in *errnop), -1 for an unknown name.
+ * A sanitizer build (MCPD_SANITIZE, sanitize.h) also knows the errors its
+ * checkers must report: "heap-overflow" (a write one past a heap block),
+ * "int-overflow" (signed overflow), "uninit" (a jump on uninitialised
+ * heap memory) and "leak" (a heap block lost); the process survives them
+ * unless the checker stops it.
  */
 int	sandbox_test_violate(const char *what, int *errnop);
 #endif

@@ -5,8 +5,9 @@ pkgs="build-essential pkg-config libevent-dev libssl-dev libjansson-dev
 libjwt-dev libseccomp-dev libsqlite3-dev libcmocka-dev sqlite3 jq mandoc
 openssl procps psmisc passwd cppcheck clang-tidy systemd strace
 util-linux coreutils curl python3 wrk
-clang libclang-rt-14-dev"
-# clang and its runtimes (libFuzzer, ASan, UBSan) build "make fuzz".
+clang libclang-rt-14-dev valgrind"
+# clang and its runtimes (libFuzzer, ASan, UBSan) build "make fuzz";
+# valgrind runs the memcheck half of "make sanitize".
 
 missing=""
 for p in $pkgs; do

@@ -101,6 +101,7 @@ suite() {	# command...
 suite bash tests/soak/ci.sh
 suite bash tests/fuzz/smoke.sh
 suite bash tests/bench/compare.sh --ci
+suite env O="$O" LOGDIR="$LOGDIR" bash tests/sanitize/run.sh --quick
 
 # --- secret scan, part 2 (issue 3): no secret in any output ---
 # Every output the regress loop collected, and every scenario's own log,

@@ -103,7 +103,12 @@ static const struct tool_def toolcat[] = {
 		"\"properties\":{\"what\":{\"type\":\"string\","
 		"\"enum\":[\"open\",\"execve\",\"socket\",\"connect\","
 		"\"fork\",\"mmap-exec\",\"mprotect-exec\",\"ptrace\","
-		"\"foreign-arch\",\"cpu\"]}},"
+		"\"foreign-arch\",\"cpu\""
+#if MCPD_SANITIZE
+		/* The sanitizer runs' errors (sandbox.h, tests/sanitize/). */
+		",\"heap-overflow\",\"int-overflow\",\"uninit\",\"leak\""
+#endif
+		"]}},"
 		"\"required\":[\"what\"],\"additionalProperties\":false}",
 		0, 1
 	},

@@ -479,11 +479,12 @@ wait_answer() {
 	fail "no answer for id $1 within 10s"
 }
 
-# Close stdin and wait (bounded) for mcpd to exit; returns its status.
+# Close stdin and wait (bounded: 10 s, or the number of 50 ms steps given)
+# for mcpd to exit; returns its status.
 stop_mcpd() {
 	local i rc
 	exec {MCPD_W}>&-
-	for i in $(seq 1 200); do
+	for i in $(seq 1 "${1:-200}"); do
 		kill -0 "$MCPD_PID" 2>/dev/null || break
 		sleep 0.05
 	done
