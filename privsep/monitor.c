@@ -743,10 +743,15 @@ mon_toollist(struct monitor *mon, struct sbuf *m)
 static void
 mon_args_digest(const uint8_t *args, size_t len, char out[65])
 {
+	/* Fetched once: EVP_sha256() is looked up again on every use. */
+	static EVP_MD *sha256;
 	uint8_t md[32];
 	unsigned int mdlen = sizeof(md);
 
-	if (EVP_Digest(args, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+	if (sha256 == NULL &&
+	    (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatal_f("EVP_MD_fetch SHA256 failed");
+	if (EVP_Digest(args, len, md, &mdlen, sha256, NULL) != 1)
 		fatal_f("EVP_Digest failed");
 	hex_encode(md, sizeof(md), out);
 }

@@ -162,18 +162,19 @@ static void
 http_reply(struct evhttp_request *req, int status, const char *reason,
     const char *json, size_t len)
 {
-	struct evbuffer *b;
-
 	http_header(req, "Cache-Control", "no-store");
 	if (json != NULL) {
 		http_header(req, "Content-Type", "application/json");
-		if ((b = evbuffer_new()) == NULL ||
-		    evbuffer_add(b, json, len) != 0)
+		/*
+		 * Straight into the request's own output buffer, which is
+		 * where evhttp_send_reply() would move a buffer passed to
+		 * it, and what it takes the Content-Length from.
+		 */
+		if (evbuffer_add(evhttp_request_get_output_buffer(req), json,
+		    len) != 0)
 			fatal_f("evbuffer");
-		evhttp_send_reply(req, status, reason, b);
-		evbuffer_free(b);
-	} else
-		evhttp_send_reply(req, status, reason, NULL);
+	}
+	evhttp_send_reply(req, status, reason, NULL);
 }
 
 /* A JSON-RPC error without an id, for refusals before the body is read. */

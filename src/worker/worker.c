@@ -195,17 +195,22 @@ worker_cpu_used(void)
 static int
 worker_cpu_cap(unsigned long budget)
 {
+	/* The soft limit in force: most calls leave it where it is. */
+	static unsigned long armed;
 	struct rlimit rl;
 	unsigned long soft;
 
 	soft = worker_cpu_used() + budget;
 	if (soft > WORKER_CPU_LIFE)
 		return -1;
+	if (soft == armed)
+		return 0;
 	rl.rlim_cur = (rlim_t)soft;
 	rl.rlim_max = (rlim_t)WORKER_CPU_LIFE;
 	if (setrlimit(RLIMIT_CPU, &rl) != 0)
 		fatal_f("setrlimit(RLIMIT_CPU, %lu): %s", soft,
 		    strerror(errno));
+	armed = soft;
 	return 0;
 }
 
