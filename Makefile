@@ -84,9 +84,12 @@ bench: deps
 deps:
 	@sh tests/deps.sh
 
+# The builds of make check use every CPU, which keeps CI short.
+NPROC		:= $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	@$(MAKE) --no-print-directory all unit
-	@$(MAKE) --no-print-directory O=$(O)/test-hooks TEST_HOOKS=1 all
+	@$(MAKE) --no-print-directory -j$(NPROC) all unit
+	@$(MAKE) --no-print-directory -j$(NPROC) O=$(O)/test-hooks \
+	    TEST_HOOKS=1 all
 	@bash tests/run.sh
 
 demo: deps

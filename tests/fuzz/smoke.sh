@@ -11,7 +11,8 @@ cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
 export FUZZ_O=$O/fuzz
 export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
-if ! out=$(make --no-print-directory O="$O" fuzz-build 2>&1); then
+if ! out=$(make --no-print-directory -j"$(nproc 2>/dev/null || echo 1)" \
+    O="$O" fuzz-build 2>&1); then
 	echo "FAIL fuzz build"
 	printf '%s\n' "$out" | tail -n 20
 	exit 1
