@@ -107,16 +107,10 @@ for f in mcpd mcpctl stdio_bench roundtrip; do
 done
 NODE=$(command -v node)
 
-# npm writes node_modules/.package-lock.json on every install; when it is
-# missing or older than the committed lockfile, install from the lockfile
-# (better-sqlite3 is compiled then: about two minutes).
-if [ ! -f "$PEER/node_modules/.package-lock.json" ] ||
-    [ "$PEER/package-lock.json" -nt "$PEER/node_modules/.package-lock.json" ]
-then
-	(cd "$PEER" && timeout 900 npm ci --no-audit --no-fund) \
-	    > "$O/bench-npm.log" 2>&1 ||
-	    die peer-install "npm ci in tests/bench/peer failed: $(tail -n 20 "$O/bench-npm.log")"
-fi
+# The peer's packages, from its lockfile (tests/run.sh may have started
+# this already; peer-install.sh then waits for it).
+O="$O" bash tests/bench/peer-install.sh ||
+    die peer-install "npm ci in tests/bench/peer failed: $(tail -n 20 "$O/bench-npm.log")"
 ok peer-install
 
 TMP=$(mktemp -d /tmp/mcpd-bench-cmp.XXXXXX)
