@@ -172,17 +172,10 @@ secret_unhex() {
 
 # The longest run of bytes without a newline in hex string $1, in hex.
 secret_longest_line() {
-	local hex=$1 i best= cur=
-	for ((i = 0; i < ${#hex}; i += 2)); do
-		if [ "${hex:i:2}" = 0A ]; then
-			[ ${#cur} -gt ${#best} ] && best=$cur
-			cur=
-		else
-			cur=$cur${hex:i:2}
-		fi
-	done
-	[ ${#cur} -gt ${#best} ] && best=$cur
-	printf '%s' "$best"
+	printf '%s' "$1" | fold -w 2 | awk '
+		$0 == "0A" { if (length(cur) > length(best)) best = cur; cur = ""; next }
+		{ cur = cur $0 }
+		END { if (length(cur) > length(best)) best = cur; printf "%s", best }'
 }
 
 # Whether the file $1 holds the bytes of hex string $2 (binary-safe: the
@@ -259,35 +252,45 @@ secret_scan() {
 		done < "$dir/secrets"
 	fi
 	printf '%s\n' "${!label[@]}" > "$tmp/text"
-	while IFS= read -r -d '' f; do
-		n=$((n + 1))
-		{
-			LC_ALL=C grep -aoF -f "$tmp/text" "$f" | sort -u |
-			    while IFS= read -r t; do
-				printf '%s\n' "${label[$t]:-a secret}"
+	{ [ -d "$dir" ] && find "$dir" -mindepth 2 -type f -print0
+	    for f in "$@"; do [ -f "$f" ] && printf '%s\0' "$f"; done; } |
+	    sort -z > "$tmp/files"
+	n=$(tr -cd '\0' < "$tmp/files" | wc -c)
+	# One grep over all the files for the text forms ("file NUL match"
+	# lines), and one for the files that hold a candidate run of raw
+	# bytes; only those are then searched for the whole key.  A key too
+	# full of newlines to have such a run is searched for everywhere.
+	{
+		xargs -0 -r env LC_ALL=C grep -aoHZF -f "$tmp/text" -- \
+		    < "$tmp/files" | while IFS= read -r -d '' f &&
+		    IFS= read -r t; do
+			printf '%s\t%s\n' "${f#"$dir"/}" "${label[$t]:-a secret}"
+		done
+		: > "$tmp/cand"
+		[ -s "$tmp/segs" ] && xargs -0 -r env LC_ALL=C grep -laZF \
+		    -f "$tmp/segs" -- < "$tmp/files" > "$tmp/cand"
+		while IFS= read -r -d '' f; do
+			for hex in "${!binlabel[@]}"; do
+				secret_in_file "$f" "$hex" &&
+				    printf '%s\t%s\n' "${f#"$dir"/}" \
+				    "${binlabel[$hex]}"
 			done
-			# Raw bytes: only where a candidate run is, or
-			# everywhere for a key too full of newlines.
-			if [ -s "$tmp/segs" ] &&
-			    LC_ALL=C grep -qaF -f "$tmp/segs" "$f"; then
-				for hex in "${!binlabel[@]}"; do
-					secret_in_file "$f" "$hex" &&
-					    printf '%s\n' "${binlabel[$hex]}"
-				done
-			else
+		done < "$tmp/cand"
+		if [ ${#slow[@]} -gt 0 ]; then
+			while IFS= read -r -d '' f; do
+				grep -qzxF -- "$f" "$tmp/cand" && continue
 				for hex in "${slow[@]}"; do
 					secret_in_file "$f" "$hex" &&
-					    printf '%s\n' "${binlabel[$hex]}"
+					    printf '%s\t%s\n' "${f#"$dir"/}" \
+					    "${binlabel[$hex]}"
 				done
-			fi
-		} > "$tmp/found"
-		while IFS= read -r t; do
-			echo "FAIL secret-scan: $t in ${f#"$dir"/}"
-			bad=1
-		done < "$tmp/found"
-	done < <({ [ -d "$dir" ] && find "$dir" -mindepth 2 -type f -print0
-		for f in "$@"; do [ -f "$f" ] && printf '%s\0' "$f"; done; } |
-		sort -z)
+			done < "$tmp/files"
+		fi
+	} | LC_ALL=C sort -u > "$tmp/found"
+	while IFS=$'\t' read -r f t; do
+		echo "FAIL secret-scan: $t in $f"
+		bad=1
+	done < "$tmp/found"
 	rm -rf "$tmp"
 	if [ "$n" -eq 0 ] || [ "$m" -eq 0 ]; then
 		echo "FAIL secret-scan: nothing to search ($n files, $m secrets)"
