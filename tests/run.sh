@@ -74,18 +74,19 @@ for t in tests/regress/*.sh; do
 	# 180 s each, unless the scenario says "# regress-timeout: N" (the
 	# conformance suite installs its own Node and runs 86 scenarios).
 	limit=$(sed -n 's/^# regress-timeout: \([0-9][0-9]*\)$/\1/p' "$t")
+	t0=$SECONDS
 	timeout "${limit:-180}" bash "$t" >"$log" 2>&1 </dev/null
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1))
-		echo "ok   regress $name"
+		echo "ok   regress $name ($((SECONDS - t0)) s)"
 	elif [ "$rc" -eq 77 ]; then
 		skip=$((skip + 1))
 		echo "skip regress $name: $(tail -n 1 "$log")"
 	else
 		fail=$((fail + 1))
 		failed="$failed $name"
-		echo "FAIL regress $name (exit $rc)"
+		echo "FAIL regress $name (exit $rc, $((SECONDS - t0)) s)"
 		tail -n 40 "$log"
 	fi
 done
