@@ -269,21 +269,23 @@ secret_scan() {
 		: > "$tmp/cand"
 		[ -s "$tmp/segs" ] && xargs -0 -r env LC_ALL=C grep -laZF \
 		    -f "$tmp/segs" -- < "$tmp/files" > "$tmp/cand"
-		while IFS= read -r -d '' f; do
-			for hex in "${!binlabel[@]}"; do
+		# raw FILE HEX...: a "file TAB label" line per key in FILE.
+		raw() {
+			local f=$1 hex
+			shift
+			for hex in "$@"; do
 				secret_in_file "$f" "$hex" &&
 				    printf '%s\t%s\n' "${f#"$dir"/}" \
 				    "${binlabel[$hex]}"
 			done
+		}
+		while IFS= read -r -d '' f; do
+			raw "$f" "${!binlabel[@]}"
 		done < "$tmp/cand"
 		if [ ${#slow[@]} -gt 0 ]; then
 			while IFS= read -r -d '' f; do
-				grep -qzxF -- "$f" "$tmp/cand" && continue
-				for hex in "${slow[@]}"; do
-					secret_in_file "$f" "$hex" &&
-					    printf '%s\t%s\n' "${f#"$dir"/}" \
-					    "${binlabel[$hex]}"
-				done
+				grep -qzxF -- "$f" "$tmp/cand" ||
+				    raw "$f" "${slow[@]}"
 			done < "$tmp/files"
 		fi
 	} | LC_ALL=C sort -u > "$tmp/found"
