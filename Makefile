@@ -94,7 +94,7 @@ check: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@bash conf/demo.sh
+	@MCPD=$(abspath $(O))/mcpd MCPCTL=$(abspath $(O))/mcpctl bash conf/demo.sh
 
 install: all
 	@if [ "$(TEST_HOOKS)" != 0 ]; then \

@@ -44,9 +44,12 @@ echo "\$ mcpd -f conf/demo.conf --stdio    (started by the client below, MCPD_AP
 MCPD_API_KEY=$(cat demo/dev.key)
 export MCPD_API_KEY
 coproc MCPD { exec "$MCPD" -f conf/demo.conf --stdio; }
-unset MCPD_API_KEY
+# Bash unsets a coprocess's variables as soon as it has reaped it, which
+# may happen at any point once the server exits: keep copies.
+mcpd_pid=$MCPD_PID
 in=${MCPD[1]}
 out=${MCPD[0]}
+unset MCPD_API_KEY
 
 # Send one request and print the answer; bounded by read's timeout.
 call() {
@@ -83,7 +86,12 @@ call "tools/call query" '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":
 call "tools/call delete_users" '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"delete_users","arguments":{"userIds":[2]}}}'
 
 exec {in}>&-
-wait "$MCPD_PID" || true
+rc=0
+wait "$mcpd_pid" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "mcpd exited with status $rc" >&2
+	exit 1
+fi
 
 echo "\$ mcpctl audit show demo/audit.log"
 "$MCPCTL" audit show demo/audit.log
