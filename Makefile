@@ -79,6 +79,18 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(O)/stdio_bench $(O)/roundtrip
 	@O=$(O) bash tests/bench/compare.sh
 
+# This tree against an earlier commit (BASE, default the one before HEAD),
+# in one run: what a change costs.  The earlier tree is exported with git
+# archive and built in $(O)/base/.
+BASE	?= HEAD~1
+bench-against: deps
+	@$(MAKE) --no-print-directory all $(O)/stdio_bench
+	@rm -rf $(O)/base && mkdir -p $(O)/base/src
+	@git archive "$(BASE)" | tar -x -C $(O)/base/src
+	@$(MAKE) --no-print-directory -C $(O)/base/src -j$(NPROC) O=build all \
+	    > $(O)/base/make.log 2>&1 || { tail -n 20 $(O)/base/make.log; exit 1; }
+	@O=$(O) bash tests/bench/against.sh $(O)/base/src/build
+
 # Installs the Debian packages the build and the tests need, when run as
 # root; otherwise prints the apt-get line.
 deps:
@@ -158,7 +170,7 @@ clean:
 
 FORCE:
 
-.PHONY: all unit deps check demo install lint bench clean FORCE
+.PHONY: all unit deps check demo install lint bench bench-against clean FORCE
 
 -include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d
 
