@@ -42,7 +42,10 @@ struct fake {
 	uint32_t	 callid;	/* of the last list or call */
 	uint32_t	 hello_callid;
 	int		 status;	/* HTTP status of the last output */
-	uint32_t	 cancel_callid;
+	char		*cancel_id;	/* request id of the last cancel */
+	char		*cancel_cred;
+	uint32_t	 cancel_scope;
+	uint32_t	 call_scope;	/* of the last tool call */
 	char		*cred;
 	size_t		 credlen;
 	char		*request_id;
@@ -111,6 +114,7 @@ fake_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 
 	f->ntoolcall++;
 	f->callid = callid;
+	f->call_scope = ri->scope;
 	setstr(&f->cred, cred, credlen);
 	f->credlen = credlen;
 	setstr(&f->request_id, request_id, strlen(request_id));
@@ -120,12 +124,15 @@ fake_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 }
 
 static int
-fake_cancel(void *ctx, uint32_t callid)
+fake_cancel(void *ctx, const struct mcp_reqinfo *ri, const char *cred,
+    size_t credlen, const char *request_id)
 {
 	struct fake *f = ctx;
 
 	f->ncancel++;
-	f->cancel_callid = callid;
+	setstr(&f->cancel_id, request_id, strlen(request_id));
+	setstr(&f->cancel_cred, cred, credlen);
+	f->cancel_scope = ri->scope;
 	return 0;
 }
 
@@ -199,6 +206,8 @@ teardown(void **state)
 	free(t->fake.request_id);
 	free(t->fake.tool);
 	free(t->fake.args);
+	free(t->fake.cancel_id);
+	free(t->fake.cancel_cred);
 	free(t);
 	return 0;
 }
@@ -771,6 +780,12 @@ test_call_denied(void **state)
 	    "\"isError\":true}}");
 }
 
+/*
+ * The session never decides which call a notifications/cancelled names
+ * (issue 11, item 1): it forwards every well-formed one, with its own
+ * credential and scope, and drops an answer only when the monitor flags
+ * it PS_F_CANCELLED.
+ */
 static void
 test_cancel(void **state)
 {
@@ -781,41 +796,69 @@ test_cancel(void **state)
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":"
 	    "\"tools/call\",\"params\":{\"name\":\"list_tables\"}}");
 	callid = t->fake.callid;
-	/* Unknown ids, and ids of another type, are ignored. */
+	assert_int_equal(t->fake.call_scope, PS_SCOPE_STDIO);
+	/* Malformed ones go nowhere. */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
+	    "\"notifications/cancelled\",\"params\":{\"requestId\":[31]}}");
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
+	    "\"notifications/cancelled\",\"params\":{}}");
+	assert_int_equal(t->fake.ncancel, 0);
+	/* Any id goes to the monitor, as JSON text, with its credential. */
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
 	    "\"notifications/cancelled\",\"params\":{\"requestId\":99}}");
+	assert_int_equal(t->fake.ncancel, 1);
+	assert_string_equal(t->fake.cancel_id, "99");
+	assert_int_equal(t->fake.cancel_scope, PS_SCOPE_STDIO);
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
-	    "\"notifications/cancelled\",\"params\":{\"requestId\":\"31\"}}");
-	assert_int_equal(t->fake.ncancel, 0);
+	    "\"notifications/cancelled\",\"params\":{\"requestId\":\"31\","
+	    "\"_meta\":{\"authorization\":\"Bearer mcpk_x\"}}}");
+	assert_int_equal(t->fake.ncancel, 2);
+	assert_string_equal(t->fake.cancel_id, "\"31\"");
+	assert_string_equal(t->fake.cancel_cred, "mcpk_x");
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
 	    "\"notifications/cancelled\",\"params\":{\"requestId\":31,"
 	    "\"reason\":\"user\"}}");
-	assert_int_equal(t->fake.ncancel, 1);
-	assert_int_equal(t->fake.cancel_callid, callid);
-	/* Twice is once. */
-	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
-	    "\"notifications/cancelled\",\"params\":{\"requestId\":31}}");
-	assert_int_equal(t->fake.ncancel, 1);
+	assert_int_equal(t->fake.ncancel, 3);
+	assert_string_equal(t->fake.cancel_id, "31");
+	/* The monitor did not cancel it: its answer goes out. */
 	assert_int_equal(mcp_inflight(t->s), 1);
 	answer(t, callid, PS_ST_OK, "result", "", "", 0);
+	assert_int_equal(t->cap.n, 1);
+	assert_int_equal(mcp_inflight(t->s), 0);
+
+	/* The monitor cancelled it: nothing at all goes out. */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":33,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"list_tables\"}}");
+	{
+		struct mm_toolcall_ans a;
+
+		memset(&a, 0, sizeof(a));
+		a.callid = t->fake.callid;
+		a.flags = PS_F_FINAL | PS_F_CANCELLED;
+		a.status = PS_ST_TOOL_ERROR;
+		a.text = "cancelled";
+		a.textlen = strlen(a.text);
+		cap_clear(&t->cap);
+		mcp_toolcall_ans(t->s, &a);
+	}
 	assert_int_equal(t->cap.n, 0);
 	assert_int_equal(mcp_inflight(t->s), 0);
 
-	/* A cancelled tools/list is dropped without asking the monitor. */
+	/* A tools/list is answered whatever a notification says. */
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":32,\"method\":"
 	    "\"tools/list\"}");
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
 	    "\"notifications/cancelled\",\"params\":{\"requestId\":32}}");
-	assert_int_equal(t->fake.ncancel, 1);
 	{
 		struct mm_toollist_ans l;
 
 		memset(&l, 0, sizeof(l));
 		l.callid = t->fake.callid;
 		l.status = PS_ST_OK;
+		cap_clear(&t->cap);
 		mcp_toollist_ans(t->s, &l);
 	}
-	assert_int_equal(t->cap.n, 0);
+	assert_int_equal(t->cap.n, 1);
 	assert_int_equal(mcp_inflight(t->s), 0);
 }
 
