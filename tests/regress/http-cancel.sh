@@ -7,7 +7,8 @@
 # closing the request's stream), and closing the connection does cancel:
 # the worker is killed and the record names dev as the canceller.
 # 2025-11-25 sessions: the viewer cannot use dev's Mcp-Session-Id (404),
-# and its cancellation from its own session is refused and audited; dev's
+# and its cancellation from its own session is refused and audited, as is
+# dev's own from another of its sessions; dev's
 # cancellation in its own session stops the call: no JSON-RPC answer is
 # sent, the POST ends with 204.
 . "$(dirname "$0")/lib.sh"
@@ -112,6 +113,8 @@ init_session "$DEV_KEY"
 SA=$SID
 init_session "$VIEWER_KEY"
 SB=$SID
+init_session "$DEV_KEY"
+SA2=$SID
 OLD=(-H "MCP-Protocol-Version: 2025-11-25")
 
 bg_post s3 "$DEV_KEY" "$(jq -cn --argjson p "$SLOW" '{jsonrpc: "2.0", id: 3, method: "tools/call", params: $p}')" \
@@ -122,12 +125,16 @@ AUTH=$VIEWER_KEY http_post /mcp "$(cancel_body 3)" "${OLD[@]}" -H "Mcp-Session-I
 expect_status "viewer in dev's session" 404
 AUTH=$VIEWER_KEY http_post /mcp "$(cancel_body 3)" "${OLD[@]}" -H "Mcp-Session-Id: $SB"
 expect_status "viewer in its own session" 202
+# dev itself, but from another of its sessions.
+AUTH=$DEV_KEY http_post /mcp "$(cancel_body 3)" "${OLD[@]}" -H "Mcp-Session-Id: $SA2"
+expect_status "dev in another session" 202
 wait "$A"
 expect_eq "dev's session call answered" "$(cat "$OBJ/s3.status")" 200
 expect_eq "dev's session answer" "$(jq -c '[.id, .result.isError]' "$OBJ/s3.body")" '[3,false]'
 expect_eq "viewer's session attempt audited" \
     "$(audit_select 'select(.event=="notifications/cancelled" and .request_id=="3") | [.decision, .user, .owner, .reason]')" \
-    '["DENIED","viewer@example.com","dev@example.com","the call is another identity'"'"'s"]'
+    '["DENIED","viewer@example.com","dev@example.com","the call is another identity'"'"'s"]
+["DENIED","dev@example.com","dev@example.com","the call is another session'"'"'s"]'
 
 bg_post s4 "$DEV_KEY" "$(jq -cn --argjson p "$FOREVER" '{jsonrpc: "2.0", id: 4, method: "tools/call", params: $p}')" \
     "${OLD[@]}" -H "Mcp-Session-Id: $SA" --max-time 5
