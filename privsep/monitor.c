@@ -1152,6 +1152,19 @@ mon_conn_req(struct monitor *mon, struct sbuf *m)
 	mon->nconns++;
 }
 
+/* A 2026-07-28 call in flight on HTTP connection connid, or NULL. */
+static struct mon_call *
+mon_conn_call(struct monitor *mon, uint32_t connid)
+{
+	struct mon_call *c;
+
+	TAILQ_FOREACH(c, &mon->calls, entry)
+		if (c->scope == PS_SCOPE_CONN && c->connid == connid &&
+		    c->id.user != NULL && c->cancelled_by == NULL)
+			return c;
+	return NULL;
+}
+
 static void
 mon_connclose(struct monitor *mon, struct sbuf *m)
 {
@@ -1172,17 +1185,9 @@ mon_connclose(struct monitor *mon, struct sbuf *m)
 	 * so it is their own caller that cancels.  One at a time: stopping
 	 * a call can finish others.
 	 */
-	for (;;) {
-		TAILQ_FOREACH(call, &mon->calls, entry)
-			if (call->scope == PS_SCOPE_CONN &&
-			    call->connid == connid && call->id.user != NULL &&
-			    call->cancelled_by == NULL)
-				break;
-		if (call == NULL)
-			break;
+	while ((call = mon_conn_call(mon, connid)) != NULL)
 		mon_call_cancel(mon, call, call->id.user,
 		    "cancelled by the client: connection closed");
-	}
 	if ((c = mon_conn_find(mon, connid)) != NULL)
 		mon_conn_free(mon, c);
 }

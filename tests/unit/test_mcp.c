@@ -862,6 +862,47 @@ test_cancel(void **state)
 	assert_int_equal(mcp_inflight(t->s), 0);
 }
 
+/*
+ * Over HTTP the scope a call is recorded with is the session's, except
+ * for a 2026-07-28 request, which only closing its connection cancels;
+ * a cancellation carries the scope and credential it came with.
+ */
+static void
+test_cancel_scope(void **state)
+{
+	struct t *t = *state;
+	struct mcp_reqctx ctx;
+	const char *call = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"list_tables\"}}";
+	const char *modern = "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"list_tables\","
+	    "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":"
+	    "\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\""
+	    ":{}}}}";
+	const char *cancel = "{\"jsonrpc\":\"2.0\",\"method\":"
+	    "\"notifications/cancelled\",\"params\":{\"requestId\":5}}";
+
+	init(t);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.connid = 3;
+	ctx.scope = 42;
+	ctx.cred = "mcpk_h";
+	ctx.credlen = 6;
+	(void)mcp_input_http(t->s, NULL, &ctx, call, strlen(call));
+	assert_int_equal(t->fake.ntoolcall, 1);
+	assert_int_equal(t->fake.call_scope, 42);
+	(void)mcp_input_http(t->s, NULL, &ctx, cancel, strlen(cancel));
+	assert_int_equal(t->fake.ncancel, 1);
+	assert_int_equal(t->fake.cancel_scope, 42);
+	assert_string_equal(t->fake.cancel_cred, "mcpk_h");
+	ctx.hdr_version = "2026-07-28";
+	ctx.hdr_method = "tools/call";
+	ctx.hdr_name = "list_tables";
+	(void)mcp_input_http(t->s, NULL, &ctx, modern, strlen(modern));
+	assert_int_equal(t->fake.ntoolcall, 2);
+	assert_int_equal(t->fake.call_scope, PS_SCOPE_CONN);
+}
+
 static void
 test_credentials(void **state)
 {
@@ -1469,6 +1510,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_call_denied, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_scope, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_credentials, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_control_chars, setup,
