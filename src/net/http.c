@@ -602,8 +602,8 @@ http_conn_gone(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Watch for the client's close while a 2026-07-28 request is answered
- * (http_conn_arm stops watching).  Only where the event backend reports a
+ * Watch for the client's close while a 2026-07-28 request waits for the
+ * monitor (http_conn_arm stops watching once it is answered).  Only where the event backend reports a
  * close without reading (EV_FEATURE_EARLY_CLOSE: epoll); elsewhere the
  * close is seen when the answer is written, and the call runs to its end.
  */
@@ -926,10 +926,11 @@ http_mcp_dispatch(struct http_req *r, const char *subject)
 	struct evkeyvalq *h = evhttp_request_get_input_headers(r->req);
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct http_session *s;
+	struct http_conn *c;
 	struct mcp_reqctx ctx;
 	const char *body;
 	size_t len;
-	int answered;
+	int answered, modern;
 
 	if (r->modern) {
 		/* 2026-07-28 has no sessions: a session header is ignored. */
@@ -973,8 +974,8 @@ http_mcp_dispatch(struct http_req *r, const char *subject)
 	r->sess = s;
 	TAILQ_INSERT_TAIL(&s->reqs, r, sentry);
 	r->state = REQ_MCP;
-	if (r->modern)
-		http_conn_watch(r->conn);
+	c = r->conn;
+	modern = r->modern;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.connid = r->conn->connid;
@@ -994,6 +995,9 @@ http_mcp_dispatch(struct http_req *r, const char *subject)
 	 */
 	answered = mcp_input_http(s->mcp, r, &ctx, body != NULL ? body : "",
 	    len);
+	/* Still waiting for the monitor: the client's close cancels it. */
+	if (modern && answered && !TAILQ_EMPTY(&c->reqs))
+		http_conn_watch(c);
 	if (!answered) {
 		/* A notification or a response: 202, no body. */
 		http_reply(r->req, 202, "Accepted", NULL, 0);
