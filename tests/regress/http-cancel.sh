@@ -5,7 +5,8 @@
 # gets its answer, and the attempt is audited DENIED with both identities;
 # dev's own notification cancels nothing either (that protocol cancels by
 # closing the request's stream), and closing the connection does cancel:
-# the worker is killed and the record names dev as the canceller.
+# the worker is killed and the record names dev as the canceller (over
+# plain HTTP and over TLS).
 # 2025-11-25 sessions: the viewer cannot use dev's Mcp-Session-Id (404),
 # and its cancellation from its own session is refused and audited, as is
 # dev's own from another of its sessions; dev's
@@ -151,6 +152,23 @@ wait "$A"
 # No JSON-RPC answer; the POST itself ends, with 204 and no body.
 expect_eq "no answer for the cancelled call" \
     "$(cat "$OBJ/s4.status") $(wc -c < "$OBJ/s4.body")" "204 0"
+stop_http
+
+# --- 2026-07-28 over TLS: closing the connection cancels as well ---
+tls_material
+http_conf "TLSCertificate $OBJ/server-ec.crt" "TLSKey $OBJ/server-ec.key"
+start_http
+worker=$(child_pids worker)
+bg_modern_call t9 "$DEV_KEY" 9 "$FOREVER" --max-time 60 "${HTTP_TLS[@]}"
+A=$BG_PID
+wait_audit 'select(.event=="tools/call" and .request_id=="9")'
+kill "$A" 2>/dev/null
+wait "$A" 2>/dev/null
+wait_audit 'select(.event=="tools/result" and .request_id=="9")'
+expect_eq "closing cancelled dev's call over TLS" \
+    "$(audit_select 'select(.event=="tools/result" and .request_id=="9") | [.decision, .reason, .cancelled_by]')" \
+    '["ERROR","cancelled by the client: connection closed","dev@example.com"]'
+kill -0 "$worker" 2>/dev/null && fail "worker $worker still alive after the TLS close"
 stop_http
 audit_verify
 expect_no_secrets
