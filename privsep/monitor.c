@@ -67,6 +67,12 @@
 #define MON_NET_RESTART_MS	500
 /* Identities and sources the rate limiters remember. */
 #define MON_RL_KEYS		10000
+/*
+ * Notifications over an identity's bucket are dropped; the first drop of
+ * a window is audited in full, the rest are counted in one record when
+ * the window closes, so that a flood writes two records a window at most.
+ */
+#define MON_NOTIFY_WINDOW_S	60
 /* Consecutive workers that die before they are ready: then give up. */
 #define MON_START_FAILURES_MAX	5
 /*
@@ -128,6 +134,13 @@ struct mon_call {
 	uint64_t		 start_ms;
 	struct mon_worker	*worker;
 	int			 queued;
+	/*
+	 * Who may cancel the call, as recorded when it was authorized: the
+	 * subject in id, in the scope (PS_SCOPE_*) it came in, on connid.
+	 */
+	uint32_t		 connid;
+	uint32_t		 scope;
+	char			*cancelled_by;	/* set while it is cancelled */
 };
 TAILQ_HEAD(mon_callq, mon_call);
 
@@ -151,6 +164,9 @@ struct monitor {
 	struct authn_ctx	 authn;
 	struct ratelimit	*rl_user;
 	struct ratelimit	*rl_fail;
+	struct ratelimit	*rl_notify;	/* notifications, per identity */
+	struct event		*notify_ev;	/* closes a drop window */
+	unsigned long long	 notify_dropped;	/* in this window */
 
 	pid_t			 net_pid;
 	struct bufferevent	*net_bev;	/* writes only */
@@ -272,21 +288,30 @@ mon_put(struct monitor *mon, int r)
 }
 
 static void
-mon_answer_call(struct monitor *mon, uint32_t callid, uint32_t status,
-    const char *required, const char *role, uint32_t retry_after,
-    const void *text, size_t textlen)
+mon_answer_call_flags(struct monitor *mon, uint32_t callid, uint32_t flags,
+    uint32_t status, const char *required, const char *role,
+    uint32_t retry_after, const void *text, size_t textlen)
 {
 	if (mon->net_bev == NULL)
 		return;
 	sbuf_reset(mon->ans);
 	mon_put(mon, sbuf_put_u32(mon->ans, callid));
-	mon_put(mon, sbuf_put_u32(mon->ans, PS_F_FINAL));
+	mon_put(mon, sbuf_put_u32(mon->ans, flags));
 	mon_put(mon, sbuf_put_u32(mon->ans, status));
 	mon_put(mon, sbuf_put_cstring(mon->ans, required));
 	mon_put(mon, sbuf_put_cstring(mon->ans, role));
 	mon_put(mon, sbuf_put_u32(mon->ans, retry_after));
 	mon_put(mon, sbuf_put_string(mon->ans, text, textlen));
 	mon_send(mon, mon->net_bev, PS_TOOLCALL_ANS);
+}
+
+static void
+mon_answer_call(struct monitor *mon, uint32_t callid, uint32_t status,
+    const char *required, const char *role, uint32_t retry_after,
+    const void *text, size_t textlen)
+{
+	mon_answer_call_flags(mon, callid, PS_F_FINAL, status, required, role,
+	    retry_after, text, textlen);
 }
 
 /* ---- calls ---- */
@@ -312,6 +337,7 @@ mon_call_free(struct monitor *mon, struct mon_call *c)
 	free(c->tool);
 	free(c->request_id);
 	free(c->client);
+	free(c->cancelled_by);
 	freezero(c->args, c->argslen);
 	identity_clear(&c->id);
 	free(c);
@@ -337,6 +363,9 @@ mon_call_finish(struct monitor *mon, struct mon_call *c, int is_error,
 {
 	struct audit_rec rec;
 	uint32_t status = is_error ? PS_ST_TOOL_ERROR : PS_ST_OK;
+	/* A cancelled call gets no answer: the net process is told so. */
+	uint32_t flags = PS_F_FINAL |
+	    (c->cancelled_by != NULL ? PS_F_CANCELLED : 0);
 
 	memset(&rec, 0, sizeof(rec));
 	rec.event = "tools/result";
@@ -348,12 +377,13 @@ mon_call_finish(struct monitor *mon, struct mon_call *c, int is_error,
 	rec.args_sha256 = mon_args_field(c);
 	rec.source = c->source;
 	rec.client = c->client;
+	rec.cancelled_by = c->cancelled_by;
 	rec.duration_ms = (long long)(mon_now_ms() - c->start_ms);
 	if (mon_audit(mon, &rec) != 0)
-		mon_answer_call(mon, c->callid, PS_ST_INTERNAL, NULL, NULL, 0,
-		    NULL, 0);
+		mon_answer_call_flags(mon, c->callid, flags, PS_ST_INTERNAL,
+		    NULL, NULL, 0, NULL, 0);
 	else
-		mon_answer_call(mon, c->callid, status, NULL,
+		mon_answer_call_flags(mon, c->callid, flags, status, NULL,
 		    mon_first_role(&c->id), 0, text, textlen);
 	mon_call_free(mon, c);
 }
@@ -522,6 +552,20 @@ mon_conn_of(struct monitor *mon, uint32_t connid, struct mon_conn **cp)
 	}
 	if ((*cp = mon_conn_find(mon, connid)) == NULL) {
 		mon_net_violation(mon, "request on an unknown connection");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A scope the transport can have: PS_SCOPE_STDIO exactly over stdio,
+ * anything else only over HTTP.  -1 after a violation.
+ */
+static int
+mon_scope_check(struct monitor *mon, uint32_t scope)
+{
+	if ((scope == PS_SCOPE_STDIO) != !mon->http) {
+		mon_net_violation(mon, "scope does not fit the transport");
 		return -1;
 	}
 	return 0;
@@ -793,8 +837,10 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 		    PS_ARGS_MAX)) != SBUF_OK ||
 		    (r = sbuf_get_cstring(m, &c->client,
 		    PS_CLIENT_MAX)) != SBUF_OK ||
+		    (r = sbuf_get_u32(m, &c->scope)) != SBUF_OK ||
 		    (r = sbuf_expect_end(m)) != SBUF_OK ||
-		    mon_conn_of(mon, connid, &conn) != 0) {
+		    mon_conn_of(mon, connid, &conn) != 0 ||
+		    mon_scope_check(mon, c->scope) != 0) {
 			freezero(credcopy, credlen);
 			free(c->request_id);
 			free(c->tool);
@@ -819,6 +865,7 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 		}
 		TAILQ_INSERT_TAIL(&mon->calls, c, entry);
 		mon->ncalls++;
+		c->connid = connid;
 		c->start_ms = mon_now_ms();
 		if (mon->cfg->audit_arguments != AUDIT_ARGS_NONE)
 			mon_args_digest(c->args, c->argslen, c->args_sha256);
@@ -891,25 +938,155 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 	mon_schedule(mon);
 }
 
+/* Stop a call for the subject cancelled_by: no answer will be sent. */
+static void
+mon_call_cancel(struct monitor *mon, struct mon_call *c,
+    const char *cancelled_by, const char *reason)
+{
+	static const char text[] = "cancelled";
+
+	c->cancelled_by = xstrdup(cancelled_by);
+	if (c->worker != NULL) {
+		/* A worker runs one call at a time: stop it the hard way. */
+		mon_worker_fail(mon, c->worker, reason);
+		return;
+	}
+	mon_call_finish(mon, c, 1, reason, text, sizeof(text) - 1);
+}
+
+/* The end of a window of dropped notifications: count them in one. */
+static void
+mon_notify_window(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *mon = arg;
+	char reason[160];
+	unsigned long long more = mon->notify_dropped > 0 ?
+	    mon->notify_dropped - 1 : 0;
+
+	mon->notify_dropped = 0;
+	if (more == 0)
+		return;
+	(void)snprintf(reason, sizeof(reason), "%llu more notifications over "
+	    "the limit dropped in the last %d s", more, MON_NOTIFY_WINDOW_S);
+	mon_audit_event(mon, "notifications/cancelled", AUDIT_RATE_LIMITED,
+	    reason);
+}
+
+/*
+ * A notification over its identity's bucket: dropped unread.  Only the
+ * first of a window is audited in full (who, from where); the window's
+ * timer writes one record with the count of the others.
+ */
+static void
+mon_notify_dropped(struct monitor *mon, const struct identity *id,
+    const struct mon_conn *conn, const char *request_id)
+{
+	struct audit_rec rec;
+	struct timeval tv = { MON_NOTIFY_WINDOW_S, 0 };
+
+	if (mon->notify_dropped++ > 0)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.event = "notifications/cancelled";
+	rec.decision = AUDIT_RATE_LIMITED;
+	rec.reason = "notification limit exceeded: dropped";
+	mon_rec_identity(&rec, id);
+	rec.request_id = request_id;
+	rec.source = conn != NULL ? conn->source : NULL;
+	rec.duration_ms = -1;
+	(void)mon_audit(mon, &rec);
+	if (evtimer_add(mon->notify_ev, &tv) != 0)
+		fatal_f("evtimer_add");
+}
+
+/*
+ * PS_CANCEL_REQ: a client's notifications/cancelled.  The canceller is
+ * authenticated here, from the notification's own credential (and over
+ * HTTP the connection the monitor knows), and the call is found among
+ * those the monitor recorded: only a call of the same subject, in the same
+ * scope, is cancelled.  Nothing the net process says picks the call.
+ */
 static void
 mon_cancel(struct monitor *mon, struct sbuf *m)
 {
-	struct mon_call *c;
-	uint32_t callid;
-	static const char text[] = "cancelled";
+	struct identity id;
+	struct mon_conn *conn;
+	struct mon_call *c, *other = NULL;
+	struct audit_rec rec;
+	const uint8_t *cred;
+	size_t credlen;
+	uint32_t connid, scope, retry;
+	char *request_id = NULL;
 
-	if (mon_check(mon, sbuf_get_u32(m, &callid), "cancel") != 0 ||
-	    mon_check(mon, sbuf_expect_end(m), "cancel") != 0)
-		return;
-	if ((c = mon_call_find(mon, callid)) == NULL)
-		return;		/* already answered: a harmless race */
-	if (c->worker != NULL) {
-		/* A worker runs one call at a time: stop it the hard way. */
-		mon_worker_fail(mon, c->worker, "cancelled by the client");
+	/* cred points into the storage of m, which reads never move. */
+	if (mon_check(mon, sbuf_get_u32(m, &connid), "cancel connid") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &scope), "cancel scope") != 0 ||
+	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
+	    PS_CRED_MAX), "cancel credential") != 0 ||
+	    mon_check(mon, sbuf_get_cstring(m, &request_id, PS_ID_MAX),
+	    "cancel request id") != 0 ||
+	    mon_check(mon, sbuf_expect_end(m), "cancel") != 0 ||
+	    mon_conn_of(mon, connid, &conn) != 0 ||
+	    mon_scope_check(mon, scope) != 0) {
+		free(request_id);
 		return;
 	}
-	mon_call_finish(mon, c, 1, "cancelled by the client", text,
-	    sizeof(text) - 1);
+	/* A refused credential is audited (and counted) by the gate. */
+	if (mon_gate(mon, "notifications/cancelled", conn, NULL, cred,
+	    credlen, NULL, request_id, NULL, &id, &retry) != PS_ST_OK ||
+	    id.user == NULL) {
+		identity_clear(&id);
+		free(request_id);
+		return;
+	}
+	if (ratelimit_take(mon->rl_notify, id.user, mon_now_ms(), &retry)) {
+		mon_notify_dropped(mon, &id, conn, request_id);
+		identity_clear(&id);
+		free(request_id);
+		return;
+	}
+	TAILQ_FOREACH(c, &mon->calls, entry) {
+		if (c->id.user == NULL || c->cancelled_by != NULL ||
+		    strcmp(c->request_id, request_id) != 0)
+			continue;
+		/* A 2026-07-28 HTTP call is cancelled by closing it only. */
+		if (c->scope == scope && scope != PS_SCOPE_CONN &&
+		    strcmp(c->id.user, id.user) == 0)
+			break;
+		if (other == NULL || strcmp(other->id.user, id.user) == 0)
+			other = c;
+	}
+	if (c != NULL) {
+		mon_call_cancel(mon, c, id.user, "cancelled by the client");
+		identity_clear(&id);
+		free(request_id);
+		return;
+	}
+
+	/* Ignored, and audited: who tried, and whose call it named. */
+	memset(&rec, 0, sizeof(rec));
+	rec.event = "notifications/cancelled";
+	rec.decision = AUDIT_DENIED;
+	mon_rec_identity(&rec, &id);
+	rec.request_id = request_id;
+	rec.source = conn != NULL ? conn->source : NULL;
+	rec.duration_ms = -1;
+	if (other == NULL)
+		rec.reason = "no call of this id in flight";
+	else {
+		rec.owner = other->id.user;
+		rec.tool = other->tool;
+		if (strcmp(other->id.user, id.user) != 0)
+			rec.reason = "the call is another identity's";
+		else if (other->scope == PS_SCOPE_CONN || scope == PS_SCOPE_CONN)
+			rec.reason = "a 2026-07-28 call over HTTP is cancelled "
+			    "by closing its connection";
+		else
+			rec.reason = "the call is another session's";
+	}
+	(void)mon_audit(mon, &rec);
+	identity_clear(&id);
+	free(request_id);
 }
 
 /*
@@ -975,10 +1152,24 @@ mon_conn_req(struct monitor *mon, struct sbuf *m)
 	mon->nconns++;
 }
 
+/* A 2026-07-28 call in flight on HTTP connection connid, or NULL. */
+static struct mon_call *
+mon_conn_call(struct monitor *mon, uint32_t connid)
+{
+	struct mon_call *c;
+
+	TAILQ_FOREACH(c, &mon->calls, entry)
+		if (c->scope == PS_SCOPE_CONN && c->connid == connid &&
+		    c->id.user != NULL && c->cancelled_by == NULL)
+			return c;
+	return NULL;
+}
+
 static void
 mon_connclose(struct monitor *mon, struct sbuf *m)
 {
 	struct mon_conn *c;
+	struct mon_call *call;
 	uint32_t connid;
 
 	if (mon_check(mon, sbuf_get_u32(m, &connid), "close id") != 0 ||
@@ -988,6 +1179,15 @@ mon_connclose(struct monitor *mon, struct sbuf *m)
 		mon_net_violation(mon, "connection close over stdio");
 		return;
 	}
+	/*
+	 * MCP 2026-07-28 over HTTP: closing a request's stream cancels it.
+	 * The calls are the ones the monitor recorded on this connection,
+	 * so it is their own caller that cancels.  One at a time: stopping
+	 * a call can finish others.
+	 */
+	while ((call = mon_conn_call(mon, connid)) != NULL)
+		mon_call_cancel(mon, call, call->id.user,
+		    "cancelled by the client: connection closed");
 	if ((c = mon_conn_find(mon, connid)) != NULL)
 		mon_conn_free(mon, c);
 }
@@ -1899,6 +2099,11 @@ mon_reload(struct monitor *mon)
 			fatal_f("ratelimit_new");
 		ratelimit_free(mon->rl_user);
 		mon->rl_user = rl;
+		if ((rl = ratelimit_new((unsigned long)ncfg->rate_limit,
+		    MON_RL_KEYS)) == NULL)
+			fatal_f("ratelimit_new");
+		ratelimit_free(mon->rl_notify);
+		mon->rl_notify = rl;
 	}
 	if (ncfg->auth_failure_limit != ocfg->auth_failure_limit) {
 		if ((rl = ratelimit_new((unsigned long)ncfg->auth_failure_limit,
@@ -2006,11 +2211,16 @@ mon_new(struct monitor_params *p)
 	if ((mon->rl_user = ratelimit_new((unsigned long)p->cfg->rate_limit,
 	    MON_RL_KEYS)) == NULL ||
 	    (mon->rl_fail = ratelimit_new(
-	    (unsigned long)p->cfg->auth_failure_limit, MON_RL_KEYS)) == NULL)
+	    (unsigned long)p->cfg->auth_failure_limit, MON_RL_KEYS)) == NULL ||
+	    /* Notifications: a bucket of their own, as large as RateLimit. */
+	    (mon->rl_notify = ratelimit_new((unsigned long)p->cfg->rate_limit,
+	    MON_RL_KEYS)) == NULL)
 		fatal_f("ratelimit_new");
 	if ((mon->base = event_base_new()) == NULL)
 		fatal_f("event_base_new");
 	if ((mon->net_restart = evtimer_new(mon->base, mon_net_restart,
+	    mon)) == NULL ||
+	    (mon->notify_ev = evtimer_new(mon->base, mon_notify_window,
 	    mon)) == NULL)
 		fatal_f("evtimer_new");
 
@@ -2067,6 +2277,8 @@ monitor_run(struct monitor_params *p)
 	/* Calls still open get no answer: their client is gone. */
 	while ((c = TAILQ_FIRST(&mon->calls)) != NULL)
 		mon_call_free(mon, c);
+	/* Dropped notifications not yet counted in a record are, now. */
+	mon_notify_window(-1, 0, mon);
 	(void)audit_flush(p->audit);
 	status = mon->exit_status;
 	debug_f("monitor exiting with status %d", status);
@@ -2156,6 +2368,7 @@ monitor_fuzz_free(struct monitor *mon)
 	if (mon->net_in != NULL)
 		evbuffer_free(mon->net_in);
 	event_free(mon->net_restart);
+	event_free(mon->notify_ev);
 	if (mon->flush_ev != NULL)
 		event_free(mon->flush_ev);
 	free(mon->client_info);
@@ -2164,6 +2377,7 @@ monitor_fuzz_free(struct monitor *mon)
 	sbuf_free(mon->ans);
 	ratelimit_free(mon->rl_user);
 	ratelimit_free(mon->rl_fail);
+	ratelimit_free(mon->rl_notify);
 	event_base_free(mon->base);
 	free(mon);
 }

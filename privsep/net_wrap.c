@@ -261,7 +261,7 @@ int
 mm_toolcall(struct mm_net *mm, uint32_t callid, uint32_t connid,
     const char *cred, size_t credlen, const char *request_id,
     const char *tool, const char *args, size_t argslen,
-    const char *client_info)
+    const char *client_info, uint32_t scope)
 {
 	sbuf_reset(mm->req);
 	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
@@ -270,7 +270,8 @@ mm_toolcall(struct mm_net *mm, uint32_t callid, uint32_t connid,
 	    sbuf_put_cstring(mm->req, request_id) != SBUF_OK ||
 	    sbuf_put_cstring(mm->req, tool) != SBUF_OK ||
 	    sbuf_put_string(mm->req, args, argslen) != SBUF_OK ||
-	    sbuf_put_cstring(mm->req, client_info) != SBUF_OK)
+	    sbuf_put_cstring(mm->req, client_info) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, scope) != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_TOOLCALL_REQ);
 }
@@ -409,10 +410,14 @@ mm_conn(struct mm_net *mm, uint32_t connid, int fd)
 }
 
 int
-mm_cancel(struct mm_net *mm, uint32_t callid)
+mm_cancel(struct mm_net *mm, uint32_t connid, uint32_t scope,
+    const char *cred, size_t credlen, const char *request_id)
 {
 	sbuf_reset(mm->req);
-	if (sbuf_put_u32(mm->req, callid) != SBUF_OK)
+	if (sbuf_put_u32(mm->req, connid) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, scope) != SBUF_OK ||
+	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK ||
+	    sbuf_put_cstring(mm->req, request_id) != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_CANCEL_REQ);
 }

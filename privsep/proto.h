@@ -54,15 +54,33 @@
 /*
  * net -> monitor: u32 callid, u32 connid, str credential, str request_id
  *                 (JSON text), str tool, str arguments (JSON text,
- *                 schema-checked), str client_info (JSON text)
+ *                 schema-checked), str client_info (JSON text),
+ *                 u32 scope (PS_SCOPE_*: where a cancellation may come
+ *                 from; the monitor records it with the caller's subject)
  */
 #define PS_TOOLCALL_REQ		10
 /*
  * monitor -> net: u32 callid, u32 flags, u32 status, str required,
  *                 str caller_role, u32 retry_after, str text
+ * PS_F_CANCELLED in flags: the monitor cancelled the call; the client
+ * gets no answer for it.
  */
 #define PS_TOOLCALL_ANS		11
-/* net -> monitor, no answer: u32 callid */
+/*
+ * net -> monitor, no answer: a notifications/cancelled as the client sent
+ * it.  u32 connid, u32 scope (the PS_SCOPE_* of the stream or session it
+ * came on), str credential (the notification's own, authenticated like a
+ * request's), str request_id (JSON text, as in PS_TOOLCALL_REQ).
+ *
+ * The net process names no call: the monitor authenticates the canceller
+ * itself, counts the notification against the canceller's bucket, and
+ * cancels the call it recorded with that request id only if that call is
+ * the same subject's, made in the same scope.  Anything else is ignored
+ * and audited, naming both the canceller and the call's owner.  So a
+ * client of one identity can never stop another identity's call, whatever
+ * ids it guesses, and a net process cannot make the audit log blame the
+ * caller for a cancellation.
+ */
 #define PS_CANCEL_REQ		12
 
 /*
@@ -76,7 +94,10 @@
  * net -> monitor, with one fd attached, no answer: u32 connid
  */
 #define PS_CONN_REQ		14
-/* net -> monitor, no answer: u32 connid (the connection is gone) */
+/*
+ * net -> monitor, no answer: u32 connid (the connection is gone).  Its
+ * PS_SCOPE_CONN calls still in flight are cancelled by their own caller.
+ */
 #define PS_CONNCLOSE_REQ	16
 /*
  * net -> monitor, no answer, at most once per connection, before any
@@ -131,6 +152,21 @@
 #define PS_TRANSPORT_HTTP	1
 
 #define PS_F_FINAL		0x1
+#define PS_F_CANCELLED		0x2	/* PS_TOOLCALL_ANS: send no answer */
+
+/*
+ * Scopes of a call (PS_TOOLCALL_REQ, PS_CANCEL_REQ): where a cancellation
+ * of it may come from.  The monitor also requires the same subject.
+ *   PS_SCOPE_STDIO  the one stdio client (connid 0)
+ *   PS_SCOPE_CONN   a 2026-07-28 request over HTTP: its own connection.
+ *                   That protocol cancels by closing the response stream,
+ *                   never by notification (MCP 2026-07-28, Streamable
+ *                   HTTP, Cancellation): PS_CONNCLOSE_REQ cancels it.
+ *   anything else   a 2025-xx HTTP session (Mcp-Session-Id), numbered by
+ *                   the net process
+ */
+#define PS_SCOPE_STDIO		0
+#define PS_SCOPE_CONN		0xffffffffU
 
 /* Status of a tools/list or tools/call, as the monitor decided it. */
 #define PS_ST_OK		0	/* ran; text is the tool's output */

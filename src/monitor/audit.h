@@ -43,6 +43,12 @@ struct audit_rec {
 	const char	 *args_sha256;
 	const char	 *args;		/* AuditArguments full only */
 	long long	  duration_ms;	/* -1: none */
+	/*
+	 * Cancellations (written only when set): the subject that cancelled
+	 * a call, and on a refused attempt, the subject whose call it named.
+	 */
+	const char	 *cancelled_by;
+	const char	 *owner;
 };
 
 /*

@@ -73,6 +73,7 @@ struct http_conn {
 	int			 loopback;	/* Host must be loopback */
 	struct event		*deadline;
 	struct evbuffer_cb_entry *incb;		/* sees a request begin */
+	struct event		*gone;		/* EV_CLOSED, see http_conn_watch */
 	int			 receiving;	/* bytes of a request came */
 	struct http_reqq	 reqs;
 	TAILQ_ENTRY(http_conn)	 nentry;	/* srv->newborn */
@@ -84,6 +85,7 @@ struct http_session {
 	char			 id[HTTP_SESSION_ID_LEN + 1];
 	char			*subject;
 	struct mcp_session	*mcp;
+	uint32_t		 scope;		/* PS_SCOPE_* for its calls */
 	time_t			 last_used;
 	int			 listed;	/* initialize succeeded */
 	int			 orphan;	/* on srv->orphans */
@@ -124,6 +126,7 @@ struct http_server {
 	size_t			 nconns;
 	uint32_t		 next_connid;
 	uint32_t		 next_authid;
+	uint32_t		 next_scope;	/* numbers the sessions */
 	struct http_reqq	 authq;
 	size_t			 npending;
 	struct http_sessionq	 sessions;
@@ -146,6 +149,7 @@ static struct http_server *http_srv;
 static void http_output(void *ctx, void *origin, int status, const char *msg,
     size_t len);
 static int http_refuse(void *ctx, void *origin, const struct mcp_refusal *);
+static void http_drop(void *ctx, void *origin);
 
 /* ---- replies ---- */
 
@@ -284,6 +288,9 @@ http_conn_arm(struct http_conn *c)
 	struct timeval tv;
 
 	c->receiving = 0;
+	/* Nothing in flight: evhttp itself sees the client close now. */
+	if (c->gone != NULL && event_del(c->gone) != 0)
+		fatal_f("event_del");
 	tv.tv_sec = c->srv->p.idle_timeout;
 	tv.tv_usec = 0;
 	if (evtimer_add(c->deadline, &tv) != 0)
@@ -327,6 +334,17 @@ http_session_new(struct http_server *srv)
 	s->mcp = mcp_session_new(srv->reg, srv->be, srv->bctx, http_output,
 	    srv, 0);
 	mcp_set_refuse(s->mcp, http_refuse);
+	mcp_set_drop(s->mcp, http_drop);
+	/*
+	 * The scope the monitor records with each call of the session, so
+	 * that only a cancellation from the same session (and subject) can
+	 * stop it.  It never takes the values that mean stdio or a
+	 * 2026-07-28 request; a number reused after 2^32 sessions can only
+	 * meet a call of a session long gone.
+	 */
+	do {
+		s->scope = ++srv->next_scope;
+	} while (s->scope == PS_SCOPE_STDIO || s->scope == PS_SCOPE_CONN);
 	s->last_used = time(NULL);
 	return s;
 }
@@ -499,6 +517,29 @@ http_refuse(void *ctx, void *origin, const struct mcp_refusal *f)
 	return 1;
 }
 
+/*
+ * The monitor cancelled the request's call: MCP sends no JSON-RPC answer
+ * for it.  A client still waiting on the POST (a 2025-xx session, whose
+ * cancellation came in another request) gets 204 and no body, so that
+ * the request ends; one that is gone (2026-07-28: closing was the
+ * cancellation) leaves only our record of it to free.
+ */
+static void
+http_drop(void *ctx, void *origin)
+{
+	struct http_req *r = origin;
+	struct http_session *s = r->sess;
+
+	if (r->req == NULL) {
+		http_session_orphan(r->srv, s);
+		http_req_free(r);
+		return;
+	}
+	http_reply(r->req, 204, "No Content", NULL, 0);
+	http_session_orphan(r->srv, s);
+	http_req_done(r);
+}
+
 /* ---- connections ---- */
 
 /* bev_alive: the connection's bufferevent still exists (closecb). */
@@ -525,6 +566,8 @@ http_conn_free(struct http_conn *c, int bev_alive)
 		    c->incb);
 	if (c->announced && mm_connclose(srv->mm, c->connid) != 0)
 		fatal_f("cannot queue connection close");
+	if (c->gone != NULL)
+		event_free(c->gone);
 	if (c->fd >= 0 && (size_t)c->fd < srv->nconns &&
 	    srv->conns[c->fd] == c)
 		srv->conns[c->fd] = NULL;
@@ -536,6 +579,47 @@ static void
 http_conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	http_conn_free(arg, 1);
+}
+
+/*
+ * The client closed a connection with a request in flight.  evhttp reads
+ * nothing while a request is being answered, so it would notice only when
+ * the answer is written; MCP 2026-07-28 makes the close the cancellation
+ * of that request (Streamable HTTP, Cancellation), so the connection is
+ * let go now: the close callback tells the monitor, which cancels the
+ * connection's calls.
+ */
+static void
+http_conn_gone(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	if (TAILQ_EMPTY(&c->reqs) || c->evcon == NULL)
+		return;
+	debug_f("connection %u closed with a request in flight", c->connid);
+	/* Calls http_conn_closed, which frees c. */
+	evhttp_connection_free(c->evcon);
+}
+
+/*
+ * Watch for the client's close while a 2026-07-28 request waits for the
+ * monitor (http_conn_arm stops watching once it is answered).  Only where the event backend reports a
+ * close without reading (EV_FEATURE_EARLY_CLOSE: epoll); elsewhere the
+ * close is seen when the answer is written, and the call runs to its end.
+ */
+static void
+http_conn_watch(struct http_conn *c)
+{
+	struct http_server *srv = c->srv;
+
+	if (c->fd < 0 || (event_base_get_features(srv->base) &
+	    EV_FEATURE_EARLY_CLOSE) == 0)
+		return;
+	if (c->gone == NULL && (c->gone = event_new(srv->base, c->fd,
+	    EV_CLOSED, http_conn_gone, c)) == NULL)
+		fatal_f("event_new");
+	if (event_add(c->gone, NULL) != 0)
+		fatal_f("event_add");
 }
 
 /*
@@ -842,10 +926,11 @@ http_mcp_dispatch(struct http_req *r, const char *subject)
 	struct evkeyvalq *h = evhttp_request_get_input_headers(r->req);
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct http_session *s;
+	struct http_conn *c;
 	struct mcp_reqctx ctx;
 	const char *body;
 	size_t len;
-	int answered;
+	int answered, modern;
 
 	if (r->modern) {
 		/* 2026-07-28 has no sessions: a session header is ignored. */
@@ -889,9 +974,13 @@ http_mcp_dispatch(struct http_req *r, const char *subject)
 	r->sess = s;
 	TAILQ_INSERT_TAIL(&s->reqs, r, sentry);
 	r->state = REQ_MCP;
+	c = r->conn;
+	modern = r->modern;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.connid = r->conn->connid;
+	/* 2026-07-28 over HTTP: only closing the connection cancels. */
+	ctx.scope = r->modern ? PS_SCOPE_CONN : s->scope;
 	ctx.cred = r->cred;
 	ctx.credlen = r->credlen;
 	(void)http_header_one(h, "MCP-Protocol-Version", &ctx.hdr_version);
@@ -906,6 +995,9 @@ http_mcp_dispatch(struct http_req *r, const char *subject)
 	 */
 	answered = mcp_input_http(s->mcp, r, &ctx, body != NULL ? body : "",
 	    len);
+	/* Still waiting for the monitor: the client's close cancels it. */
+	if (modern && answered && !TAILQ_EMPTY(&c->reqs))
+		http_conn_watch(c);
 	if (!answered) {
 		/* A notification or a response: 202, no body. */
 		http_reply(r->req, 202, "Accepted", NULL, 0);

@@ -72,7 +72,6 @@ static const char *const mcp_versions[] = {
 struct mcp_call {
 	int		 used;
 	int		 kind;		/* MCP_CALL_* */
-	int		 cancelled;	/* answer must not be sent */
 	uint32_t	 callid;
 	json_t		*id;		/* the JSON-RPC id, a reference */
 	char		*tool;		/* tools/call: the name asked for */
@@ -106,6 +105,7 @@ struct mcp_session {
 	mcp_output_fn		 out;
 	void			*octx;
 	mcp_refuse_fn		 refuse;
+	mcp_drop_fn		 drop;
 	int			 state;	/* MCP_ST_* */
 	const char		*version;	/* agreed by initialize */
 	char			*client;	/* clientInfo JSON text */
@@ -441,6 +441,12 @@ mcp_set_refuse(struct mcp_session *s, mcp_refuse_fn fn)
 	s->refuse = fn;
 }
 
+void
+mcp_set_drop(struct mcp_session *s, mcp_drop_fn fn)
+{
+	s->drop = fn;
+}
+
 static void
 mcp_call_free(struct mcp_session *s, struct mcp_call *c)
 {
@@ -513,8 +519,7 @@ mcp_call_new(struct mcp_session *s, void *origin, json_t *id, int kind,
 		if (!s->calls[i].used) {
 			if (c == NULL)
 				c = &s->calls[i];
-		} else if (!s->calls[i].cancelled &&
-		    s->calls[i].kind != MCP_CALL_HELLO &&
+		} else if (s->calls[i].kind != MCP_CALL_HELLO &&
 		    !(s->req_modern && s->http != NULL) &&
 		    json_equal(s->calls[i].id, id)) {
 			/*
@@ -539,7 +544,6 @@ mcp_call_new(struct mcp_session *s, void *origin, json_t *id, int kind,
 	} while (mcp_route_find(reg, reg->next_callid) != NULL);
 	c->used = 1;
 	c->kind = kind;
-	c->cancelled = 0;
 	c->callid = reg->next_callid;
 	c->id = id != NULL ? json_incref(id) : NULL;
 	c->tool = tool != NULL ? xstrdup(tool) : NULL;
@@ -611,6 +615,11 @@ static void
 mcp_reqinfo(const struct mcp_session *s, struct mcp_reqinfo *ri)
 {
 	ri->connid = s->http != NULL ? s->http->connid : 0;
+	/* A 2026-07-28 request over HTTP is cancelled by closing it. */
+	if (s->http == NULL)
+		ri->scope = PS_SCOPE_STDIO;
+	else
+		ri->scope = s->req_modern ? PS_SCOPE_CONN : s->http->scope;
 	if (s->req_client != NULL)
 		ri->client = s->req_client;
 	else
@@ -896,34 +905,41 @@ mcp_request(struct mcp_session *s, void *origin, json_t *id,
 		    "Method not found", NULL);
 }
 
+/*
+ * notifications/cancelled.  Whose call it names is not decided here: over
+ * HTTP with 2026-07-28 every client shares one session, so a match on the
+ * id alone would let anyone cancel anyone's call.  The notification goes
+ * to the monitor with its own credential and scope; the monitor cancels
+ * only a call of the same subject in the same scope, and answers that
+ * call with PS_F_CANCELLED, which suppresses the answer (see
+ * mcp_toolcall_ans).  Anything else, a tools/list included, runs on.
+ */
 static void
 mcp_cancelled(struct mcp_session *s, json_t *params)
 {
-	struct mcp_call *c;
+	struct mcp_reqinfo ri;
+	struct mcp_cred cred;
 	json_t *rid;
-	size_t i;
+	char *reqid;
 
 	if (!json_is_object(params))
 		return;
 	rid = json_object_get(params, "requestId");
 	if (!json_is_string(rid) && !json_is_integer(rid))
 		return;
-	for (i = 0; i < s->max_inflight; i++) {
-		c = &s->calls[i];
-		if (!c->used || c->cancelled || !json_equal(c->id, rid))
-			continue;
-		/*
-		 * A tool call is stopped in the monitor; a tool list is
-		 * cheap and simply not answered.  Either way the slot stays
-		 * taken until the backend's answer arrives.
-		 */
-		if (c->kind == MCP_CALL_TOOL &&
-		    s->be->cancel(s->bctx, c->callid) != 0)
-			error_f("cannot cancel call %u", c->callid);
-		c->cancelled = 1;
-		debug_f("call %u cancelled", c->callid);
+	if ((reqid = json_dumps(rid, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL)
+		fatal_f("out of memory");
+	/* No call can have an id the monitor would not have taken. */
+	if (strlen(reqid) > PS_ID_MAX) {
+		free(reqid);
 		return;
 	}
+	mcp_cred_get(s, params, &cred);
+	mcp_reqinfo(s, &ri);
+	if (s->be->cancel(s->bctx, &ri, cred.p, cred.len, reqid) != 0)
+		error_f("cannot forward a cancellation");
+	mcp_cred_clear(&cred);
+	free(reqid);
 }
 
 static void
@@ -1128,7 +1144,12 @@ mcp_modern(struct mcp_session *s, void *origin, json_t *id,
 	json_t *v, *caps;
 	const char *version;
 
-	/* No notification needs anything here (cancellation is stdio's). */
+	/*
+	 * No notification needs anything here but a cancellation.  Over
+	 * HTTP this version cancels by closing the request's stream; a
+	 * notifications/cancelled still goes to the monitor, which cancels
+	 * nothing with it there but audits whose call it named.
+	 */
 	if (id == NULL) {
 		if (strcmp(method, "notifications/cancelled") == 0)
 			mcp_cancelled(s, params);
@@ -1421,10 +1442,6 @@ mcp_toollist_ans(struct mcp_session *s, const struct mm_toollist_ans *a)
 		error_f("tool list answer for unknown call %u", a->callid);
 		return;
 	}
-	if (c->cancelled) {
-		mcp_call_free(s, c);
-		return;
-	}
 	if ((a->status == PS_ST_AUTH_FAILED ||
 	    a->status == PS_ST_RATE_LIMITED) &&
 	    mcp_refused(s, c, a->status, MCP_LIST_RETRY_AFTER, NULL)) {
@@ -1506,7 +1523,9 @@ mcp_toolcall_ans(struct mcp_session *s, const struct mm_toolcall_ans *a)
 	if ((a->flags & PS_F_FINAL) == 0)
 		return;
 	/* MCP: a cancelled request gets no response at all. */
-	if (c->cancelled) {
+	if ((a->flags & PS_F_CANCELLED) != 0) {
+		if (s->drop != NULL && c->origin != NULL)
+			s->drop(s->octx, c->origin);
 		mcp_call_free(s, c);
 		return;
 	}

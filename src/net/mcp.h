@@ -46,6 +46,7 @@ struct mcp_registry;
 struct mcp_reqinfo {
 	uint32_t	 connid;	/* HTTP connection, 0 on stdio */
 	const char	*client;	/* clientInfo as JSON text, "{}" if none */
+	uint32_t	 scope;		/* PS_SCOPE_*: who may cancel */
 };
 
 /*
@@ -66,7 +67,14 @@ struct mcp_backend {
 		    uint32_t callid, const char *cred, size_t credlen,
 		    const char *request_id, const char *tool,
 		    const char *args, size_t argslen);
-	int	(*cancel)(void *ctx, uint32_t callid);
+	/*
+	 * A notifications/cancelled, forwarded whatever it names: the
+	 * backend decides whether it cancels a call of the same subject in
+	 * the same scope.  A call it cancels is answered with
+	 * PS_F_CANCELLED, and the session sends nothing for it.
+	 */
+	int	(*cancel)(void *ctx, const struct mcp_reqinfo *,
+		    const char *cred, size_t credlen, const char *request_id);
 };
 
 /*
@@ -92,12 +100,20 @@ typedef int (*mcp_refuse_fn)(void *ctx, void *origin,
     const struct mcp_refusal *);
 
 /*
+ * A request the backend cancelled gets no answer; a transport that must
+ * still end or free what it holds for it (HTTP: the POST) is told so.
+ * Without one (stdio), nothing is done.
+ */
+typedef void (*mcp_drop_fn)(void *ctx, void *origin);
+
+/*
  * What an HTTP request adds to its body (DESIGN 8, 9): the credential of
  * the Authorization header and the MCP headers that must agree with the
  * body.  NULL fields were absent.
  */
 struct mcp_reqctx {
 	uint32_t	 connid;
+	uint32_t	 scope;		/* PS_SCOPE_* of the session */
 	const char	*cred;		/* Bearer value; never _meta's */
 	size_t		 credlen;
 	const char	*hdr_version;	/* MCP-Protocol-Version */
@@ -140,6 +156,7 @@ struct mcp_session *mcp_new(const struct mcp_backend *, void *backend_ctx,
 /* Calls still waiting are forgotten: their answers will be dropped. */
 void	mcp_free(struct mcp_session *);
 void	mcp_set_refuse(struct mcp_session *, mcp_refuse_fn);
+void	mcp_set_drop(struct mcp_session *, mcp_drop_fn);
 
 /*
  * One complete message from the client (not NUL-terminated).  Returns 1

@@ -150,18 +150,20 @@ net_be_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 	struct net_ctx *n = ctx;
 
 	if (mm_toolcall(n->mm, callid, ri->connid, cred, credlen, request_id,
-	    tool, args, argslen, ri->client) != 0)
+	    tool, args, argslen, ri->client, ri->scope) != 0)
 		fatal_f("cannot queue tool call %u", callid);
 	return 0;
 }
 
 static int
-net_be_cancel(void *ctx, uint32_t callid)
+net_be_cancel(void *ctx, const struct mcp_reqinfo *ri, const char *cred,
+    size_t credlen, const char *request_id)
 {
 	struct net_ctx *n = ctx;
 
-	if (mm_cancel(n->mm, callid) != 0)
-		fatal_f("cannot queue cancel %u", callid);
+	if (mm_cancel(n->mm, ri->connid, ri->scope, cred, credlen,
+	    request_id) != 0)
+		fatal_f("cannot queue cancel");
 	return 0;
 }
 

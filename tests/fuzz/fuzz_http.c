@@ -157,7 +157,8 @@ be_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 }
 
 static int
-be_cancel(void *ctx, uint32_t callid)
+be_cancel(void *ctx, const struct mcp_reqinfo *ri, const char *cred,
+    size_t credlen, const char *request_id)
 {
 	return 0;
 }

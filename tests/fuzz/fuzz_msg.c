@@ -206,7 +206,15 @@ fields(uint8_t type, struct sbuf *m)
 			break;
 		free(c);
 		c = NULL;
-		if (sbuf_get_cstring(m, &c, PS_CLIENT_MAX) == SBUF_OK)
+		if (sbuf_get_cstring(m, &c, PS_CLIENT_MAX) == SBUF_OK &&
+		    sbuf_get_u32(m, &u3) == SBUF_OK)
+			(void)sbuf_expect_end(m);
+		break;
+	case PS_CANCEL_REQ:
+		if (sbuf_get_u32(m, &u) == SBUF_OK &&
+		    sbuf_get_u32(m, &u2) == SBUF_OK &&
+		    sbuf_get_string_direct(m, &p, &len, PS_CRED_MAX) ==
+		    SBUF_OK && sbuf_get_cstring(m, &c, PS_ID_MAX) == SBUF_OK)
 			(void)sbuf_expect_end(m);
 		break;
 	case PS_AUTH_REQ:

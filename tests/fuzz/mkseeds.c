@@ -404,7 +404,25 @@ m_call(struct evbuffer *b, uint32_t callid, uint32_t connid,
 	str(tool);
 	str(args);
 	str("{\"name\":\"fuzz\"}");
+	/* Over HTTP: odd calls in session 5, even ones 2026-07-28's. */
+	u32(connid == 0 ? PS_SCOPE_STDIO : callid % 2 ? 5 : PS_SCOPE_CONN);
 	mrec(b, 0, PS_TOOLCALL_REQ);
+}
+
+/* A notifications/cancelled of the request id of call callid. */
+static void
+m_cancel(struct evbuffer *b, uint32_t connid, uint32_t scope,
+    const char *cred, uint32_t callid)
+{
+	char id[16];
+
+	(void)snprintf(id, sizeof(id), "%u", callid);
+	sb_reset();
+	u32(connid);
+	u32(scope);
+	str(cred);
+	str(id);
+	mrec(b, 0, PS_CANCEL_REQ);
 }
 
 static void
@@ -561,7 +579,8 @@ seeds_monitor(char **tok)
 	    "list_tables", "{}");
 	m_call(b, 7, 0, KEY1, "no_such_tool", "{}");
 	m_call(b, 8, 0, "", "list_tables", "{}");
-	m_u32(b, 0, PS_CANCEL_REQ, 99);
+	m_cancel(b, 0, PS_SCOPE_STDIO, KEY1, 99);
+	m_cancel(b, 0, PS_SCOPE_STDIO, KEY2, 5);
 	seedb("monitor", "stdio-session", b);
 	evbuffer_free(b);
 
@@ -595,7 +614,7 @@ seeds_monitor(char **tok)
 	m_call(b, 3, 0, KEY1, "query", "{\"sql\":\"select 1\"}");
 	w_answer(b, 4 | 8, "no such table");
 	m_call(b, 4, 0, KEY1, "list_tables", "{}");
-	m_u32(b, 0, PS_CANCEL_REQ, 4);
+	m_cancel(b, 0, PS_SCOPE_STDIO, KEY1, 4);
 	m_call(b, 5, 0, KEY1, "list_tables", "{}");
 	m_call(b, 6, 0, KEY1, "list_tables", "{}");
 	m_call(b, 7, 0, KEY1, "list_tables", "{}");
@@ -692,6 +711,11 @@ seeds_monitor(char **tok)
 	m_list(b, 6, 1, KEY1);
 	m_call(b, 7, 1, KEY1, "query", "{\"sql\":\"select 1\"}");
 	m_call(b, 8, 2, tok[1], "describe_table", "{\"table\":\"t\"}");
+	m_call(b, 10, 1, KEY1, "query", "{\"sql\":\"select 2\"}");
+	m_cancel(b, 1, 5, KEY2, 7);		/* another identity's */
+	m_cancel(b, 1, 6, KEY1, 7);		/* another session's */
+	m_cancel(b, 1, PS_SCOPE_CONN, KEY1, 10);	/* by closing only */
+	m_cancel(b, 2, 5, KEY1, 7);		/* its own */
 	m_u32(b, 0, PS_CONNCLOSE_REQ, 2);
 	m_auth(b, 9, 2, KEY1);
 	seedb("monitor", "http-session", b);
@@ -825,7 +849,7 @@ seeds_msg(void)
 	m_call(b, 3, 0, KEY1, "query", "{\"sql\":\"select 1\"}");
 	m_auth(b, 4, 1, "tok");
 	m_log(b, 3, "log line");
-	m_u32(b, 0, PS_CANCEL_REQ, 3);
+	m_cancel(b, 0, PS_SCOPE_STDIO, KEY1, 3);
 	/* mrec wrote records; the msg target wants bare frames. */
 	{
 		struct evbuffer *f = mode_buf(0x02);

@@ -42,7 +42,10 @@ struct fake {
 	uint32_t	 callid;	/* of the last list or call */
 	uint32_t	 hello_callid;
 	int		 status;	/* HTTP status of the last output */
-	uint32_t	 cancel_callid;
+	char		*cancel_id;	/* request id of the last cancel */
+	char		*cancel_cred;
+	uint32_t	 cancel_scope;
+	uint32_t	 call_scope;	/* of the last tool call */
 	char		*cred;
 	size_t		 credlen;
 	char		*request_id;
@@ -111,6 +114,7 @@ fake_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 
 	f->ntoolcall++;
 	f->callid = callid;
+	f->call_scope = ri->scope;
 	setstr(&f->cred, cred, credlen);
 	f->credlen = credlen;
 	setstr(&f->request_id, request_id, strlen(request_id));
@@ -120,12 +124,15 @@ fake_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 }
 
 static int
-fake_cancel(void *ctx, uint32_t callid)
+fake_cancel(void *ctx, const struct mcp_reqinfo *ri, const char *cred,
+    size_t credlen, const char *request_id)
 {
 	struct fake *f = ctx;
 
 	f->ncancel++;
-	f->cancel_callid = callid;
+	setstr(&f->cancel_id, request_id, strlen(request_id));
+	setstr(&f->cancel_cred, cred, credlen);
+	f->cancel_scope = ri->scope;
 	return 0;
 }
 
@@ -199,6 +206,8 @@ teardown(void **state)
 	free(t->fake.request_id);
 	free(t->fake.tool);
 	free(t->fake.args);
+	free(t->fake.cancel_id);
+	free(t->fake.cancel_cred);
 	free(t);
 	return 0;
 }
@@ -771,6 +780,12 @@ test_call_denied(void **state)
 	    "\"isError\":true}}");
 }
 
+/*
+ * The session never decides which call a notifications/cancelled names
+ * (issue 11, item 1): it forwards every well-formed one, with its own
+ * credential and scope, and drops an answer only when the monitor flags
+ * it PS_F_CANCELLED.
+ */
 static void
 test_cancel(void **state)
 {
@@ -781,42 +796,111 @@ test_cancel(void **state)
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":"
 	    "\"tools/call\",\"params\":{\"name\":\"list_tables\"}}");
 	callid = t->fake.callid;
-	/* Unknown ids, and ids of another type, are ignored. */
+	assert_int_equal(t->fake.call_scope, PS_SCOPE_STDIO);
+	/* Malformed ones go nowhere. */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
+	    "\"notifications/cancelled\",\"params\":{\"requestId\":[31]}}");
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
+	    "\"notifications/cancelled\",\"params\":{}}");
+	assert_int_equal(t->fake.ncancel, 0);
+	/* Any id goes to the monitor, as JSON text, with its credential. */
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
 	    "\"notifications/cancelled\",\"params\":{\"requestId\":99}}");
+	assert_int_equal(t->fake.ncancel, 1);
+	assert_string_equal(t->fake.cancel_id, "99");
+	assert_int_equal(t->fake.cancel_scope, PS_SCOPE_STDIO);
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
-	    "\"notifications/cancelled\",\"params\":{\"requestId\":\"31\"}}");
-	assert_int_equal(t->fake.ncancel, 0);
+	    "\"notifications/cancelled\",\"params\":{\"requestId\":\"31\","
+	    "\"_meta\":{\"authorization\":\"Bearer mcpk_x\"}}}");
+	assert_int_equal(t->fake.ncancel, 2);
+	assert_string_equal(t->fake.cancel_id, "\"31\"");
+	assert_string_equal(t->fake.cancel_cred, "mcpk_x");
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
 	    "\"notifications/cancelled\",\"params\":{\"requestId\":31,"
 	    "\"reason\":\"user\"}}");
-	assert_int_equal(t->fake.ncancel, 1);
-	assert_int_equal(t->fake.cancel_callid, callid);
-	/* Twice is once. */
-	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
-	    "\"notifications/cancelled\",\"params\":{\"requestId\":31}}");
-	assert_int_equal(t->fake.ncancel, 1);
+	assert_int_equal(t->fake.ncancel, 3);
+	assert_string_equal(t->fake.cancel_id, "31");
+	/* The monitor did not cancel it: its answer goes out. */
 	assert_int_equal(mcp_inflight(t->s), 1);
 	answer(t, callid, PS_ST_OK, "result", "", "", 0);
+	assert_int_equal(t->cap.n, 1);
+	assert_int_equal(mcp_inflight(t->s), 0);
+
+	/* The monitor cancelled it: nothing at all goes out. */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":33,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"list_tables\"}}");
+	{
+		struct mm_toolcall_ans a;
+
+		memset(&a, 0, sizeof(a));
+		a.callid = t->fake.callid;
+		a.flags = PS_F_FINAL | PS_F_CANCELLED;
+		a.status = PS_ST_TOOL_ERROR;
+		a.text = "cancelled";
+		a.textlen = strlen(a.text);
+		cap_clear(&t->cap);
+		mcp_toolcall_ans(t->s, &a);
+	}
 	assert_int_equal(t->cap.n, 0);
 	assert_int_equal(mcp_inflight(t->s), 0);
 
-	/* A cancelled tools/list is dropped without asking the monitor. */
+	/* A tools/list is answered whatever a notification says. */
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":32,\"method\":"
 	    "\"tools/list\"}");
 	expect_none(t, "{\"jsonrpc\":\"2.0\",\"method\":"
 	    "\"notifications/cancelled\",\"params\":{\"requestId\":32}}");
-	assert_int_equal(t->fake.ncancel, 1);
 	{
 		struct mm_toollist_ans l;
 
 		memset(&l, 0, sizeof(l));
 		l.callid = t->fake.callid;
 		l.status = PS_ST_OK;
+		cap_clear(&t->cap);
 		mcp_toollist_ans(t->s, &l);
 	}
-	assert_int_equal(t->cap.n, 0);
+	assert_int_equal(t->cap.n, 1);
 	assert_int_equal(mcp_inflight(t->s), 0);
+}
+
+/*
+ * Over HTTP the scope a call is recorded with is the session's, except
+ * for a 2026-07-28 request, which only closing its connection cancels;
+ * a cancellation carries the scope and credential it came with.
+ */
+static void
+test_cancel_scope(void **state)
+{
+	struct t *t = *state;
+	struct mcp_reqctx ctx;
+	const char *call = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"list_tables\"}}";
+	const char *modern = "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"list_tables\","
+	    "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":"
+	    "\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\""
+	    ":{}}}}";
+	const char *cancel = "{\"jsonrpc\":\"2.0\",\"method\":"
+	    "\"notifications/cancelled\",\"params\":{\"requestId\":5}}";
+
+	init(t);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.connid = 3;
+	ctx.scope = 42;
+	ctx.cred = "mcpk_h";
+	ctx.credlen = 6;
+	(void)mcp_input_http(t->s, NULL, &ctx, call, strlen(call));
+	assert_int_equal(t->fake.ntoolcall, 1);
+	assert_int_equal(t->fake.call_scope, 42);
+	(void)mcp_input_http(t->s, NULL, &ctx, cancel, strlen(cancel));
+	assert_int_equal(t->fake.ncancel, 1);
+	assert_int_equal(t->fake.cancel_scope, 42);
+	assert_string_equal(t->fake.cancel_cred, "mcpk_h");
+	ctx.hdr_version = "2026-07-28";
+	ctx.hdr_method = "tools/call";
+	ctx.hdr_name = "list_tables";
+	(void)mcp_input_http(t->s, NULL, &ctx, modern, strlen(modern));
+	assert_int_equal(t->fake.ntoolcall, 2);
+	assert_int_equal(t->fake.call_scope, PS_SCOPE_CONN);
 }
 
 static void
@@ -1426,6 +1510,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_call_denied, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_scope, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_credentials, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_control_chars, setup,
