@@ -20,8 +20,16 @@
 #include "authn.h"
 #include "config.h"
 #include "jwt.h"
+#include "mtls.h"
 #include "policy.h"
 #include "xmalloc.h"
+
+/* Each source of identities caps what it lets in to authn.h's caps. */
+_Static_assert(JWT_SUB_MAX <= AUTHN_USER_MAX, "a sub fits an identity");
+_Static_assert(JWT_ROLE_MAX <= AUTHN_ROLE_MAX, "a token role fits");
+_Static_assert(AUTHKEYS_USER_MAX <= AUTHN_USER_MAX, "a key's user fits");
+_Static_assert(AUTHKEYS_ROLE_MAX <= AUTHN_ROLE_MAX, "a key's role fits");
+_Static_assert(MTLS_IDENTITY_MAX <= AUTHN_USER_MAX, "a certificate fits");
 
 #define AUTHN_ANONYMOUS		"anonymous"
 #define AUTHN_REASON_MAX	256
@@ -307,6 +315,33 @@ identity_fill(const struct authn_ctx *ctx, const struct authn_memo *m,
 	id->method = authn_method_name(mask);
 }
 
+/*
+ * The identity within authn.h's caps.  Every source caps its values where
+ * they enter, so this only holds the line should a new source forget:
+ * an identity over the caps would make the monitor's answers exceed what
+ * the net process accepts.
+ */
+static int
+identity_within_caps(const struct identity *id, char *reason,
+    size_t reasonlen)
+{
+	size_t i;
+
+	if (id->user == NULL || strlen(id->user) > AUTHN_USER_MAX) {
+		(void)snprintf(reason, reasonlen, "identity: user name "
+		    "missing or longer than %d bytes", AUTHN_USER_MAX);
+		return -1;
+	}
+	for (i = 0; i < id->nroles; i++) {
+		if (strlen(id->roles[i]) > AUTHN_ROLE_MAX) {
+			(void)snprintf(reason, reasonlen, "identity: role "
+			    "longer than %d bytes", AUTHN_ROLE_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void
 set_fingerprint(const char *cred, size_t len, const struct authn_peer *peer,
     struct identity *id)
@@ -358,6 +393,11 @@ authn_check(const struct authn_ctx *ctx, const char *cred, size_t len,
 			memset(id, 0, sizeof(*id));
 			set_fingerprint(cred, len, peer, id);
 			identity_fill(ctx, &m, peer, mask, id);
+			if (identity_within_caps(id, reason, reasonlen) != 0) {
+				identity_clear(id);
+				set_fingerprint(cred, len, peer, id);
+				goto out;
+			}
 			ret = AUTHN_OK;
 			goto out;
 		}

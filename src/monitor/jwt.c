@@ -1209,6 +1209,15 @@ roles_claim(const struct jwt_verifier *v, json_t *c, struct jwt_result *res,
 			    "array of strings");
 			return -1;
 		}
+		/*
+		 * A role is a policy name: a longer one matches no Role line
+		 * and would only make every answer that names it too large.
+		 */
+		if (json_string_length(r) > JWT_ROLE_MAX) {
+			seterr(reason, reasonlen, "oauth: role longer than %d "
+			    "bytes in the roles claim", JWT_ROLE_MAX);
+			return -1;
+		}
 	}
 	res->has_roles = 1;
 	if (n == 0)

@@ -28,8 +28,9 @@
 /* Entries of the roles claim and of the scope claim at most. */
 #define JWT_MAX_ROLES		256
 #define JWT_MAX_SCOPES		256
-/* The longest sub. */
+/* The longest sub, and the longest role in the roles claim. */
 #define JWT_SUB_MAX		256
+#define JWT_ROLE_MAX		128
 
 /* The algorithms the monitor verifies, as bits of a mask. */
 #define JWT_ALG_RS256		0x01

@@ -933,6 +933,28 @@ test_roles_scope_claims(void **state)
 	refused(f, tok("EdDSA", "ed1", c, K.ed),
 	    "oauth: roles claim too large (257 entries, at most 256)", 1);
 	free(c);
+	/* A role of JWT_ROLE_MAX bytes passes; one more is refused. */
+	off = (size_t)snprintf(extra, sizeof(extra), "\"roles\":[\"");
+	memset(extra + off, 'r', JWT_ROLE_MAX + 1);
+	off += JWT_ROLE_MAX + 1;
+	(void)snprintf(extra + off, sizeof(extra) - off, "\"]");
+	c = claims(900, extra);
+	refused(f, tok("EdDSA", "ed1", c, K.ed),
+	    "oauth: role longer than 128 bytes in the roles claim", 1);
+	free(c);
+	memmove(extra + off - 1, extra + off, strlen(extra + off) + 1);
+	c = claims(900, extra);
+	{
+		struct jwt_result r;
+		char *t = tok("EdDSA", "ed1", c, K.ed), reason[256];
+
+		assert_int_equal(jwtv_verify(f->v, t, strlen(t), NOW, &r,
+		    reason, sizeof(reason)), 0);
+		assert_int_equal(strlen(r.roles[0]), JWT_ROLE_MAX);
+		jwt_result_clear(&r);
+		free(t);
+	}
+	free(c);
 }
 
 /* A custom JWTRolesClaim is read instead of "roles". */
@@ -1063,22 +1085,32 @@ test_cache_bytes(void **state)
 	struct fix *f = *state;
 	struct jwt_result r;
 	char reason[256], *c[3], *t[3], extra[4096];
-	size_t i, off;
+	size_t i, j, off;
 	uint64_t verifies, hits;
 
-	/* Three entries of over 2000 bytes each; room for two. */
+	/*
+	 * Three entries of over 2000 bytes each (16 roles of 125 bytes:
+	 * a role is at most JWT_ROLE_MAX); room for two.
+	 */
 	jwtv_set_cache_max(f->v, 100, 5000);
 	for (i = 0; i < 3; i++) {
 		off = (size_t)snprintf(extra, sizeof(extra), "\"jti\":\"%zu\","
-		    "\"roles\":[\"", i);
-		memset(extra + off, 'r', 2000);
-		off += 2000;
-		(void)snprintf(extra + off, sizeof(extra) - off, "\"]");
+		    "\"roles\":[", i);
+		for (j = 0; j < 16; j++) {
+			extra[off++] = j == 0 ? '"' : ',';
+			if (j > 0)
+				extra[off++] = '"';
+			memset(extra + off, 'r', 125);
+			off += 125;
+			extra[off++] = '"';
+		}
+		(void)snprintf(extra + off, sizeof(extra) - off, "]");
 		c[i] = claims(900, extra);
 		t[i] = tok("EdDSA", "ed1", c[i], K.ed);
 		assert_int_equal(jwtv_verify(f->v, t[i], strlen(t[i]), NOW,
 		    &r, reason, sizeof(reason)), 0);
-		assert_int_equal(strlen(r.roles[0]), 2000);
+		assert_int_equal(r.nroles, 16);
+		assert_int_equal(strlen(r.roles[0]), 125);
 		jwt_result_clear(&r);
 	}
 	assert_int_equal(jwtv_cache_entries(f->v), 2);
