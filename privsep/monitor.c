@@ -130,6 +130,7 @@ struct mon_conn {
 	char			*cert_identity;
 	char			 cert_reason[160];
 	char			 cert_fp[13];
+	char			 cert_x5t[MTLS_X5T_LEN + 1];	/* RFC 8705 */
 };
 TAILQ_HEAD(mon_connq, mon_conn);
 
@@ -711,6 +712,8 @@ mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
 		peer.cert_identity = conn->cert_identity;
 		peer.cert_reason = conn->cert_reason;
 		peer.cert_fp = conn->cert_fp[0] != '\0' ? conn->cert_fp : NULL;
+		peer.cert_x5t = conn->cert_x5t[0] != '\0' ? conn->cert_x5t :
+		    NULL;
 	}
 	if (authn_check(&mon->authn, (const char *)cred, credlen, &peer,
 	    time(NULL), id, reason, sizeof(reason)) != AUTHN_OK) {
@@ -1113,6 +1116,14 @@ mon_cert(struct monitor *mon, struct sbuf *m)
 		(void)snprintf(c->cert_reason, sizeof(c->cert_reason),
 		    "mtls: the handshake refused the certificate (%u)",
 		    verdict);
+		free(identity);
+		return;
+	}
+	/* The thumbprint that a certificate-bound token must name. */
+	if (mtls_x5t(der[0], derlen[0], c->cert_x5t) != 0) {
+		c->cert = AUTHN_CERT_BAD;
+		(void)snprintf(c->cert_reason, sizeof(c->cert_reason),
+		    "mtls: cannot hash the certificate");
 		free(identity);
 		return;
 	}

@@ -54,6 +54,7 @@ struct authn_peer {
 	const char	*cert_identity;	/* AUTHN_CERT_OK: per MTLSIdentity */
 	const char	*cert_reason;	/* AUTHN_CERT_BAD: "mtls: ..." */
 	const char	*cert_fp;	/* leaf fingerprint (12 hex) or NULL */
+	const char	*cert_x5t;	/* AUTHN_CERT_OK: leaf's x5t#S256 */
 };
 
 struct authn_ctx {

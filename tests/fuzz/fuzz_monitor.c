@@ -130,6 +130,8 @@ conf(struct mcpd_config *cfg, int all, int full, const char *keys_path)
 		"JWTIssuer https://issuer.example",
 		"JWTAudience https://mcp.example/mcp",
 		"JWTAlgorithms RS256,PS256,ES256,EdDSA",
+		/* The seeds' tokens say typ "JWT" (see fuzz_jwt.c). */
+		"JWTType JWT",
 		"JWTScope db:write developer",
 		"JWTScope db:admin admin",
 		"JWTScope db:read viewer",

@@ -880,7 +880,10 @@ static const char default_dump[] =
     "querymaxrows 1000\n"
     "querytimeout 5000ms\n"
     "workermaxcalls 1000\n"
-    "workeridletimeout 300\n";
+    "workeridletimeout 300\n"
+    "jwttype at+jwt\n"
+    "mtlsbindtoken yes\n"
+    "mtlsmatchidentity no\n";
 
 static void
 test_dump_defaults(void **state __attribute__((__unused__)))
@@ -1020,7 +1023,7 @@ test_example_conf(void **state __attribute__((__unused__)))
 	}
 	assert_int_equal(fclose(f), 0);
 	/* Every keyword that has a default is shown. */
-	assert_int_equal(nkw, 29);
+	assert_int_equal(nkw, 32);
 	out = dump(&defs);
 	config_free(&defs);
 	config_init(&defs);

@@ -181,7 +181,7 @@ tok(const char *alg, const char *kid, const char *payload, EVP_PKEY *k)
 	char header[256];
 
 	(void)snprintf(header, sizeof(header),
-	    "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}", alg, kid);
+	    "{\"alg\":\"%s\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}", alg, kid);
 	return tok_raw(header, payload, k, alg);
 }
 
@@ -634,6 +634,76 @@ test_alg_not_configured(void **state)
 	free(c);
 	jwtv_free(v);
 	config_free(&cfg);
+}
+
+/* typ (RFC 9068 section 4) under each JWTType. */
+static void
+test_typ(void **state)
+{
+	static const struct {
+		const char	*typ;	/* NULL: no typ member */
+		int		 ok[3];	/* at+jwt, JWT, any */
+	} cases[] = {
+		{ "at+jwt",		{ 1, 1, 1 } },
+		{ "AT+JWT",		{ 1, 1, 1 } },
+		{ "application/at+jwt",	{ 1, 1, 1 } },
+		{ "JWT",		{ 0, 1, 1 } },
+		{ "jwt",		{ 0, 1, 1 } },
+		{ NULL,			{ 0, 1, 1 } },
+		{ "dpop+jwt",		{ 0, 0, 1 } },
+		{ "",			{ 0, 0, 1 } },
+	};
+	static const char *const want_jwt[] = {
+		"oauth: typ \"JWT\" refused (JWTType at+jwt)",
+		"oauth: typ \"jwt\" refused (JWTType at+jwt)",
+		"oauth: typ missing (JWTType at+jwt)",
+		"oauth: typ \"dpop+jwt\" refused (JWTType at+jwt)",
+		"oauth: bad typ (JWTType at+jwt)",
+		"oauth: typ \"dpop+jwt\" refused (JWTType JWT)",
+		"oauth: bad typ (JWTType JWT)",
+	};
+	struct mcpd_config cfg;
+	struct jwt_verifier *v;
+	struct jwt_result r;
+	char err[256], hdr[128], *c = claims(900, NULL), *t;
+	size_t i, nwant = 0;
+	int type;
+
+	(void)state;
+	for (type = JWT_TYPE_AT_JWT; type <= JWT_TYPE_ANY; type++) {
+		cfg_setup(&cfg, K.jwks, "EdDSA");
+		cfg.jwt_type = type;
+		assert_non_null(v = jwtv_new(&cfg, err, sizeof(err)));
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			if (cases[i].typ != NULL)
+				(void)snprintf(hdr, sizeof(hdr), "{\"alg\":"
+				    "\"EdDSA\",\"typ\":\"%s\",\"kid\":"
+				    "\"ed1\"}", cases[i].typ);
+			else
+				(void)snprintf(hdr, sizeof(hdr), "{\"alg\":"
+				    "\"EdDSA\",\"kid\":\"ed1\"}");
+			t = tok_raw(hdr, c, K.ed, "EdDSA");
+			if (cases[i].ok[type]) {
+				if (jwtv_verify(v, t, strlen(t), NOW, &r, err,
+				    sizeof(err)) != 0)
+					fail_msg("typ %s, JWTType %d: %s",
+					    cases[i].typ, type, err);
+				jwt_result_clear(&r);
+			} else {
+				assert_int_equal(jwtv_verify(v, t, strlen(t),
+				    NOW, &r, err, sizeof(err)), -1);
+				assert_true(nwant < sizeof(want_jwt) /
+				    sizeof(want_jwt[0]));
+				assert_string_equal(err, want_jwt[nwant]);
+				nwant++;
+			}
+			free(t);
+		}
+		jwtv_free(v);
+		config_free(&cfg);
+	}
+	assert_int_equal(nwant, sizeof(want_jwt) / sizeof(want_jwt[0]));
+	free(c);
 }
 
 static void
@@ -1306,6 +1376,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64url),
 		cmocka_unit_test(test_kid_syntax),
+		cmocka_unit_test(test_typ),
 		cmocka_unit_test_setup_teardown(test_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_good_each_alg, setup,
 		    teardown),
