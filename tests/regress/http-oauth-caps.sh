@@ -32,8 +32,13 @@ call() {	# id
 net_pid() {
 	pgrep -P "$MCPD_PID" -x mcpd-net
 }
+# The last authentication record (the other user's call writes its own
+# records meanwhile).
+last_auth() {
+	jq -c 'select(.event == "authenticate")' "$OBJ/audit.log" | tail -n 1
+}
 last_reason() {
-	tail -n 1 "$OBJ/audit.log" | jq -r 'select(.event == "authenticate") | .reason'
+	last_auth | jq -r .reason
 }
 start_http
 net=$(net_pid) || fail "no net process"
@@ -42,8 +47,11 @@ expect_status "good token" 200
 
 # Another user's call, running while the bad tokens come.
 SLOW='{"name":"execute_sql","arguments":{"sql":"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) AS n FROM c"}}'
-curl -s --max-time 20 "${HTTP_TLS[@]}" -o "$OBJ/slow.body" \
-    -H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json' \
+# The key in a header file, as http_req does: never on a command line.
+(umask 077 && printf 'Authorization: Bearer %s\n' "$ADMIN_KEY" \
+    > "$OBJ/slow-auth.in") || fail "slow-auth.in"
+curl -s --max-time 20 ${HTTP_TLS[@]+"${HTTP_TLS[@]}"} -o "$OBJ/slow.body" \
+    -H "@$OBJ/slow-auth.in" -H 'Content-Type: application/json' \
     -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' \
     -H 'Mcp-Name: execute_sql' \
     --data-binary "$(modern_msg 9 tools/call "$SLOW")" "$BASE/mcp" &
@@ -52,7 +60,7 @@ slow=$!
 AUTH=$(tok dev@example.com "$(long 300),viewer") call 2
 expect_status "300-byte role" 401
 expect_eq "300-byte role: audited" \
-    "$(tail -n 1 "$OBJ/audit.log" | jq -c '[.event, .decision, .user]')" \
+    "$(last_auth | jq -c '[.event, .decision, .user]')" \
     '["authenticate","AUTH_FAILED",null]'
 expect_eq "300-byte role: reason" "$(last_reason)" \
     'oauth: role longer than 128 bytes in the roles claim'
@@ -67,6 +75,7 @@ expect_eq "300-byte sub: reason" "$(last_reason)" \
     'oauth: bad sub (a non-empty string of at most 256 bytes without control characters)'
 
 wait "$slow" || fail "the other user's call failed (curl $?)"
+rm -f "$OBJ/slow-auth.in"
 expect_eq "the other user's call answered" "$(jq -r '.result.isError' "$OBJ/slow.body")" false
 AUTH=$DEV_KEY call 6
 expect_status "another user after" 200
