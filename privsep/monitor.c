@@ -324,9 +324,9 @@ mon_put(struct monitor *mon, int r)
 static void
 mon_put_list(struct monitor *mon, const char *s)
 {
-	size_t len, keep;
+	size_t keep;
 
-	if (s == NULL || (len = strlen(s)) <= MON_REQUIRED_MAX) {
+	if (s == NULL || strlen(s) <= MON_REQUIRED_MAX) {
 		mon_put(mon, sbuf_put_cstring(mon->ans, s));
 		return;
 	}
@@ -2226,6 +2226,14 @@ monitor_fuzz_new(struct monitor_params *p, int *net_peer, int *key_peer,
 		fatal_f("socketpair: %s", strerror(errno));
 	*net_peer = sp[1];
 	*key_peer = ksp[1];
+	/*
+	 * A small socket buffer on the key channel, so that a harness that
+	 * never reads its answers fills it with a few requests, and what
+	 * the monitor queues itself is soon what is tested.
+	 */
+	if (ksp[0] != -1 && setsockopt(ksp[0], SOL_SOCKET, SO_SNDBUF,
+	    &(int){ 4096 }, sizeof(int)) != 0)
+		fatal_f("setsockopt: %s", strerror(errno));
 	mon_net_attach(mon, sp[0], ksp[0]);
 	return mon;
 }
@@ -2246,6 +2254,20 @@ size_t
 monitor_fuzz_calls(const struct monitor *mon)
 {
 	return mon->ncalls;
+}
+
+size_t
+monitor_fuzz_key_queued(const struct monitor *mon)
+{
+	return mon->key_bev == NULL ? 0 :
+	    evbuffer_get_length(bufferevent_get_output(mon->key_bev));
+}
+
+size_t
+monitor_fuzz_key_queue_max(void)
+{
+	/* Below the high mark when the last answer was added. */
+	return MON_KEY_OUT_HIGH + PS_SIG_MAX + 64;
 }
 
 void
