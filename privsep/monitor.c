@@ -88,6 +88,11 @@
  */
 #define MON_KEY_OUT_HIGH	(64U * 1024)
 /*
+ * A signature request is small (proto.h): a frame that says it is longer
+ * is refused at its header, before the monitor buffers it.
+ */
+#define MON_KEY_REQ_MAX		(PS_SIGIN_MAX + 64)
+/*
  * What the monitor sends must be within the field caps the net process
  * enforces (privsep/net_wrap.c): a field over its cap is fatal there, and
  * the net process serves every client.  Identities are capped where they
@@ -200,6 +205,7 @@ struct monitor {
 	char			*client_info;
 	char			*protocol_version;
 	struct sbuf		*msg;
+	struct sbuf		*keymsg;	/* a signature request */
 	struct sbuf		*ans;
 	int			 exit_status;
 	int			 stopping;
@@ -1366,7 +1372,7 @@ mon_key_readcb(struct bufferevent *bev, void *arg)
 				fatal_f("bufferevent_disable");
 			return;
 		}
-		if ((r = pmsg_take(in, &type, mon->msg)) != PMSG_OK)
+		if ((r = pmsg_take(in, &type, mon->keymsg)) != PMSG_OK)
 			break;
 		if (type != PS_SIGN_REQ) {
 			mon_net_violation(mon, "unexpected message on the key "
@@ -1375,7 +1381,7 @@ mon_key_readcb(struct bufferevent *bev, void *arg)
 		}
 		sbuf_reset(mon->ans);
 		reason[0] = '\0';
-		if (tlskey_dispatch(mon->p->tlskey, mon->msg, mon->ans, reason,
+		if (tlskey_dispatch(mon->p->tlskey, mon->keymsg, mon->ans, reason,
 		    sizeof(reason)) != 0) {
 			mon_net_violation(mon, "malformed signing request");
 			return;
@@ -2111,6 +2117,7 @@ mon_new(struct monitor_params *p)
 	for (i = 0; i < MON_CONN_BUCKETS; i++)
 		TAILQ_INIT(&mon->conns[i]);
 	if ((mon->msg = sbuf_new(PMSG_MAX)) == NULL ||
+	    (mon->keymsg = sbuf_new(MON_KEY_REQ_MAX)) == NULL ||
 	    (mon->ans = sbuf_new(PMSG_MAX)) == NULL)
 		fatal_f("sbuf_new");
 	if ((mon->rl_user = ratelimit_new((unsigned long)p->cfg->rate_limit,
@@ -2293,6 +2300,7 @@ monitor_fuzz_free(struct monitor *mon)
 	free(mon->client_info);
 	free(mon->protocol_version);
 	sbuf_free(mon->msg);
+	sbuf_free(mon->keymsg);
 	sbuf_free(mon->ans);
 	ratelimit_free(mon->rl_user);
 	ratelimit_free(mon->rl_fail);
