@@ -513,6 +513,13 @@ test_values(void **state __attribute__((__unused__)))
 	assert_int_equal(cfg.audit_arguments, AUDIT_ARGS_FULL);
 	assert_int_equal(line(&cfg, "MTLSIdentity subject-cn", err), 0);
 	assert_int_equal(cfg.mtls_identity, MTLS_ID_SUBJECT_CN);
+	/* Choices are case-insensitive, as keywords are. */
+	assert_int_equal(line(&cfg, "JWTType jwt", err), 0);
+	assert_int_equal(cfg.jwt_type, JWT_TYPE_JWT);
+	assert_int_equal(line(&cfg, "MTLSBindToken No", err), 0);
+	assert_int_equal(cfg.mtls_bind_token, 0);
+	assert_int_equal(line(&cfg, "MTLSMatchIdentity yes", err), 0);
+	assert_int_equal(cfg.mtls_match_identity, 1);
 	assert_int_equal(line(&cfg,
 	    "AllowedOrigins https://a.example https://b.example,"
 	    "http://localhost:3000", err), 0);
@@ -581,6 +588,12 @@ test_values(void **state __attribute__((__unused__)))
 	bad("AuditSync sometimes");
 	bad("AuditArguments partial");
 	bad("MTLSIdentity dns");
+	assert_string_equal(bad("JWTType id+jwt"), "t.conf line 7: "
+	    "JWTType: bad value 'id+jwt' (must be at+jwt|JWT|any)");
+	assert_string_equal(bad("MTLSBindToken maybe"), "t.conf line 7: "
+	    "MTLSBindToken: bad value 'maybe' (must be no|yes)");
+	bad("MTLSMatchIdentity 1");
+	bad("MTLSBindToken yes no");
 	bad("ResourceURL ftp://x");
 	bad("AuthorizationServer mcp.example.com");
 	bad("AllowedOrigins https://a,,https://b");
