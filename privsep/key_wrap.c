@@ -3,6 +3,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/obj_mac.h>
 
 #include <event2/buffer.h>
 
@@ -75,3 +78,31 @@ mm_key_sign_cb(void *ctx, uint32_t op, int hash_nid, const uint8_t *in,
 	return mm_key_sign(*fdp, op, hash_nid, in, inlen, sig, siglen,
 	    sigmax);
 }
+
+#if MCPD_TEST_HOOKS
+void
+mm_key_test_flood(int fd)
+{
+	struct sbuf *req;
+	uint8_t digest[32];
+	unsigned long n;
+	int r;
+
+	memset(digest, 0x5a, sizeof(digest));
+	if ((req = sbuf_new(KEY_REQ_MAX)) == NULL)
+		fatal_f("out of memory");
+	logit_f("test hook: flooding the key channel");
+	/* Bounded, so that a monitor that never reacts ends the test. */
+	for (n = 0; n < 10UL * 1000 * 1000; n++) {
+		sbuf_reset(req);
+		if ((r = sbuf_put_u32(req, PS_SIGN_RSA_PKCS1)) != SBUF_OK ||
+		    (r = sbuf_put_u32(req, NID_sha256)) != SBUF_OK ||
+		    (r = sbuf_put_string(req, digest,
+		    sizeof(digest))) != SBUF_OK)
+			fatal_f("compose: %s", sbuf_strerror(r));
+		if (pmsg_write_fd(fd, PS_SIGN_REQ, req) != PMSG_OK)
+			break;
+	}
+	fatal_f("key channel flood ended after %lu requests", n);
+}
+#endif

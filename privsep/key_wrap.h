@@ -25,4 +25,13 @@ int	mm_key_sign_cb(void *ctx, uint32_t op, int hash_nid,
 	    const uint8_t *in, size_t inlen, uint8_t *sig, size_t *siglen,
 	    size_t sigmax);
 
+#if MCPD_TEST_HOOKS
+/*
+ * Test builds only: send signature requests on fd without ever reading
+ * an answer (a compromised net process's flood), until the monitor cuts
+ * the channel or kills the process.  Does not return.
+ */
+void	mm_key_test_flood(int fd) __attribute__((noreturn));
+#endif
+
 #endif /* MCPD_KEY_WRAP_H */

@@ -84,6 +84,31 @@
 #define MON_OUTBUF_HIGH		(8U * 1024 * 1024)
 #define MON_OUTBUF_MAX		((MON_MAX_CALLS + 4) * \
 				    (size_t)(PS_TEXT_MAX + 65536))
+/*
+ * The key channel: the net process waits for each signature before it
+ * asks for the next (privsep/key_wrap.c), so a working one has at most
+ * one answer unread.  Above this much unread the monitor stops reading
+ * signature requests, and a request that is waiting when the mark is
+ * reached proves that the net process sends without reading: a protocol
+ * violation.  Reading resumes below half the mark.
+ */
+#define MON_KEY_OUT_HIGH	(64U * 1024)
+/*
+ * A signature request is small (proto.h): a frame that says it is longer
+ * is refused at its header, before the monitor buffers it.
+ */
+#define MON_KEY_REQ_MAX		(PS_SIGIN_MAX + 64)
+/*
+ * What the monitor sends must be within the field caps the net process
+ * enforces (privsep/net_wrap.c): a field over its cap is fatal there, and
+ * the net process serves every client.  Identities are capped where they
+ * enter (authn.h); the list of required roles or scopes, made from the
+ * configuration, is clipped to its field (MON_REQUIRED_MAX) when sent.
+ */
+_Static_assert(AUTHN_USER_MAX <= PS_ID_MAX, "a subject fits PS_AUTH_ANS");
+_Static_assert(AUTHN_ROLE_MAX <= PS_NAME_MAX, "a role fits PS_TOOLCALL_ANS");
+#define MON_REQUIRED_MAX	(PS_NAME_MAX * 16)
+
 #define MON_SOURCE_STDIO	"stdio"
 #define MON_SOURCE_MAX		(INET6_ADDRSTRLEN + 8)
 
@@ -116,6 +141,7 @@ struct mon_conn {
 	char			*cert_identity;
 	char			 cert_reason[160];
 	char			 cert_fp[13];
+	char			 cert_x5t[MTLS_X5T_LEN + 1];	/* RFC 8705 */
 };
 TAILQ_HEAD(mon_connq, mon_conn);
 
@@ -195,6 +221,7 @@ struct monitor {
 	char			*client_info;
 	char			*protocol_version;
 	struct sbuf		*msg;
+	struct sbuf		*keymsg;	/* a signature request */
 	struct sbuf		*ans;
 	int			 exit_status;
 	int			 stopping;
@@ -209,6 +236,9 @@ struct mon_dispatch {
 };
 
 static void mon_stop(struct monitor *, int);
+static void mon_net_violation(struct monitor *, const char *);
+static void mon_worker_violation(struct monitor *, struct mon_worker *,
+    const char *);
 static void mon_schedule(struct monitor *);
 static void mon_worker_start(struct monitor *, struct mon_worker *);
 static void mon_worker_fail(struct monitor *, struct mon_worker *,
@@ -268,16 +298,38 @@ mon_rec_identity(struct audit_rec *rec, const struct identity *id)
 
 /* ---- sending ---- */
 
-static void
+/*
+ * Queue the answer in mon->ans for a child.  A child that lets its queue
+ * pass the bound is not reading what it asked for: that is its fault, not
+ * the monitor's, so it is treated as a violation of the protocol (killed,
+ * audited and replaced) and the answer dropped; -1 then.
+ */
+static int
 mon_send(struct monitor *mon, struct bufferevent *bev, uint8_t type)
 {
 	struct evbuffer *out = bufferevent_get_output(bev);
+	size_t i;
 
-	if (evbuffer_get_length(out) > MON_OUTBUF_MAX)
-		fatal_f("output queue over its bound: peer not reading");
+	if (evbuffer_get_length(out) > MON_OUTBUF_MAX) {
+		sbuf_reset(mon->ans);
+		if (bev == mon->net_bev || bev == mon->key_bev) {
+			mon_net_violation(mon, "output queue over its bound: "
+			    "not reading its answers");
+			return -1;
+		}
+		for (i = 0; i < mon->nworkers; i++) {
+			if (mon->workers[i].bev == bev) {
+				mon_worker_violation(mon, &mon->workers[i],
+				    "output queue over its bound");
+				return -1;
+			}
+		}
+		fatal_f("output queue of an unknown channel");
+	}
 	if (pmsg_compose(out, type, mon->ans) != PMSG_OK)
 		fatal_f("pmsg_compose failed");
 	sbuf_reset(mon->ans);
+	return 0;
 }
 
 static void
@@ -285,6 +337,28 @@ mon_put(struct monitor *mon, int r)
 {
 	if (r != SBUF_OK)
 		fatal_f("compose: %s", sbuf_strerror(r));
+}
+
+/*
+ * A list ("a,b,c") for a field of at most MON_REQUIRED_MAX bytes: cut
+ * after the last whole element that fits, with ",..." to show the cut.
+ */
+static void
+mon_put_list(struct monitor *mon, const char *s)
+{
+	size_t keep;
+
+	if (s == NULL || strlen(s) <= MON_REQUIRED_MAX) {
+		mon_put(mon, sbuf_put_cstring(mon->ans, s));
+		return;
+	}
+	keep = MON_REQUIRED_MAX - 4;
+	while (keep > 0 && s[keep] != ',')
+		keep--;
+	/* A str field: its u32 length, then the bytes. */
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)keep + 4));
+	mon_put(mon, sbuf_put(mon->ans, s, keep));
+	mon_put(mon, sbuf_put(mon->ans, ",...", 4));
 }
 
 static void
@@ -298,11 +372,11 @@ mon_answer_call_flags(struct monitor *mon, uint32_t callid, uint32_t flags,
 	mon_put(mon, sbuf_put_u32(mon->ans, callid));
 	mon_put(mon, sbuf_put_u32(mon->ans, flags));
 	mon_put(mon, sbuf_put_u32(mon->ans, status));
-	mon_put(mon, sbuf_put_cstring(mon->ans, required));
+	mon_put_list(mon, required);
 	mon_put(mon, sbuf_put_cstring(mon->ans, role));
 	mon_put(mon, sbuf_put_u32(mon->ans, retry_after));
 	mon_put(mon, sbuf_put_string(mon->ans, text, textlen));
-	mon_send(mon, mon->net_bev, PS_TOOLCALL_ANS);
+	(void)mon_send(mon, mon->net_bev, PS_TOOLCALL_ANS);
 }
 
 static void
@@ -621,7 +695,7 @@ mon_hello(struct monitor *mon, struct sbuf *m)
 	sbuf_reset(mon->ans);
 	mon_put(mon, sbuf_put_u32(mon->ans, callid));
 	mon_put(mon, sbuf_put_u32(mon->ans, PS_ST_OK));
-	mon_send(mon, mon->net_bev, PS_HELLO_ANS);
+	(void)mon_send(mon, mon->net_bev, PS_HELLO_ANS);
 }
 
 /*
@@ -688,6 +762,8 @@ mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
 		peer.cert_identity = conn->cert_identity;
 		peer.cert_reason = conn->cert_reason;
 		peer.cert_fp = conn->cert_fp[0] != '\0' ? conn->cert_fp : NULL;
+		peer.cert_x5t = conn->cert_x5t[0] != '\0' ? conn->cert_x5t :
+		    NULL;
 	}
 	if (authn_check(&mon->authn, (const char *)cred, credlen, &peer,
 	    time(NULL), id, reason, sizeof(reason)) != AUTHN_OK) {
@@ -775,10 +851,10 @@ mon_toollist(struct monitor *mon, struct sbuf *m)
 			continue;
 		req = all ? policy_required_roles(mon->cfg, t->name) : NULL;
 		mon_put(mon, sbuf_put_cstring(mon->ans, t->name));
-		mon_put(mon, sbuf_put_cstring(mon->ans, req));
+		mon_put_list(mon, req);
 		free(req);
 	}
-	mon_send(mon, mon->net_bev, PS_TOOLLIST_ANS);
+	(void)mon_send(mon, mon->net_bev, PS_TOOLLIST_ANS);
 	identity_clear(&id);
 	free(request_id);
 	free(client);
@@ -1249,6 +1325,14 @@ mon_cert(struct monitor *mon, struct sbuf *m)
 		free(identity);
 		return;
 	}
+	/* The thumbprint that a certificate-bound token must name. */
+	if (mtls_x5t(der[0], derlen[0], c->cert_x5t) != 0) {
+		c->cert = AUTHN_CERT_BAD;
+		(void)snprintf(c->cert_reason, sizeof(c->cert_reason),
+		    "mtls: cannot hash the certificate");
+		free(identity);
+		return;
+	}
 	c->cert = AUTHN_CERT_OK;
 	c->cert_identity = identity;
 }
@@ -1288,7 +1372,7 @@ mon_auth(struct monitor *mon, struct sbuf *m)
 	mon_put(mon, sbuf_put_cstring(mon->ans, status == PS_ST_OK &&
 	    id.user != NULL ? id.user : ""));
 	mon_put(mon, sbuf_put_cstring(mon->ans, error));
-	mon_send(mon, mon->net_bev, PS_AUTH_ANS);
+	(void)mon_send(mon, mon->net_bev, PS_AUTH_ANS);
 	identity_clear(&id);
 }
 
@@ -1473,8 +1557,23 @@ mon_key_readcb(struct bufferevent *bev, void *arg)
 	uint8_t type;
 	int r;
 
-	while (mon->key_bev != NULL &&
-	    (r = pmsg_take(in, &type, mon->msg)) == PMSG_OK) {
+	for (;;) {
+		if (mon->key_bev == NULL)
+			return;
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >=
+		    MON_KEY_OUT_HIGH) {
+			if (evbuffer_get_length(in) > 0) {
+				mon_net_violation(mon, "signature requests "
+				    "sent without reading the answers");
+				return;
+			}
+			/* The write callback resumes below the low mark. */
+			if (bufferevent_disable(bev, EV_READ) != 0)
+				fatal_f("bufferevent_disable");
+			return;
+		}
+		if ((r = pmsg_take(in, &type, mon->keymsg)) != PMSG_OK)
+			break;
 		if (type != PS_SIGN_REQ) {
 			mon_net_violation(mon, "unexpected message on the key "
 			    "channel");
@@ -1482,17 +1581,32 @@ mon_key_readcb(struct bufferevent *bev, void *arg)
 		}
 		sbuf_reset(mon->ans);
 		reason[0] = '\0';
-		if (tlskey_dispatch(mon->p->tlskey, mon->msg, mon->ans, reason,
+		if (tlskey_dispatch(mon->p->tlskey, mon->keymsg, mon->ans, reason,
 		    sizeof(reason)) != 0) {
 			mon_net_violation(mon, "malformed signing request");
 			return;
 		}
 		if (reason[0] != '\0')
 			error("TLS key: refused to sign: %s", reason);
-		mon_send(mon, mon->key_bev, PS_SIGN_ANS);
+		if (mon_send(mon, mon->key_bev, PS_SIGN_ANS) != 0)
+			return;
 	}
-	if (mon->key_bev != NULL && r != PMSG_MORE)
+	if (r != PMSG_MORE)
 		mon_net_violation(mon, "bad frame on the key channel");
+}
+
+/* The answers have drained below the low mark: read requests again. */
+static void
+mon_key_writecb(struct bufferevent *bev, void *arg)
+{
+	struct monitor *mon = arg;
+
+	if ((bufferevent_get_enabled(bev) & EV_READ) != 0)
+		return;
+	if (bufferevent_enable(bev, EV_READ) != 0)
+		fatal_f("bufferevent_enable");
+	/* Requests may be waiting in the input already. */
+	mon_key_readcb(bev, mon);
 }
 
 static void
@@ -1558,8 +1672,10 @@ mon_net_attach(struct monitor *mon, int fd, int keyfd)
 		    (mon->key_bev = bufferevent_socket_new(mon->base, keyfd,
 		    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 			fatal_f("bufferevent for the key channel");
-		bufferevent_setcb(mon->key_bev, mon_key_readcb, NULL,
-		    mon_key_eventcb, mon);
+		bufferevent_setcb(mon->key_bev, mon_key_readcb,
+		    mon_key_writecb, mon_key_eventcb, mon);
+		bufferevent_setwatermark(mon->key_bev, EV_WRITE,
+		    MON_KEY_OUT_HIGH / 2, 0);
 		if (bufferevent_enable(mon->key_bev, EV_READ | EV_WRITE) != 0)
 			fatal_f("bufferevent_enable");
 	}
@@ -1599,7 +1715,7 @@ mon_net_attach(struct monitor *mon, int fd, int keyfd)
 	    PS_TRANSPORT_STDIO));
 	if (mon->http)
 		mon_net_init_http(mon);
-	mon_send(mon, mon->net_bev, PS_INIT_REQ);
+	(void)mon_send(mon, mon->net_bev, PS_INIT_REQ);
 }
 
 static void
@@ -1930,7 +2046,7 @@ mon_worker_start(struct monitor *mon, struct mon_worker *w)
 	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->query_timeout));
 	mon_put(mon, sbuf_put_u32(mon->ans,
 	    (uint32_t)cfg->max_message_size));
-	mon_send(mon, w->bev, PS_INIT_REQ);
+	(void)mon_send(mon, w->bev, PS_INIT_REQ);
 	debug_f("worker %zu started as pid %ld", w->idx, (long)w->pid);
 }
 
@@ -1958,7 +2074,7 @@ mon_schedule(struct monitor *mon)
 		mon_put(mon, sbuf_put_u32(mon->ans, c->callid));
 		mon_put(mon, sbuf_put_cstring(mon->ans, c->tool));
 		mon_put(mon, sbuf_put_string(mon->ans, c->args, c->argslen));
-		mon_send(mon, w->bev, PS_EXEC_REQ);
+		(void)mon_send(mon, w->bev, PS_EXEC_REQ);
 
 		tv.tv_sec = mon->cfg->tool_timeout;
 		tv.tv_usec = 0;
@@ -2206,6 +2322,7 @@ mon_new(struct monitor_params *p)
 	for (i = 0; i < MON_CONN_BUCKETS; i++)
 		TAILQ_INIT(&mon->conns[i]);
 	if ((mon->msg = sbuf_new(PMSG_MAX)) == NULL ||
+	    (mon->keymsg = sbuf_new(MON_KEY_REQ_MAX)) == NULL ||
 	    (mon->ans = sbuf_new(PMSG_MAX)) == NULL)
 		fatal_f("sbuf_new");
 	if ((mon->rl_user = ratelimit_new((unsigned long)p->cfg->rate_limit,
@@ -2328,6 +2445,14 @@ monitor_fuzz_new(struct monitor_params *p, int *net_peer, int *key_peer,
 		fatal_f("socketpair: %s", strerror(errno));
 	*net_peer = sp[1];
 	*key_peer = ksp[1];
+	/*
+	 * A small socket buffer on the key channel, so that a harness that
+	 * never reads its answers fills it with a few requests, and what
+	 * the monitor queues itself is soon what is tested.
+	 */
+	if (ksp[0] != -1 && setsockopt(ksp[0], SOL_SOCKET, SO_SNDBUF,
+	    &(int){ 4096 }, sizeof(int)) != 0)
+		fatal_f("setsockopt: %s", strerror(errno));
 	mon_net_attach(mon, sp[0], ksp[0]);
 	return mon;
 }
@@ -2348,6 +2473,20 @@ size_t
 monitor_fuzz_calls(const struct monitor *mon)
 {
 	return mon->ncalls;
+}
+
+size_t
+monitor_fuzz_key_queued(const struct monitor *mon)
+{
+	return mon->key_bev == NULL ? 0 :
+	    evbuffer_get_length(bufferevent_get_output(mon->key_bev));
+}
+
+size_t
+monitor_fuzz_key_queue_max(void)
+{
+	/* Below the high mark when the last answer was added. */
+	return MON_KEY_OUT_HIGH + PS_SIG_MAX + 64;
 }
 
 void
@@ -2374,6 +2513,7 @@ monitor_fuzz_free(struct monitor *mon)
 	free(mon->client_info);
 	free(mon->protocol_version);
 	sbuf_free(mon->msg);
+	sbuf_free(mon->keymsg);
 	sbuf_free(mon->ans);
 	ratelimit_free(mon->rl_user);
 	ratelimit_free(mon->rl_fail);

@@ -88,6 +88,12 @@ struct event_base *monitor_fuzz_base(struct monitor *);
 int	monitor_fuzz_alive(const struct monitor *);
 /* Calls in flight, for the harness's checks. */
 size_t	monitor_fuzz_calls(const struct monitor *);
+/*
+ * Bytes of signatures waiting to be written on the key channel, and the
+ * most there may ever be (the high mark plus one answer).
+ */
+size_t	monitor_fuzz_key_queued(const struct monitor *);
+size_t	monitor_fuzz_key_queue_max(void);
 /* Free everything; the caller closes its ends. */
 void	monitor_fuzz_free(struct monitor *);
 

@@ -109,7 +109,10 @@ enum kw {
 	KW_QUERYMAXROWS,
 	KW_QUERYTIMEOUT,
 	KW_WORKERMAXCALLS,
-	KW_WORKERIDLETIMEOUT
+	KW_WORKERIDLETIMEOUT,
+	KW_JWTTYPE,
+	KW_MTLSBINDTOKEN,
+	KW_MTLSMATCHIDENTITY
 };
 
 static const struct keyword {
@@ -159,6 +162,9 @@ static const struct keyword {
 	{ "QueryTimeout",		KW_QUERYTIMEOUT },
 	{ "WorkerMaxCalls",		KW_WORKERMAXCALLS },
 	{ "WorkerIdleTimeout",		KW_WORKERIDLETIMEOUT },
+	{ "JWTType",			KW_JWTTYPE },
+	{ "MTLSBindToken",		KW_MTLSBINDTOKEN },
+	{ "MTLSMatchIdentity",		KW_MTLSMATCHIDENTITY },
 };
 
 struct choice {
@@ -190,6 +196,19 @@ static const struct choice mtlsid_choices[] = {
 	{ "san-email",	MTLS_ID_SAN_EMAIL },
 	{ "san-uri",	MTLS_ID_SAN_URI },
 	{ "subject-cn",	MTLS_ID_SUBJECT_CN },
+	{ NULL,		0 }
+};
+
+static const struct choice jwttype_choices[] = {
+	{ "at+jwt",	JWT_TYPE_AT_JWT },
+	{ "JWT",	JWT_TYPE_JWT },
+	{ "any",	JWT_TYPE_ANY },
+	{ NULL,		0 }
+};
+
+static const struct choice yesno_choices[] = {
+	{ "no",		0 },
+	{ "yes",	1 },
 	{ NULL,		0 }
 };
 
@@ -1478,6 +1497,21 @@ process(struct pctx *p, const char *keyword, char *args)
 			return -1;
 		set_long(&cfg->worker_idle_timeout, lv);
 		return 0;
+	case KW_JWTTYPE:
+		if (parse_choice(p, av[0], jwttype_choices, &iv) != 0)
+			return -1;
+		set_int(&cfg->jwt_type, iv);
+		return 0;
+	case KW_MTLSBINDTOKEN:
+		if (parse_choice(p, av[0], yesno_choices, &iv) != 0)
+			return -1;
+		set_int(&cfg->mtls_bind_token, iv);
+		return 0;
+	case KW_MTLSMATCHIDENTITY:
+		if (parse_choice(p, av[0], yesno_choices, &iv) != 0)
+			return -1;
+		set_int(&cfg->mtls_match_identity, iv);
+		return 0;
 	}
 	perr(p, "internal error: unhandled keyword '%s'", k->name);
 	return -1;
@@ -1509,6 +1543,9 @@ config_init(struct mcpd_config *cfg)
 	cfg->query_max_rows = -1;
 	cfg->worker_max_calls = -1;
 	cfg->worker_idle_timeout = -1;
+	cfg->jwt_type = -1;
+	cfg->mtls_bind_token = -1;
+	cfg->mtls_match_identity = -1;
 	cfg->query_timeout = -1;
 	cfg->stdio = 0;
 }
@@ -1846,6 +1883,9 @@ config_fill_defaults(struct mcpd_config *cfg)
 	set_long(&cfg->query_max_rows, 1000);
 	set_long(&cfg->worker_max_calls, 1000);
 	set_long(&cfg->worker_idle_timeout, 300);
+	set_int(&cfg->jwt_type, JWT_TYPE_AT_JWT);
+	set_int(&cfg->mtls_bind_token, 1);
+	set_int(&cfg->mtls_match_identity, 0);
 	set_long(&cfg->query_timeout, 5000);
 	/* No Listen by default: mcpd then serves stdio. */
 }
@@ -2214,6 +2254,10 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 	dump_long(f, "querytimeout", cfg->query_timeout, "ms");
 	dump_long(f, "workermaxcalls", cfg->worker_max_calls, "");
 	dump_long(f, "workeridletimeout", cfg->worker_idle_timeout, "");
+	dump_choice(f, "jwttype", jwttype_choices, cfg->jwt_type);
+	dump_choice(f, "mtlsbindtoken", yesno_choices, cfg->mtls_bind_token);
+	dump_choice(f, "mtlsmatchidentity", yesno_choices,
+	    cfg->mtls_match_identity);
 }
 
 const char *

@@ -39,6 +39,11 @@
 #define MTLS_ID_SAN_URI		1
 #define MTLS_ID_SUBJECT_CN	2
 
+/* JWTType: the "typ" header a token must carry (RFC 9068 section 4). */
+#define JWT_TYPE_AT_JWT		0	/* at+jwt (application/at+jwt) */
+#define JWT_TYPE_JWT		1	/* that, JWT, or none */
+#define JWT_TYPE_ANY		2	/* not looked at */
+
 /* Where a value came from; lower wins. */
 #define CFG_SRC_CMDLINE		0
 #define CFG_SRC_ENV		1
@@ -127,6 +132,10 @@ struct mcpd_config {
 	long		 query_timeout;		/* milliseconds, -1 = unset */
 	long		 worker_max_calls;	/* -1 = unset */
 	long		 worker_idle_timeout;	/* seconds, 0 = never, -1 unset */
+
+	int		 jwt_type;		/* JWT_TYPE_*, -1 = unset */
+	int		 mtls_bind_token;	/* mtls,oauth: cnf required */
+	int		 mtls_match_identity;	/* certificate = user */
 
 	int		 stdio;			/* --stdio given */
 };

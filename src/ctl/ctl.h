@@ -33,6 +33,8 @@ struct ctl_token_req {
 	const char	*scope;		/* NULL: no scope claim */
 	const char	*alg;		/* NULL: from the key; "PS256" for RSA */
 	long		 ttl;		/* seconds */
+	/* NULL, or the x5t#S256 the token is bound to (cnf, RFC 8705). */
+	const char	*cnf_x5t;
 };
 
 /* "90", "90s", "15m", "12h", "7d" (at most 366 days) into seconds. */

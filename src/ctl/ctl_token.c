@@ -66,7 +66,8 @@ enum {
 	LOPT_ROLES_CLAIM,
 	LOPT_SCOPE,
 	LOPT_TTL,
-	LOPT_ALG
+	LOPT_ALG,
+	LOPT_CNF_CERT
 };
 
 static void
@@ -77,7 +78,8 @@ token_usage(void)
 	    "AUDIENCE --sub SUBJECT\n"
 	    "                    [--roles R1,R2] [--roles-claim NAME] "
 	    "[--scope \"S1 S2\"]\n"
-	    "                    [--ttl 15m] [--alg PS256]\n");
+	    "                    [--ttl 15m] [--alg PS256] "
+	    "[--cnf-cert CERT.pem]\n");
 }
 
 static void
@@ -507,7 +509,7 @@ ctl_token_mint(EVP_PKEY *k, const struct ctl_token_req *req, time_t now,
 	hex_encode(rnd, sizeof(rnd), jti);
 
 	hdr = json_pack("{s:s, s:s, s:s}", "alg", jwt_alg_name(alg),
-	    "typ", "JWT", "kid", kid);
+	    "typ", "at+jwt", "kid", kid);
 	pl = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "iss", req->iss,
 	    "sub", req->sub, "aud", req->aud, "iat", (json_int_t)now,
 	    "exp", (json_int_t)now + (json_int_t)req->ttl, "jti", jti);
@@ -527,6 +529,11 @@ ctl_token_mint(EVP_PKEY *k, const struct ctl_token_req *req, time_t now,
 	if (req->scope != NULL &&
 	    json_object_set_new(pl, "scope", json_string(req->scope)) != 0) {
 		seterr(err, errlen, "--scope must be UTF-8");
+		goto done;
+	}
+	if (req->cnf_x5t != NULL && json_object_set_new(pl, "cnf",
+	    json_pack("{s:s}", "x5t#S256", req->cnf_x5t)) != 0) {
+		seterr(err, errlen, "out of memory");
 		goto done;
 	}
 	if ((h = json_dumps(hdr, JSON_COMPACT)) == NULL ||
@@ -623,6 +630,52 @@ read_pem_key(const char *path, int private, char *err, size_t errlen)
 	return k;
 }
 
+/*
+ * --cnf-cert: the x5t#S256 of a PEM certificate (RFC 8705 section 3.1),
+ * the SHA-256 of its DER in unpadded base64url, to bind a token to it.
+ */
+static int
+cert_x5t(const char *path, char x5t[JWT_X5T_LEN + 1], char *err,
+    size_t errlen)
+{
+	uint8_t *buf = NULL, *der = NULL, md[32];
+	size_t len = 0;
+	unsigned int mdlen = sizeof(md);
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int fd, derlen, ret = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (read_fd_capped(fd, TOKEN_KEYFILE_MAX, &buf, &len) != 0) {
+		seterr(err, errlen, "%s: %s", path, errno == EFBIG ?
+		    "too large for a certificate" : strerror(errno));
+		goto out;
+	}
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
+	    (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) == NULL ||
+	    (derlen = i2d_X509(x, &der)) <= 0 ||
+	    EVP_Digest(der, (size_t)derlen, md, &mdlen, EVP_sha256(),
+	    NULL) != 1 ||
+	    jwt_b64url_encode(md, sizeof(md), x5t, JWT_X5T_LEN + 1) !=
+	    JWT_X5T_LEN) {
+		seterr(err, errlen, "%s: not a PEM certificate", path);
+		goto out;
+	}
+	ret = 0;
+ out:
+	OPENSSL_free(der);
+	X509_free(x);
+	BIO_free(bio);
+	free(buf);
+	ERR_clear_error();
+	(void)close(fd);	/* read-only */
+	return ret;
+}
+
 static int
 print_out(const char *s)
 {
@@ -647,11 +700,12 @@ ctl_token_main(int argc, char **argv)
 		{ "scope",	required_argument,	NULL,	LOPT_SCOPE },
 		{ "ttl",	required_argument,	NULL,	LOPT_TTL },
 		{ "alg",	required_argument,	NULL,	LOPT_ALG },
+		{ "cnf-cert",	required_argument,	NULL,	LOPT_CNF_CERT },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct ctl_token_req req;
-	const char *keyfile = NULL, *ttl = NULL;
-	char err[TOKEN_ERRLEN], *tok = NULL;
+	const char *keyfile = NULL, *ttl = NULL, *cnfcert = NULL;
+	char err[TOKEN_ERRLEN], *tok = NULL, x5t[JWT_X5T_LEN + 1];
 	EVP_PKEY *k = NULL;
 	int ch, r, ret = 1;
 
@@ -690,6 +744,9 @@ ctl_token_main(int argc, char **argv)
 		case LOPT_ALG:
 			r = ctl_set_once(&req.alg, optarg, "--alg");
 			break;
+		case LOPT_CNF_CERT:
+			r = ctl_set_once(&cnfcert, optarg, "--cnf-cert");
+			break;
 		case 1:
 			fprintf(stderr, "mcpctl: unexpected argument \"%s\"\n",
 			    optarg);
@@ -712,6 +769,13 @@ ctl_token_main(int argc, char **argv)
 		fprintf(stderr, "mcpctl: --ttl: \"%s\" is not a duration "
 		    "(N, Ns, Nm, Nh or Nd, at most 366d)\n", ttl);
 		goto usage;
+	}
+	if (cnfcert != NULL) {
+		if (cert_x5t(cnfcert, x5t, err, sizeof(err)) != 0) {
+			fprintf(stderr, "mcpctl: %s\n", err);
+			goto out;
+		}
+		req.cnf_x5t = x5t;
 	}
 	if ((k = read_pem_key(keyfile, 1, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "mcpctl: %s\n", err);

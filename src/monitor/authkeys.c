@@ -319,6 +319,11 @@ parse_roles(const char *val, struct authkey *k, char *err, size_t errlen)
 			    "name (number %zu)", i + 1);
 			return -1;
 		}
+		if (len > AUTHKEYS_ROLE_MAX) {
+			seterr(err, errlen, "roles: role number %zu longer "
+			    "than %d bytes", i + 1, AUTHKEYS_ROLE_MAX);
+			return -1;
+		}
 		if ((k->roles[i] = strndup(p, len)) == NULL) {
 			seterr(err, errlen, "out of memory");
 			return -1;
@@ -504,6 +509,11 @@ parse_options(const char **pp, char *val, struct authkey *k,
 			if (!valid_user(val)) {
 				seterr(err, errlen, "user: empty or contains "
 				    "white space");
+				return -1;
+			}
+			if (strlen(val) > AUTHKEYS_USER_MAX) {
+				seterr(err, errlen, "user: longer than %d "
+				    "bytes", AUTHKEYS_USER_MAX);
 				return -1;
 			}
 			if ((k->user = strdup(val)) == NULL) {

@@ -17,6 +17,9 @@
 
 #define AUTHKEYS_MAX_ENTRIES	100000
 #define AUTHKEYS_MAX_CIDRS	64
+/* The longest user= and the longest role of roles= (authn.h's caps). */
+#define AUTHKEYS_USER_MAX	256
+#define AUTHKEYS_ROLE_MAX	128
 
 struct authkey_cidr {
 	int	 family;	/* AF_INET or AF_INET6 */

@@ -20,8 +20,16 @@
 #include "authn.h"
 #include "config.h"
 #include "jwt.h"
+#include "mtls.h"
 #include "policy.h"
 #include "xmalloc.h"
+
+/* Each source of identities caps what it lets in to authn.h's caps. */
+_Static_assert(JWT_SUB_MAX <= AUTHN_USER_MAX, "a sub fits an identity");
+_Static_assert(JWT_ROLE_MAX <= AUTHN_ROLE_MAX, "a token role fits");
+_Static_assert(AUTHKEYS_USER_MAX <= AUTHN_USER_MAX, "a key's user fits");
+_Static_assert(AUTHKEYS_ROLE_MAX <= AUTHN_ROLE_MAX, "a key's role fits");
+_Static_assert(MTLS_IDENTITY_MAX <= AUTHN_USER_MAX, "a certificate fits");
 
 #define AUTHN_ANONYMOUS		"anonymous"
 #define AUTHN_REASON_MAX	256
@@ -234,10 +242,36 @@ check_apikey(const struct authn_ctx *ctx, struct authn_memo *m,
 	return -1;
 }
 
+/*
+ * A token bound to a certificate (cnf x5t#S256, RFC 8705 section 3) is
+ * good only on a connection whose client certificate the monitor
+ * verified and whose thumbprint is the one in the token, whatever
+ * AuthMode says: whoever stole the token does not hold the certificate's
+ * key.  0, or -1 with the reason.
+ */
+static int
+check_cnf(const struct authn_peer *peer, const char *x5t, char *reason,
+    size_t reasonlen)
+{
+	if (peer == NULL || peer->cert != AUTHN_CERT_OK ||
+	    peer->cert_x5t == NULL || *peer->cert_x5t == '\0') {
+		(void)snprintf(reason, reasonlen, "oauth: token bound to a "
+		    "certificate (cnf x5t#S256), but no verified client "
+		    "certificate");
+		return -1;
+	}
+	if (strcmp(peer->cert_x5t, x5t) != 0) {
+		(void)snprintf(reason, reasonlen, "oauth: token bound to "
+		    "another certificate (cnf x5t#S256 mismatch)");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_oauth(const struct authn_ctx *ctx, struct authn_memo *m,
-    const char *cred, size_t len, time_t now, char *reason,
-    size_t reasonlen, int *relevant)
+    const char *cred, size_t len, const struct authn_peer *peer, time_t now,
+    char *reason, size_t reasonlen, int *relevant)
 {
 	*relevant = 0;
 	if (len == 0) {
@@ -255,7 +289,9 @@ check_oauth(const struct authn_ctx *ctx, struct authn_memo *m,
 			(void)snprintf(m->oauth_reason,
 			    sizeof(m->oauth_reason), "oauth: no JWKS loaded");
 		} else if (jwtv_verify(ctx->jwt, cred, len, now, &m->jwt,
-		    m->oauth_reason, sizeof(m->oauth_reason)) == 0)
+		    m->oauth_reason, sizeof(m->oauth_reason)) == 0 &&
+		    (m->jwt.x5t[0] == '\0' || check_cnf(peer, m->jwt.x5t,
+		    m->oauth_reason, sizeof(m->oauth_reason)) == 0))
 			m->oauth = M_PASSED;
 	}
 	if (m->oauth == M_PASSED)
@@ -263,6 +299,51 @@ check_oauth(const struct authn_ctx *ctx, struct authn_memo *m,
 	*relevant = m->oauth_relevant;
 	(void)snprintf(reason, reasonlen, "%s", m->oauth_reason);
 	return -1;
+}
+
+/*
+ * An alternative that combines a certificate with a token or a key: are
+ * they one client's?  MTLSBindToken (default yes): under mtls,oauth the
+ * token must be bound to the certificate (check_oauth compared cnf with
+ * it), so that a stolen token is of no use with another certificate.
+ * MTLSMatchIdentity (default no): the certificate's identity must be the
+ * token's sub or the key's user.  0, or -1 with the reason.
+ */
+static int
+check_binding(const struct authn_ctx *ctx, const struct authn_memo *m,
+    const struct authn_peer *peer, unsigned int mask, char *reason,
+    size_t reasonlen, int *relevant)
+{
+	const struct mcpd_config *cfg = ctx->cfg;
+	const char *user;
+
+	if ((mask & AUTH_M_MTLS) == 0 ||
+	    (mask & (AUTH_M_OAUTH | AUTH_M_APIKEY)) == 0)
+		return 0;
+	*relevant = 1;
+	if ((mask & AUTH_M_OAUTH) != 0 && cfg->mtls_bind_token != 0 &&
+	    m->jwt.x5t[0] == '\0') {
+		(void)snprintf(reason, reasonlen, "oauth: token not bound to "
+		    "the client certificate (no cnf x5t#S256; MTLSBindToken "
+		    "yes)");
+		return -1;
+	}
+	if (cfg->mtls_match_identity != 1)
+		return 0;
+	/* identity_fill's choice: the token speaks, else the key. */
+	if ((mask & AUTH_M_OAUTH) != 0)
+		user = m->jwt.sub;
+	else
+		user = m->key != NULL ? m->key->user : NULL;
+	if (user == NULL || peer->cert_identity == NULL ||
+	    strcmp(user, peer->cert_identity) != 0) {
+		(void)snprintf(reason, reasonlen, "mtls: certificate identity "
+		    "is not the %s (MTLSMatchIdentity yes)",
+		    (mask & AUTH_M_OAUTH) != 0 ? "token's subject" :
+		    "API key's user");
+		return -1;
+	}
+	return 0;
 }
 
 /* The identity of an alternative that passed. */
@@ -305,6 +386,33 @@ identity_fill(const struct authn_ctx *ctx, const struct authn_memo *m,
 			    sizeof(id->credential));
 	}
 	id->method = authn_method_name(mask);
+}
+
+/*
+ * The identity within authn.h's caps.  Every source caps its values where
+ * they enter, so this only holds the line should a new source forget:
+ * an identity over the caps would make the monitor's answers exceed what
+ * the net process accepts.
+ */
+static int
+identity_within_caps(const struct identity *id, char *reason,
+    size_t reasonlen)
+{
+	size_t i;
+
+	if (id->user == NULL || strlen(id->user) > AUTHN_USER_MAX) {
+		(void)snprintf(reason, reasonlen, "identity: user name "
+		    "missing or longer than %d bytes", AUTHN_USER_MAX);
+		return -1;
+	}
+	for (i = 0; i < id->nroles; i++) {
+		if (strlen(id->roles[i]) > AUTHN_ROLE_MAX) {
+			(void)snprintf(reason, reasonlen, "identity: role "
+			    "longer than %d bytes", AUTHN_ROLE_MAX);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -352,12 +460,19 @@ authn_check(const struct authn_ctx *ctx, const char *cred, size_t len,
 		    check_apikey(ctx, &m, cred, len, peer, now, why,
 		    sizeof(why), &relevant) == 0) &&
 		    ((mask & AUTH_M_OAUTH) == 0 ||
-		    check_oauth(ctx, &m, cred, len, now, why, sizeof(why),
-		    &relevant) == 0) &&
+		    check_oauth(ctx, &m, cred, len, peer, now, why,
+		    sizeof(why), &relevant) == 0) &&
+		    check_binding(ctx, &m, peer, mask, why, sizeof(why),
+		    &relevant) == 0 &&
 		    (mask & (AUTH_M_MTLS | AUTH_M_APIKEY | AUTH_M_OAUTH)) != 0) {
 			memset(id, 0, sizeof(*id));
 			set_fingerprint(cred, len, peer, id);
 			identity_fill(ctx, &m, peer, mask, id);
+			if (identity_within_caps(id, reason, reasonlen) != 0) {
+				identity_clear(id);
+				set_fingerprint(cred, len, peer, id);
+				goto out;
+			}
 			ret = AUTHN_OK;
 			goto out;
 		}

@@ -17,6 +17,17 @@ struct mcpd_config;
 struct authkeys;
 struct jwt_verifier;
 
+/*
+ * Caps on what an identity may hold, whatever its source (a token's sub
+ * and roles claim, an AuthorizedKeysFile line's user= and roles=, a
+ * certificate, the User lines): the monitor refuses more where a value
+ * enters, and its answers to the net process stay within the field caps
+ * the net process enforces (PS_ID_MAX for the subject, PS_NAME_MAX for a
+ * role), which monitor.c asserts at compile time.
+ */
+#define AUTHN_USER_MAX	256
+#define AUTHN_ROLE_MAX	128
+
 struct identity {
 	char	 *user;
 	char	**roles;	/* effective roles */
@@ -43,6 +54,7 @@ struct authn_peer {
 	const char	*cert_identity;	/* AUTHN_CERT_OK: per MTLSIdentity */
 	const char	*cert_reason;	/* AUTHN_CERT_BAD: "mtls: ..." */
 	const char	*cert_fp;	/* leaf fingerprint (12 hex) or NULL */
+	const char	*cert_x5t;	/* AUTHN_CERT_OK: leaf's x5t#S256 */
 };
 
 struct authn_ctx {

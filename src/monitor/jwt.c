@@ -102,6 +102,7 @@ struct jwt_verifier {
 	char			*audience;
 	char			*roles_claim;
 	int64_t			 leeway;
+	int			 type;		/* JWTType: JWT_TYPE_* */
 	EVP_MD			*sha256;
 
 	struct jwt_centry	**buckets;	/* allocated on first insert */
@@ -353,6 +354,7 @@ result_copy(const struct jwt_result *src, struct jwt_result *dst)
 		goto fail;
 	dst->nscopes = src->nscopes;
 	dst->exp = src->exp;
+	memcpy(dst->x5t, src->x5t, sizeof(dst->x5t));
 	return 0;
  fail:
 	jwt_result_clear(dst);
@@ -920,6 +922,8 @@ jwtv_new(const struct mcpd_config *cfg, char *err, size_t errlen)
 	v->cache_max = JWT_CACHE_MAX;
 	v->cache_max_bytes = JWT_CACHE_MAX_BYTES;
 	v->leeway = cfg->jwt_leeway > 0 ? cfg->jwt_leeway : 0;
+	/* Unset (a configuration not filled with defaults): the default. */
+	v->type = cfg->jwt_type == -1 ? JWT_TYPE_AT_JWT : cfg->jwt_type;
 	if (parse_algorithms(cfg->jwt_algorithms != NULL ?
 	    cfg->jwt_algorithms : JWT_DEFAULT_ALGS, &v->algs, err,
 	    errlen) != 0)
@@ -1209,6 +1213,15 @@ roles_claim(const struct jwt_verifier *v, json_t *c, struct jwt_result *res,
 			    "array of strings");
 			return -1;
 		}
+		/*
+		 * A role is a policy name: a longer one matches no Role line
+		 * and would only make every answer that names it too large.
+		 */
+		if (json_string_length(r) > JWT_ROLE_MAX) {
+			seterr(reason, reasonlen, "oauth: role longer than %d "
+			    "bytes in the roles claim", JWT_ROLE_MAX);
+			return -1;
+		}
 	}
 	res->has_roles = 1;
 	if (n == 0)
@@ -1276,6 +1289,41 @@ scope_claim(json_t *c, struct jwt_result *res, char *reason,
  nomem:
 	seterr(reason, reasonlen, "oauth: out of memory");
 	return -1;
+}
+
+/*
+ * cnf (RFC 7800) with x5t#S256 (RFC 8705 section 3.1): the certificate
+ * the token is bound to.  A cnf that binds the token to anything else
+ * (a DPoP key's "jkt", a "jwk") is refused: the monitor cannot check that
+ * proof, and a bound token must never be accepted unbound.
+ */
+static int
+cnf_claim(json_t *c, struct jwt_result *res, char *reason, size_t reasonlen)
+{
+	json_t *cnf, *o;
+	uint8_t md[32];
+	size_t mdlen;
+
+	if ((cnf = json_object_get(c, "cnf")) == NULL)
+		return 0;
+	if (!json_is_object(cnf)) {
+		seterr(reason, reasonlen, "oauth: cnf not an object");
+		return -1;
+	}
+	if ((o = json_object_get(cnf, "x5t#S256")) == NULL) {
+		seterr(reason, reasonlen, "oauth: cnf without x5t#S256 (a "
+		    "binding the monitor cannot check)");
+		return -1;
+	}
+	if (!json_is_string(o) || json_string_length(o) != JWT_X5T_LEN ||
+	    jwt_b64url_decode(json_string_value(o), JWT_X5T_LEN, md,
+	    sizeof(md), &mdlen) != 0 || mdlen != sizeof(md)) {
+		seterr(reason, reasonlen, "oauth: cnf x5t#S256 not the "
+		    "base64url of a SHA-256 digest");
+		return -1;
+	}
+	memcpy(res->x5t, json_string_value(o), JWT_X5T_LEN + 1);
+	return 0;
 }
 
 /* The claims of a token whose signature is good. */
@@ -1352,7 +1400,8 @@ check_claims(const struct jwt_verifier *v, const uint8_t *pl, size_t pllen,
 		goto out;
 	}
 	if (roles_claim(v, c, res, reason, reasonlen) != 0 ||
-	    scope_claim(c, res, reason, reasonlen) != 0)
+	    scope_claim(c, res, reason, reasonlen) != 0 ||
+	    cnf_claim(c, res, reason, reasonlen) != 0)
 		goto out;
 	res->exp = (time_t)exp;
 	ret = 0;
@@ -1361,6 +1410,51 @@ check_claims(const struct jwt_verifier *v, const uint8_t *pl, size_t pllen,
 	if (ret != 0)
 		jwt_result_clear(res);
 	return ret;
+}
+
+/*
+ * typ (RFC 9068 section 4): an access token says "at+jwt", so that an ID
+ * token or any other JWT the same issuer signs for another purpose cannot
+ * be passed off as one.  The comparison ignores case and a leading
+ * "application/", as RFC 7515 section 4.1.9 says media types compare.
+ * JWTType JWT also takes "JWT" or no typ (issuers that do not follow
+ * RFC 9068); JWTType any does not look.
+ */
+static int
+check_typ(const struct jwt_verifier *v, json_t *h, char *reason,
+    size_t reasonlen)
+{
+	json_t *o;
+	const char *typ;
+
+	if (v->type == JWT_TYPE_ANY)
+		return 0;
+	if ((o = json_object_get(h, "typ")) == NULL) {
+		if (v->type == JWT_TYPE_JWT)
+			return 0;
+		seterr(reason, reasonlen, "oauth: typ missing (JWTType "
+		    "at+jwt)");
+		return -1;
+	}
+	if (!json_is_string(o)) {
+		seterr(reason, reasonlen, "oauth: typ not a string");
+		return -1;
+	}
+	typ = json_string_value(o);
+	if (strncasecmp(typ, "application/", 12) == 0)
+		typ += 12;
+	if (strcasecmp(typ, "at+jwt") == 0 ||
+	    (v->type == JWT_TYPE_JWT && strcasecmp(typ, "JWT") == 0))
+		return 0;
+	/* Quoted only when harmless: alg_quotable's rule. */
+	if (alg_quotable(json_string_value(o)))
+		seterr(reason, reasonlen, "oauth: typ \"%s\" refused "
+		    "(JWTType %s)", json_string_value(o),
+		    v->type == JWT_TYPE_JWT ? "JWT" : "at+jwt");
+	else
+		seterr(reason, reasonlen, "oauth: bad typ (JWTType %s)",
+		    v->type == JWT_TYPE_JWT ? "JWT" : "at+jwt");
+	return -1;
 }
 
 /*
@@ -1438,6 +1532,8 @@ check_header(const struct jwt_verifier *v, const uint8_t *hdr, size_t len,
 		k = NULL;
 		goto out;
 	}
+	if (check_typ(v, h, reason, reasonlen) != 0)
+		k = NULL;
  out:
 	json_decref(h);
 	return k;

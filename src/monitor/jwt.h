@@ -28,8 +28,15 @@
 /* Entries of the roles claim and of the scope claim at most. */
 #define JWT_MAX_ROLES		256
 #define JWT_MAX_SCOPES		256
-/* The longest sub. */
+/* The longest sub, and the longest role in the roles claim. */
 #define JWT_SUB_MAX		256
+#define JWT_ROLE_MAX		128
+
+/*
+ * A certificate thumbprint (RFC 8705 "x5t#S256"): SHA-256, unpadded
+ * base64url.
+ */
+#define JWT_X5T_LEN		43
 
 /* The algorithms the monitor verifies, as bits of a mask. */
 #define JWT_ALG_RS256		0x01
@@ -48,6 +55,11 @@ struct jwt_result {
 	char	**scopes;	/* from "scope" (space-separated string) */
 	size_t	  nscopes;
 	time_t	  exp;
+	/*
+	 * The certificate the token is bound to (RFC 8705: "cnf" with
+	 * "x5t#S256"), or "" for a token that carries no cnf.
+	 */
+	char	  x5t[JWT_X5T_LEN + 1];
 };
 
 /*

@@ -30,6 +30,7 @@
 #include "errbuf.h"
 #include "osslerr.h"
 #include "fileio.h"
+#include "jwt.h"
 #include "mtls.h"
 #include "proto.h"
 
@@ -217,9 +218,14 @@ mtls_new(const char *ca_path, const char *crl_path, int identity_kind,
 		    load_crls(v->store, crl_path, v->crl_pem, v->crl_pemlen,
 		    err, errlen) != 0)
 			goto fail;
-		/* The leaf is checked against its issuer's CRL. */
-		if (X509_STORE_set_flags(v->store, X509_V_FLAG_CRL_CHECK) !=
-		    1) {
+		/*
+		 * Every certificate of the chain is checked against its
+		 * issuer's CRL, the intermediate CAs' as well as the
+		 * leaf's: a revoked intermediate revokes what it issued.
+		 * So each CA of the chain must have a CRL in the file.
+		 */
+		if (X509_STORE_set_flags(v->store, X509_V_FLAG_CRL_CHECK |
+		    X509_V_FLAG_CRL_CHECK_ALL) != 1) {
 			ossl_seterr(err, errlen, "", crl_path);
 			goto fail;
 		}
@@ -371,6 +377,24 @@ fingerprint(const uint8_t *der, size_t len, char fp[13])
 		fp[2 * i + 1] = hex[md[i] & 0x0f];
 	}
 	fp[2 * MTLS_FP_BYTES] = '\0';
+}
+
+int
+mtls_x5t(const uint8_t *der, size_t len, char x5t[MTLS_X5T_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	x5t[0] = '\0';
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (jwt_b64url_encode(md, mdlen, x5t, MTLS_X5T_LEN + 1) !=
+	    MTLS_X5T_LEN)
+		return -1;
+	return 0;
 }
 
 /* Decode each DER certificate; all of it must be one certificate. */

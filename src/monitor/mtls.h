@@ -18,6 +18,8 @@ struct mtls_verifier;
 /* Caps: each PEM file (bytes), the identity (bytes). */
 #define MTLS_PEM_MAX		(1024 * 1024)
 #define MTLS_IDENTITY_MAX	256
+/* A certificate's SHA-256 thumbprint in unpadded base64url (RFC 8705). */
+#define MTLS_X5T_LEN		43
 
 /*
  * Read the CA certificates at ca_path and the CRLs at crl_path (NULL: no
@@ -54,6 +56,14 @@ void	mtls_free(struct mtls_verifier *);
 int	mtls_verify(const struct mtls_verifier *, const uint8_t *const *der,
 	    const size_t *derlen, size_t n, time_t now, char **identity,
 	    char fp[13], char *reason, size_t reasonlen);
+
+/*
+ * x5t#S256 of a DER certificate (RFC 8705 section 3.1): the unpadded
+ * base64url of its SHA-256, for comparison with a token's cnf.  0, or -1
+ * with x5t "".
+ */
+int	mtls_x5t(const uint8_t *der, size_t len,
+	    char x5t[MTLS_X5T_LEN + 1]);
 
 /*
  * The text of the CA file and of the CRL file (NULL and 0 when none), as

@@ -42,6 +42,10 @@
 #include <jansson.h>
 
 #include "http.h"
+#if MCPD_TEST_HOOKS
+#include "key_wrap.h"
+#include "spawn.h"
+#endif
 #include "log.h"
 #include "mcp.h"
 #include "net_wrap.h"
@@ -1218,6 +1222,11 @@ http_gencb(struct evhttp_request *req, void *arg)
 		http_conn_arm(c);
 		return;
 	}
+#if MCPD_TEST_HOOKS
+	/* Test builds only (key_wrap.h): a net process gone hostile. */
+	if (path != NULL && strcmp(path, "/mcpd-test/keyflood") == 0)
+		mm_key_test_flood(SPAWN_KEY_FD);
+#endif
 	if (path != NULL && strcmp(path, HTTP_PATH_MCP) == 0)
 		http_mcp(srv, req, c);
 	else if (path != NULL && (strcmp(path, HTTP_PATH_PRM) == 0 ||

@@ -523,8 +523,13 @@ client_certs(SSL_CTX *ctx, const struct tls_params *p, char *err,
 			ossl_seterr(err, errlen, "tls: ", "client CRL: no CRL");
 			goto out;
 		}
-		/* The leaf's issuer must have a CRL, and it is checked. */
-		if (X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK) != 1) {
+		/*
+		 * Every CA of the chain must have a CRL, and each
+		 * certificate is checked against its issuer's, as the
+		 * monitor checks (src/monitor/mtls.c).
+		 */
+		if (X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
+		    X509_V_FLAG_CRL_CHECK_ALL) != 1) {
 			ossl_seterr(err, errlen, "tls: ", "client CRL");
 			goto out;
 		}

@@ -30,7 +30,7 @@ if (key.asymmetricKeyType === 'rsa') {
 }
 const b64 = (s) => Buffer.from(s).toString('base64url');
 const now = Math.floor(Date.now() / 1000);
-const head = b64(JSON.stringify({ alg, typ: 'JWT', kid }));
+const head = b64(JSON.stringify({ alg, typ: 'at+jwt', kid }));
 const out = [];
 for (let i = 0; i < Number(n); i++) {
 	const body = b64(JSON.stringify({ iss, aud, sub, iat: now,

@@ -16,8 +16,9 @@
  *   bit 5: verify a second time (a cache hit must give the same answer).
  * Time stands still at FUZZ_NOW; JWTLeeway is 60.
  * Properties: success gives a sub of 1..JWT_SUB_MAX bytes without control
- * characters, at most JWT_MAX_ROLES roles and JWT_MAX_SCOPES scopes, and
- * an exp not before now - leeway; failure gives a reason and an empty
+ * characters, at most JWT_MAX_ROLES roles of at most JWT_ROLE_MAX bytes
+ * and JWT_MAX_SCOPES scopes, a cnf thumbprint that is empty or
+ * JWT_X5T_LEN characters, and an exp not before now - leeway; failure gives a reason and an empty
  * result; the second answer equals the first.
  */
 #include <stdint.h>
@@ -51,6 +52,11 @@ verifier(const char *jwks)
 		"JWTAlgorithms RS256,PS256,ES256,EdDSA",
 		"JWTLeeway 60",
 		"JWTRolesClaim roles",
+		/*
+		 * The seeds' tokens say typ "JWT" and their keys are gone:
+		 * JWTType JWT lets them reach the claims, and still checks typ.
+		 */
+		"JWTType JWT",
 	};
 	size_t i;
 
@@ -106,6 +112,7 @@ verify(struct jwt_verifier *v, const char *tok, size_t len,
     struct jwt_result *res)
 {
 	char reason[512];
+	size_t i;
 	int r;
 
 	reason[0] = '\0';
@@ -121,6 +128,11 @@ verify(struct jwt_verifier *v, const char *tok, size_t len,
 	    strlen(res->sub) <= JWT_SUB_MAX && !has_control(res->sub),
 	    "sub is 1..JWT_SUB_MAX bytes without control characters");
 	FUZZ_ASSERT(res->nroles <= JWT_MAX_ROLES, "roles capped");
+	for (i = 0; i < res->nroles; i++)
+		FUZZ_ASSERT(strlen(res->roles[i]) <= JWT_ROLE_MAX,
+		    "each role at most JWT_ROLE_MAX bytes");
+	FUZZ_ASSERT(res->x5t[0] == '\0' || strlen(res->x5t) == JWT_X5T_LEN,
+	    "a cnf thumbprint is JWT_X5T_LEN characters");
 	FUZZ_ASSERT(res->nscopes <= JWT_MAX_SCOPES, "scopes capped");
 	FUZZ_ASSERT(res->exp >= FUZZ_NOW - FUZZ_LEEWAY, "not expired");
 	return r;
@@ -168,7 +180,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    res.nroles == res2.nroles &&
 			    res.nscopes == res2.nscopes &&
 			    res.has_roles == res2.has_roles &&
-			    res.exp == res2.exp, "the same identity twice");
+			    res.exp == res2.exp &&
+			    strcmp(res.x5t, res2.x5t) == 0,
+			    "the same identity twice");
 			for (k = 0; k < res.nroles; k++)
 				FUZZ_ASSERT(strcmp(res.roles[k],
 				    res2.roles[k]) == 0, "the same roles twice");

@@ -19,6 +19,8 @@
  *   bit 0  HTTP (else stdio)          bit 1  ToolListing all
  *   bit 2  AuditArguments full        bit 3  mTLS verifier (HTTP)
  *   bit 4  MCPD_API_KEY set (stdio)   bit 5  workers answer by themselves
+ *   bit 6  the key channel's answers are never read (a net process that
+ *          floods signature requests)
  * then records: u8 op, u16 length (big-endian), that many bytes:
  *   op & 3 == 0  the bytes, sent on the net channel
  *   op & 3 == 1  the same with a socket attached (SCM_RIGHTS): a TCP
@@ -36,7 +38,10 @@
  * Properties: the monitor never reaches fatal() or crashes; what it
  * sends the net process is well-framed answers of the expected types
  * (toolcall answers final, with a known status); its calls in flight stay
- * within its limit; and the audit log it wrote for the input verifies
+ * within its limit; the signatures it holds for a key channel that is
+ * not read stay under its high mark plus one answer (back-pressure, then
+ * a violation, never an ever-growing queue); and the audit log it wrote
+ * for the input verifies
  * ("mcpctl audit verify --continued"), whatever the input was.
  */
 #include <sys/socket.h>
@@ -119,6 +124,7 @@ struct h {
 	size_t		 nfds;
 	int		 progress;
 	int		 http;
+	int		 key_unread;	/* mode bit 6 */
 };
 
 static void
@@ -130,6 +136,8 @@ conf(struct mcpd_config *cfg, int all, int full, const char *keys_path)
 		"JWTIssuer https://issuer.example",
 		"JWTAudience https://mcp.example/mcp",
 		"JWTAlgorithms RS256,PS256,ES256,EdDSA",
+		/* The seeds' tokens say typ "JWT" (see fuzz_jwt.c). */
+		"JWTType JWT",
 		"JWTScope db:write developer",
 		"JWTScope db:admin admin",
 		"JWTScope db:read viewer",
@@ -341,7 +349,8 @@ pump(struct h *h)
 		FUZZ_ASSERT(event_base_loop(h->base, EVLOOP_NONBLOCK) != -1,
 		    "event_base_loop");
 		read_all(h, h->net, h->net_in);
-		read_all(h, h->key, h->key_in);
+		if (!h->key_unread)
+			read_all(h, h->key, h->key_in);
 		for (w = 0; w < NWORKERS; w++)
 			read_all(h, h->workers[w], h->w_in[w]);
 		idle = h->progress ? 0 : idle + 1;
@@ -532,6 +541,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&h, 0, sizeof(h));
 	h.http = mode & 1;
+	h.key_unread = (mode & 64) != 0;
 	h.mon = monitor_fuzz_new(&p, &h.net, &h.key, h.workers);
 	h.base = monitor_fuzz_base(h.mon);
 	FUZZ_ASSERT((h.m = sbuf_new(PMSG_MAX)) != NULL &&
@@ -573,6 +583,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			workers_answer(&h, 0, (const uint8_t *)"[]", 2);
 		FUZZ_ASSERT(monitor_fuzz_calls(h.mon) <= 256,
 		    "calls in flight within the monitor's limit");
+		FUZZ_ASSERT(monitor_fuzz_key_queued(h.mon) <=
+		    monitor_fuzz_key_queue_max(),
+		    "unread signatures within the key channel's bound");
 		d += len;
 		left -= len;
 	}

@@ -759,6 +759,31 @@ seeds_monitor(char **tok)
 	seedb("monitor", "http-keychannel", b);
 	evbuffer_free(b);
 
+	/*
+	 * HTTP: a net process that floods the key channel with signature
+	 * requests, in one record, and never reads the answers (bit 6).
+	 */
+	b = mode_buf(0x41);
+	m_init(b);
+	{
+		struct evbuffer *m = evbuffer_new();
+		int i;
+
+		if (m == NULL)
+			die("evbuffer_new");
+		for (i = 0; i < 300; i++) {
+			sb_reset();
+			u32(PS_SIGN_RSA_PKCS1);
+			u32(NID_sha256);
+			bin(digest, 32);
+			frame(m, PS_SIGN_REQ);
+		}
+		rec(b, 2, m);
+		evbuffer_free(m);
+	}
+	seedb("monitor", "http-keyflood", b);
+	evbuffer_free(b);
+
 	/* HTTP violations: a connection without its socket, a stranger. */
 	b = mode_buf(0x01);
 	m_init(b);

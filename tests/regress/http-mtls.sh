@@ -24,9 +24,10 @@ conf() {	# AuthMode
 	    "JWKSFile $OBJ/jwks.json" "JWTIssuer $ISS" "JWTAudience $AUD" \
 	    "AuthFailureLimit 100000/min"
 }
-tok() {	# sub
+tok() {	# sub: a token bound to client.crt (MTLSBindToken yes)
 	"$MCPCTL" token --key "$OBJ/e1.key" --kid e1 --iss "$ISS" --aud "$AUD" \
-	    --sub "$1" --ttl 15m || fail "mcpctl token"
+	    --sub "$1" --ttl 15m --cnf-cert "$OBJ/client.crt" ||
+	    fail "mcpctl token"
 }
 cert() {	# name: curl's arguments to present it
 	printf '%s\n' --cert "$OBJ/$1.crt" --key "$OBJ/$1.key"

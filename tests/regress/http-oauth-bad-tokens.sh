@@ -40,7 +40,7 @@ node "$TOP/tests/regress/jwt-forge.mjs" "$OBJ" "$ISS" "$AUD" \
 token() {
 	awk -v n="$1" '$1 == n { print $2 }' "$OBJ/tokens.in"
 }
-for n in good good-es256 good-eddsa; do
+for n in good good-es256 good-eddsa typ-media-type typ-jwt typ-missing typ-other; do
 	secret_record "$(token "$n")"
 done
 
@@ -72,6 +72,9 @@ declare -A reason=(
 	[duplicate-claims]='oauth: duplicate claim'
 	[roles-not-array]='oauth: roles claim not an array of strings'
 	[roles-not-strings]='oauth: roles claim not an array of strings'
+	[typ-jwt]='oauth: typ "JWT" refused (JWTType at+jwt)'
+	[typ-missing]='oauth: typ missing (JWTType at+jwt)'
+	[typ-other]='oauth: typ "dpop+jwt" refused (JWTType at+jwt)'
 )
 
 fingerprint() {
@@ -82,8 +85,9 @@ oauth_conf
 start_http
 CHALLENGE="Bearer resource_metadata=\"http://127.0.0.1:$PORT/.well-known/oauth-protected-resource\", error=\"invalid_token\""
 
-# The good ones first: forged right, they are accepted.
-for n in good good-es256 good-eddsa; do
+# The good ones first: forged right, they are accepted.  typ
+# application/at+jwt is at+jwt (RFC 9068 section 4).
+for n in good good-es256 good-eddsa typ-media-type; do
 	AUTH=$(token "$n") http_modern 1 tools/call '{"name":"list_tables","arguments":{}}'
 	expect_status "$n" 200
 	expect_eq "$n result" "$(http_body '.result.isError')" false
@@ -112,7 +116,7 @@ for n in "${!reason[@]}"; do
 	    "${reason[$n]}"
 	checked=$((checked + 1))
 done
-expect_eq "bad tokens checked" "$checked" 27
+expect_eq "bad tokens checked" "$checked" 30
 
 # Two Authorization headers: a malformed request, refused as such.
 before=$(wc -l < "$OBJ/audit.log")
@@ -161,10 +165,30 @@ AUTH=$(token good) http_modern 8 tools/list
 expect_status "good token after the long one" 200
 stop_http
 
+# JWTType JWT: "JWT" and no typ pass too, anything else does not;
+# JWTType any does not look.
+for ty in JWT any; do
+	oauth_conf "JWTType $ty"
+	start_http
+	for n in typ-jwt typ-missing typ-other; do
+		AUTH=$(token "$n") http_modern 9 tools/call '{"name":"list_tables","arguments":{}}'
+		if [ "$n" = typ-other ] && [ "$ty" = JWT ]; then
+			expect_status "$n, JWTType $ty" 401
+			expect_eq "$n, JWTType $ty: reason" \
+			    "$(tail -n 1 "$OBJ/audit.log" | jq -r .reason)" \
+			    'oauth: typ "dpop+jwt" refused (JWTType JWT)'
+		else
+			expect_status "$n, JWTType $ty" 200
+		fi
+	done
+	stop_http
+done
+
 audit_verify
 expect_eq "nothing allowed but the good tokens" \
     "$(audit_select 'select(.decision == "ALLOWED") | .request_id' | sort | uniq -c | tr -s ' ')" \
-    ' 3 "1"
- 1 "8"'
+    ' 4 "1"
+ 1 "8"
+ 5 "9"'
 expect_no_secrets
 exit 0

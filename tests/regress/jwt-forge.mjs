@@ -50,8 +50,11 @@ function rawToken(alg, headerText, payloadText) {
 }
 
 function token(alg, kid, over = {}, hdrOver = {}) {
-	return rawToken(alg, JSON.stringify({ alg, typ: 'JWT', kid, ...hdrOver }),
-	    JSON.stringify(claims(over)));
+	const h = { alg, typ: 'at+jwt', kid, ...hdrOver };
+	for (const k of Object.keys(hdrOver))
+		if (hdrOver[k] === undefined)
+			delete h[k];
+	return rawToken(alg, JSON.stringify(h), JSON.stringify(claims(over)));
 }
 
 // Flip the lowest bit of the signature's first byte.
@@ -70,13 +73,13 @@ add('good', good);
 add('good-es256', token('ES256', 'e1'));
 add('good-eddsa', token('EdDSA', 'd1'));
 {
-	const input = `${b64(JSON.stringify({ alg: 'none', typ: 'JWT', kid: 'r1' }))}.` +
+	const input = `${b64(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: 'r1' }))}.` +
 	    b64(JSON.stringify(claims()));
 	add('alg-none', `${input}.`);
 }
 {
 	// Algorithm confusion: HMAC keyed with the RSA public key's PEM.
-	const input = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'r1' }))}.` +
+	const input = `${b64(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: 'r1' }))}.` +
 	    b64(JSON.stringify(claims()));
 	add('hs256-pubkey', `${input}.` +
 	    createHmac('sha256', rsaPubPem).update(input).digest('base64url'));
@@ -113,7 +116,7 @@ add('five-parts', `${good}.${b64('x')}.${b64('y')}`);
 	const [h] = good.split('.');
 	add('payload-not-base64url', `${h}.e30*.${s}`);
 }
-const hdr = JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'r1' });
+const hdr = JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'r1' });
 add('payload-not-json', rawToken('RS256', hdr, '{"sub":'));
 {
 	const c = JSON.stringify(claims());
@@ -122,6 +125,13 @@ add('payload-not-json', rawToken('RS256', hdr, '{"sub":'));
 }
 add('roles-not-array', token('RS256', 'r1', { roles: 'admin' }));
 add('roles-not-strings', token('RS256', 'r1', { roles: ['viewer', 1] }));
+// typ (RFC 9068): "at+jwt" is what the good tokens carry; the media type
+// form is the same; "JWT" (an ID token's) and none pass only under
+// JWTType JWT; anything else only under JWTType any.
+add('typ-media-type', token('ES256', 'e1', {}, { typ: 'application/at+jwt' }));
+add('typ-jwt', token('ES256', 'e1', {}, { typ: 'JWT' }));
+add('typ-missing', token('ES256', 'e1', {}, { typ: undefined }));
+add('typ-other', token('ES256', 'e1', {}, { typ: 'dpop+jwt' }));
 // Long tokens: a padding claim makes the payload as long as asked.
 const padded = (n) => {
 	const t = token('RS256', 'r1', { pad: '' });

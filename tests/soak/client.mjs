@@ -72,7 +72,7 @@ const BURST_SUB = 'burst@example.com';
 
 function mint(g, claims, head) {
 	const now_s = Math.floor(Date.now() / 1000);
-	const h = b64(JSON.stringify(head ?? { alg: 'ES256', typ: 'JWT',
+	const h = b64(JSON.stringify(head ?? { alg: 'ES256', typ: 'at+jwt',
 	    kid: g.kid }));
 	const p = b64(JSON.stringify({ iss: cfg.iss, aud: cfg.aud,
 	    iat: now_s, exp: now_s + 3600, roles: ['developer', 'viewer'],

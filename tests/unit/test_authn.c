@@ -36,6 +36,10 @@
 #define ISS	"https://issuer.example.com"
 #define AUD	"https://mcp.example.com/mcp"
 #define CERTFP	"0123456789ab"
+/* x5t#S256 of the test certificate, and of another one. */
+#define CERTX5T	"Nj8xqTZ6AnSp7aR3Ph-1Z8l9WyZR7ZWVd6_8wmcNlS0"
+#define OTHERX5T "AAAAqTZ6AnSp7aR3Ph-1Z8l9WyZR7ZWVd6_8wmcNlS0"
+#define CNF(x)	"\"cnf\":{\"x5t#S256\":\"" x "\"}"
 
 static const char *policy[] = {
 	"Role admin     tools=*",
@@ -86,7 +90,7 @@ token(const char *sub, long ttl, const char *extra)
 	uint8_t sig[64];
 	size_t siglen = sizeof(sig), n;
 	EVP_MD_CTX *m;
-	const char *hdr = "{\"alg\":\"EdDSA\",\"kid\":\"ed1\"}";
+	const char *hdr = "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"ed1\"}";
 
 	assert_true(snprintf(payload, sizeof(payload), "{\"iss\":\"" ISS "\","
 	    "\"aud\":\"" AUD "\",\"sub\":\"%s\",\"exp\":%lld%s%s}", sub,
@@ -257,6 +261,7 @@ static const struct authn_peer http_cert = {
 	.cert = AUTHN_CERT_OK,
 	.cert_identity = "svc.example.com",
 	.cert_fp = CERTFP,
+	.cert_x5t = CERTX5T,
 };
 
 static const struct authn_peer http_badcert = {
@@ -354,7 +359,7 @@ test_mtls_oauth(void **state)
 	    NULL };
 
 	(void)state;
-	t = token("admin@example.com", 600, NULL);
+	t = token("admin@example.com", 600, CNF(CERTX5T));
 	/* Both: the token's subject and roles, not the certificate's. */
 	assert_int_equal(check(f, t, &http_cert), AUTHN_OK);
 	assert_string_equal(f->id.user, "admin@example.com");
@@ -379,6 +384,91 @@ test_mtls_oauth(void **state)
 	assert_int_equal(check(f, t, &http_cert), AUTHN_FAILED);
 	assert_string_equal(f->reason, "oauth: token expired");
 	free(t);
+	fixture_free(f);
+}
+
+/* RFC 8705: a token bound to a certificate, MTLSBindToken. */
+static void
+test_cnf_binding(void **state)
+{
+	static const char *const unbound_ok[] = { "MTLSBindToken no", NULL };
+	struct fix *f = fixture("mtls,oauth", NULL);
+	char *t;
+
+	(void)state;
+	/* MTLSBindToken yes (the default): a token without cnf is refused. */
+	t = token("admin@example.com", 600, NULL);
+	assert_int_equal(check(f, t, &http_cert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "oauth: token not bound to the client "
+	    "certificate (no cnf x5t#S256; MTLSBindToken yes)");
+	assert_null(f->id.user);
+	free(t);
+	/* Bound to another certificate: a stolen token. */
+	t = token("admin@example.com", 600, CNF(OTHERX5T));
+	assert_int_equal(check(f, t, &http_cert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "oauth: token bound to another "
+	    "certificate (cnf x5t#S256 mismatch)");
+	free(t);
+	/* A cnf that is not a thumbprint, or binds to something else. */
+	t = token("admin@example.com", 600, CNF("short"));
+	assert_int_equal(check(f, t, &http_cert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "oauth: cnf x5t#S256 not the base64url "
+	    "of a SHA-256 digest");
+	free(t);
+	t = token("admin@example.com", 600, "\"cnf\":{\"jkt\":\"abc\"}");
+	assert_int_equal(check(f, t, &http_cert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "oauth: cnf without x5t#S256 (a binding "
+	    "the monitor cannot check)");
+	free(t);
+	fixture_free(f);
+
+	/* MTLSBindToken no: unbound tokens pass, bound ones are checked. */
+	f = fixture("mtls,oauth", unbound_ok);
+	t = token("admin@example.com", 600, NULL);
+	assert_int_equal(check(f, t, &http_cert), AUTHN_OK);
+	assert_string_equal(f->id.user, "admin@example.com");
+	free(t);
+	t = token("admin@example.com", 600, CNF(OTHERX5T));
+	assert_int_equal(check(f, t, &http_cert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "oauth: token bound to another "
+	    "certificate (cnf x5t#S256 mismatch)");
+	free(t);
+	fixture_free(f);
+
+	/* AuthMode oauth: a bound token still needs its certificate. */
+	f = fixture("oauth", NULL);
+	t = token("admin@example.com", 600, CNF(CERTX5T));
+	assert_int_equal(check(f, t, &http_nocert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "oauth: token bound to a certificate "
+	    "(cnf x5t#S256), but no verified client certificate");
+	assert_int_equal(check(f, t, &http_badcert), AUTHN_FAILED);
+	assert_int_equal(check(f, t, &http_cert), AUTHN_OK);
+	free(t);
+	fixture_free(f);
+}
+
+/* MTLSMatchIdentity yes: the certificate names the token's or key's user. */
+static void
+test_match_identity(void **state)
+{
+	static const char *const match[] = { "MTLSMatchIdentity yes", NULL };
+	struct fix *f = fixture("mtls,oauth mtls,apikey", match);
+	char *t;
+
+	(void)state;
+	t = token("admin@example.com", 600, CNF(CERTX5T));
+	assert_int_equal(check(f, t, &http_cert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "mtls: certificate identity is not the "
+	    "token's subject (MTLSMatchIdentity yes)");
+	free(t);
+	t = token("svc.example.com", 600, CNF(CERTX5T));
+	assert_int_equal(check(f, t, &http_cert), AUTHN_OK);
+	assert_string_equal(f->id.user, "svc.example.com");
+	free(t);
+	/* bob's key, with svc's certificate. */
+	assert_int_equal(check(f, G.key, &http_cert), AUTHN_FAILED);
+	assert_string_equal(f->reason, "mtls: certificate identity is not the "
+	    "API key's user (MTLSMatchIdentity yes)");
 	fixture_free(f);
 }
 
@@ -423,6 +513,8 @@ test_alternatives(void **state)
 	t = token("admin@example.com", 600, NULL);
 	assert_int_equal(check(f, t, &http_nocert), AUTHN_FAILED);
 	assert_string_equal(f->reason, "mtls: no client certificate");
+	free(t);
+	t = token("admin@example.com", 600, CNF(CERTX5T));
 	assert_int_equal(check(f, t, &http_cert), AUTHN_OK);
 	assert_string_equal(f->id.method, "oauth,mtls");
 	free(t);
@@ -564,6 +656,8 @@ main(void)
 		cmocka_unit_test(test_oauth),
 		cmocka_unit_test(test_mtls_oauth),
 		cmocka_unit_test(test_mtls_only),
+		cmocka_unit_test(test_cnf_binding),
+		cmocka_unit_test(test_match_identity),
 		cmocka_unit_test(test_alternatives),
 		cmocka_unit_test(test_one_signature),
 		cmocka_unit_test(test_apikey_and_none),

@@ -513,6 +513,13 @@ test_values(void **state __attribute__((__unused__)))
 	assert_int_equal(cfg.audit_arguments, AUDIT_ARGS_FULL);
 	assert_int_equal(line(&cfg, "MTLSIdentity subject-cn", err), 0);
 	assert_int_equal(cfg.mtls_identity, MTLS_ID_SUBJECT_CN);
+	/* Choices are case-insensitive, as keywords are. */
+	assert_int_equal(line(&cfg, "JWTType jwt", err), 0);
+	assert_int_equal(cfg.jwt_type, JWT_TYPE_JWT);
+	assert_int_equal(line(&cfg, "MTLSBindToken No", err), 0);
+	assert_int_equal(cfg.mtls_bind_token, 0);
+	assert_int_equal(line(&cfg, "MTLSMatchIdentity yes", err), 0);
+	assert_int_equal(cfg.mtls_match_identity, 1);
 	assert_int_equal(line(&cfg,
 	    "AllowedOrigins https://a.example https://b.example,"
 	    "http://localhost:3000", err), 0);
@@ -581,6 +588,12 @@ test_values(void **state __attribute__((__unused__)))
 	bad("AuditSync sometimes");
 	bad("AuditArguments partial");
 	bad("MTLSIdentity dns");
+	assert_string_equal(bad("JWTType id+jwt"), "t.conf line 7: "
+	    "JWTType: bad value 'id+jwt' (must be at+jwt|JWT|any)");
+	assert_string_equal(bad("MTLSBindToken maybe"), "t.conf line 7: "
+	    "MTLSBindToken: bad value 'maybe' (must be no|yes)");
+	bad("MTLSMatchIdentity 1");
+	bad("MTLSBindToken yes no");
 	bad("ResourceURL ftp://x");
 	bad("AuthorizationServer mcp.example.com");
 	bad("AllowedOrigins https://a,,https://b");
@@ -880,7 +893,10 @@ static const char default_dump[] =
     "querymaxrows 1000\n"
     "querytimeout 5000ms\n"
     "workermaxcalls 1000\n"
-    "workeridletimeout 300\n";
+    "workeridletimeout 300\n"
+    "jwttype at+jwt\n"
+    "mtlsbindtoken yes\n"
+    "mtlsmatchidentity no\n";
 
 static void
 test_dump_defaults(void **state __attribute__((__unused__)))
@@ -1020,7 +1036,7 @@ test_example_conf(void **state __attribute__((__unused__)))
 	}
 	assert_int_equal(fclose(f), 0);
 	/* Every keyword that has a default is shown. */
-	assert_int_equal(nkw, 29);
+	assert_int_equal(nkw, 32);
 	out = dump(&defs);
 	config_free(&defs);
 	config_init(&defs);

@@ -181,7 +181,7 @@ tok(const char *alg, const char *kid, const char *payload, EVP_PKEY *k)
 	char header[256];
 
 	(void)snprintf(header, sizeof(header),
-	    "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}", alg, kid);
+	    "{\"alg\":\"%s\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}", alg, kid);
 	return tok_raw(header, payload, k, alg);
 }
 
@@ -636,6 +636,76 @@ test_alg_not_configured(void **state)
 	config_free(&cfg);
 }
 
+/* typ (RFC 9068 section 4) under each JWTType. */
+static void
+test_typ(void **state)
+{
+	static const struct {
+		const char	*typ;	/* NULL: no typ member */
+		int		 ok[3];	/* at+jwt, JWT, any */
+	} cases[] = {
+		{ "at+jwt",		{ 1, 1, 1 } },
+		{ "AT+JWT",		{ 1, 1, 1 } },
+		{ "application/at+jwt",	{ 1, 1, 1 } },
+		{ "JWT",		{ 0, 1, 1 } },
+		{ "jwt",		{ 0, 1, 1 } },
+		{ NULL,			{ 0, 1, 1 } },
+		{ "dpop+jwt",		{ 0, 0, 1 } },
+		{ "",			{ 0, 0, 1 } },
+	};
+	static const char *const want_jwt[] = {
+		"oauth: typ \"JWT\" refused (JWTType at+jwt)",
+		"oauth: typ \"jwt\" refused (JWTType at+jwt)",
+		"oauth: typ missing (JWTType at+jwt)",
+		"oauth: typ \"dpop+jwt\" refused (JWTType at+jwt)",
+		"oauth: bad typ (JWTType at+jwt)",
+		"oauth: typ \"dpop+jwt\" refused (JWTType JWT)",
+		"oauth: bad typ (JWTType JWT)",
+	};
+	struct mcpd_config cfg;
+	struct jwt_verifier *v;
+	struct jwt_result r;
+	char err[256], hdr[128], *c = claims(900, NULL), *t;
+	size_t i, nwant = 0;
+	int type;
+
+	(void)state;
+	for (type = JWT_TYPE_AT_JWT; type <= JWT_TYPE_ANY; type++) {
+		cfg_setup(&cfg, K.jwks, "EdDSA");
+		cfg.jwt_type = type;
+		assert_non_null(v = jwtv_new(&cfg, err, sizeof(err)));
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			if (cases[i].typ != NULL)
+				(void)snprintf(hdr, sizeof(hdr), "{\"alg\":"
+				    "\"EdDSA\",\"typ\":\"%s\",\"kid\":"
+				    "\"ed1\"}", cases[i].typ);
+			else
+				(void)snprintf(hdr, sizeof(hdr), "{\"alg\":"
+				    "\"EdDSA\",\"kid\":\"ed1\"}");
+			t = tok_raw(hdr, c, K.ed, "EdDSA");
+			if (cases[i].ok[type]) {
+				if (jwtv_verify(v, t, strlen(t), NOW, &r, err,
+				    sizeof(err)) != 0)
+					fail_msg("typ %s, JWTType %d: %s",
+					    cases[i].typ, type, err);
+				jwt_result_clear(&r);
+			} else {
+				assert_int_equal(jwtv_verify(v, t, strlen(t),
+				    NOW, &r, err, sizeof(err)), -1);
+				assert_true(nwant < sizeof(want_jwt) /
+				    sizeof(want_jwt[0]));
+				assert_string_equal(err, want_jwt[nwant]);
+				nwant++;
+			}
+			free(t);
+		}
+		jwtv_free(v);
+		config_free(&cfg);
+	}
+	assert_int_equal(nwant, sizeof(want_jwt) / sizeof(want_jwt[0]));
+	free(c);
+}
+
 static void
 test_kid(void **state)
 {
@@ -933,6 +1003,28 @@ test_roles_scope_claims(void **state)
 	refused(f, tok("EdDSA", "ed1", c, K.ed),
 	    "oauth: roles claim too large (257 entries, at most 256)", 1);
 	free(c);
+	/* A role of JWT_ROLE_MAX bytes passes; one more is refused. */
+	off = (size_t)snprintf(extra, sizeof(extra), "\"roles\":[\"");
+	memset(extra + off, 'r', JWT_ROLE_MAX + 1);
+	off += JWT_ROLE_MAX + 1;
+	(void)snprintf(extra + off, sizeof(extra) - off, "\"]");
+	c = claims(900, extra);
+	refused(f, tok("EdDSA", "ed1", c, K.ed),
+	    "oauth: role longer than 128 bytes in the roles claim", 1);
+	free(c);
+	memmove(extra + off - 1, extra + off, strlen(extra + off) + 1);
+	c = claims(900, extra);
+	{
+		struct jwt_result r;
+		char *t = tok("EdDSA", "ed1", c, K.ed), reason[256];
+
+		assert_int_equal(jwtv_verify(f->v, t, strlen(t), NOW, &r,
+		    reason, sizeof(reason)), 0);
+		assert_int_equal(strlen(r.roles[0]), JWT_ROLE_MAX);
+		jwt_result_clear(&r);
+		free(t);
+	}
+	free(c);
 }
 
 /* A custom JWTRolesClaim is read instead of "roles". */
@@ -1063,22 +1155,32 @@ test_cache_bytes(void **state)
 	struct fix *f = *state;
 	struct jwt_result r;
 	char reason[256], *c[3], *t[3], extra[4096];
-	size_t i, off;
+	size_t i, j, off;
 	uint64_t verifies, hits;
 
-	/* Three entries of over 2000 bytes each; room for two. */
+	/*
+	 * Three entries of over 2000 bytes each (16 roles of 125 bytes:
+	 * a role is at most JWT_ROLE_MAX); room for two.
+	 */
 	jwtv_set_cache_max(f->v, 100, 5000);
 	for (i = 0; i < 3; i++) {
 		off = (size_t)snprintf(extra, sizeof(extra), "\"jti\":\"%zu\","
-		    "\"roles\":[\"", i);
-		memset(extra + off, 'r', 2000);
-		off += 2000;
-		(void)snprintf(extra + off, sizeof(extra) - off, "\"]");
+		    "\"roles\":[", i);
+		for (j = 0; j < 16; j++) {
+			extra[off++] = j == 0 ? '"' : ',';
+			if (j > 0)
+				extra[off++] = '"';
+			memset(extra + off, 'r', 125);
+			off += 125;
+			extra[off++] = '"';
+		}
+		(void)snprintf(extra + off, sizeof(extra) - off, "]");
 		c[i] = claims(900, extra);
 		t[i] = tok("EdDSA", "ed1", c[i], K.ed);
 		assert_int_equal(jwtv_verify(f->v, t[i], strlen(t[i]), NOW,
 		    &r, reason, sizeof(reason)), 0);
-		assert_int_equal(strlen(r.roles[0]), 2000);
+		assert_int_equal(r.nroles, 16);
+		assert_int_equal(strlen(r.roles[0]), 125);
 		jwt_result_clear(&r);
 	}
 	assert_int_equal(jwtv_cache_entries(f->v), 2);
@@ -1274,6 +1376,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64url),
 		cmocka_unit_test(test_kid_syntax),
+		cmocka_unit_test(test_typ),
 		cmocka_unit_test_setup_teardown(test_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_good_each_alg, setup,
 		    teardown),
