@@ -4,13 +4,18 @@
  * can drive it directly.  The worker process (worker.c) opens it before it
  * drops privileges and then serves calls through sqltools_exec().
  *
- * Two connections to the same database file:
+ * Each call runs on a connection of its own, opened for the call and
+ * closed after it, so that nothing a call does to its connection (TEMP
+ * schema, settings, transactions) reaches another call:
  *   - a read-only one (SQLITE_OPEN_READONLY, PRAGMA query_only) for
  *     list_tables, describe_table and query;
  *   - a read-write one (never SQLITE_OPEN_CREATE) for execute_sql,
  *     drop_table and delete_users.  If it cannot be opened for writing,
  *     or the database cannot be put in WAL mode, the write tools answer a
  *     tool error and the read tools still work.
+ * A third connection, the anchor, stays open from sqltools_open() to
+ * sqltools_close() and runs no client SQL: it keeps the files and the
+ * WAL's shared memory open between calls.
  *
  * Every text handed back to a client is generic: no SQLite message, no
  * path.  The precise reason for the last error is kept for the caller's
@@ -57,10 +62,11 @@
 struct sqltools;
 
 /*
- * Open the database at path (which must exist) with both connections and
- * run one read on each, so that every file SQLite needs (database, -wal,
- * -shm) is open when this returns: the worker calls it before dropping
- * privileges and needs no new file opens afterwards.  max_rows caps the
+ * Open the database at path (which must exist): the anchor, and one
+ * connection of each kind, each with one read, then closed; so every
+ * file a call's connection opens (database, -wal, -shm) has been opened
+ * once when this returns: the worker calls it before dropping privileges
+ * and records those files (worker.c).  max_rows caps the
  * rows of a result, timeout_ms the running time of one call, max_result
  * the length of the text of one answer.  Also sets SQLite's process-wide
  * hard heap limit (SQLT_HEAP_MAX) and seeds its PRNG.  Returns NULL with

@@ -786,6 +786,55 @@ test_delete_users(void **state)
 	    "no such table");
 }
 
+/*
+ * Nothing a call leaves in its connection reaches the next call (issue
+ * 11, item 2): each call runs on a connection of its own.
+ */
+static void
+test_call_isolation(void **state)
+{
+	struct fx *fx = *state;
+
+	/* A TEMP trigger that would silently defeat delete_users. */
+	expect_sql(fx->t, "execute_sql", "CREATE TEMP TRIGGER keep BEFORE "
+	    "DELETE ON main.users BEGIN SELECT RAISE(IGNORE); END", 0,
+	    "{\"changes\":0}");
+	expect(fx->t, "delete_users", "{\"userIds\":[6]}", 0,
+	    "{\"deleted\":1}");
+	assert_int_equal(db_int(fx->path,
+	    "SELECT count(*) FROM users WHERE id = 6"), 0);
+	/* A TEMP table and a TEMP view shadowing real tables. */
+	expect_sql(fx->t, "execute_sql", "CREATE TEMP TABLE users(id)", 0,
+	    "{\"changes\":0}");
+	expect_sql(fx->t, "execute_sql", "CREATE TEMP VIEW orders AS "
+	    "SELECT 42 AS id", 0, "{\"changes\":0}");
+	expect_sql(fx->t, "execute_sql", "SELECT count(*) AS n FROM users",
+	    0, "{\"changes\":0,\"columns\":[\"n\"],\"rows\":[[5]],"
+	    "\"row_count\":1,\"truncated\":false}");
+	expect_sql(fx->t, "execute_sql", "SELECT count(*) AS n FROM orders",
+	    0, "{\"changes\":0,\"columns\":[\"n\"],\"rows\":[[7]],"
+	    "\"row_count\":1,\"truncated\":false}");
+	expect_sql(fx->t, "execute_sql", "SELECT count(*) AS n FROM "
+	    "sqlite_temp_schema", 0, "{\"changes\":0,\"columns\":[\"n\"],"
+	    "\"rows\":[[0]],\"row_count\":1,\"truncated\":false}");
+	expect(fx->t, "list_tables", "{}", 0, TABLES4);
+	/* The last call's row id and change count are not the next's. */
+	expect_sql(fx->t, "execute_sql", "INSERT INTO products(sku, name, price_cents) "
+	    "VALUES ('s', 'secret', 1)", 0, "{\"changes\":1}");
+	expect_sql(fx->t, "execute_sql", "SELECT last_insert_rowid() AS r, "
+	    "total_changes() AS c", 0, "{\"changes\":0,\"columns\":[\"r\","
+	    "\"c\"],\"rows\":[[0,0]],\"row_count\":1,\"truncated\":false}");
+	/* Settings and transactions cannot be changed from SQL at all. */
+	expect_sql(fx->t, "execute_sql", "PRAGMA case_sensitive_like = 1",
+	    1, XDENY);
+	expect_sql(fx->t, "execute_sql", "PRAGMA foreign_keys = 0", 1, XDENY);
+	expect_sql(fx->t, "execute_sql", "BEGIN", 1, XDENY);
+	expect_sql(fx->t, "execute_sql", "ATTACH ':memory:' AS x", 1, XDENY);
+	expect_sql(fx->t, "execute_sql", "SELECT 'a' LIKE 'A' AS l", 0,
+	    "{\"changes\":0,\"columns\":[\"l\"],\"rows\":[[1]],"
+	    "\"row_count\":1,\"truncated\":false}");
+}
+
 static void
 test_malformed_args(void **state)
 {
@@ -876,6 +925,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete_users, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_args, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_call_isolation, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_database, setup,
 		    teardown),
