@@ -763,6 +763,19 @@ sqlt_args_keys(json_t *args, const char *const *allowed)
 	return 1;
 }
 
+/* Characters (code points, as JSON Schema counts them) of UTF-8 text. */
+static size_t
+sqlt_nchars(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
 /*
  * The only key of args, a string of 1..maxchars characters (code points,
  * as JSON Schema counts them) without NUL.
@@ -773,7 +786,7 @@ sqlt_args_string(json_t *args, const char *key, size_t maxchars,
 {
 	const char *const allowed[] = { key, NULL };
 	const char *s;
-	size_t len, i, nchars = 0;
+	size_t len;
 	json_t *v;
 
 	if (!sqlt_args_keys(args, allowed) ||
@@ -781,13 +794,8 @@ sqlt_args_string(json_t *args, const char *key, size_t maxchars,
 		return NULL;
 	s = json_string_value(v);
 	len = json_string_length(v);
-	if (len == 0 || memchr(s, '\0', len) != NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			nchars++;
-	}
-	if (nchars > maxchars)
+	if (len == 0 || memchr(s, '\0', len) != NULL ||
+	    sqlt_nchars(s, len) > maxchars)
 		return NULL;
 	*lenp = len;
 	return s;
@@ -1113,7 +1121,11 @@ tool_delete_users(struct sqltools *t, json_t *args, char **textp,
 		return sqlt_reply_error(MSG_INVALID_ARGS, textp, is_errorp);
 	}
 	json_array_foreach(ids, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    sqlt_nchars(json_string_value(v),
+		    json_string_length(v)) > SQLT_ID_CHARS_MAX ||
+		    memchr(json_string_value(v), '\0',
+		    json_string_length(v)) != NULL) {
 			sqlt_detail(t, "bad user id at index %zu", i);
 			return sqlt_reply_error(MSG_INVALID_ARGS, textp,
 			    is_errorp);
@@ -1135,9 +1147,15 @@ tool_delete_users(struct sqltools *t, json_t *args, char **textp,
 	    "DELETE FROM main.users WHERE id = ?1", -1, 0, &st, NULL)) !=
 	    SQLITE_OK)
 		goto sqlfail;
+	/*
+	 * The seed's ids are strings.  Bound as text and compared with the
+	 * key, whose INTEGER affinity turns a numeric string into its
+	 * number, so "5" (and "05") still match the user with id 5; a string
+	 * that is not a number matches nothing.
+	 */
 	json_array_foreach(ids, i, v) {
-		if ((rc = sqlite3_bind_int64(st, 1,
-		    (sqlite3_int64)json_integer_value(v))) != SQLITE_OK ||
+		if ((rc = sqlite3_bind_text(st, 1, json_string_value(v),
+		    (int)json_string_length(v), SQLITE_STATIC)) != SQLITE_OK ||
 		    (rc = sqlite3_step(st)) != SQLITE_DONE)
 			goto sqlfail;
 		deleted += sqlite3_changes64(t->rw.db);

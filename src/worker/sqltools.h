@@ -35,14 +35,15 @@
 /*
  * Caps on what a client may send, mirroring the input schemas: the
  * argument JSON text, the SQL text (bytes: SQLITE_LIMIT_SQL_LENGTH; and
- * characters: the schema's maxLength), a table name in characters, and
- * the number of ids delete_users takes.
+ * characters: the schema's maxLength), a table name in characters, the
+ * number of ids delete_users takes and the characters of one.
  */
 #define SQLT_ARGS_MAX		(4U * 1024 * 1024)
 #define SQLT_SQL_MAX		65536
 #define SQLT_SQL_CHARS_MAX	65536
 #define SQLT_NAME_CHARS_MAX	128
 #define SQLT_IDS_MAX		1000
+#define SQLT_ID_CHARS_MAX	64
 
 /*
  * Caps on what SQLite may build: any one string or blob

@@ -70,8 +70,9 @@
 
 /* The largest message the worker reads: PS_EXEC_REQ at its caps. */
 #define WORKER_REQ_MAX	(4 + (4 + PS_NAME_MAX) + (4 + PS_ARGS_MAX))
-/* The largest answer: PS_EXEC_ANS with a text at its cap. */
-#define WORKER_ANS_MAX	(4 + 4 + 4 + (4 + PS_TEXT_MAX))
+/* The largest answer: PS_EXEC_ANS, its text and reason at their caps. */
+#define WORKER_ANS_MAX	(4 + 4 + 4 + (4 + PS_TEXT_MAX) + \
+			 (4 + PS_REASON_MAX))
 
 /* What a client sees when the worker itself fails a call. */
 #define WORKER_MSG_INTERNAL	"internal error"
@@ -505,7 +506,7 @@ static void
 worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 {
 	uint32_t callid;
-	char *tool = NULL, *text = NULL;
+	char *tool = NULL, *text = NULL, reason[PS_REASON_MAX + 1];
 	uint8_t *args = NULL;
 	size_t argslen = 0;
 	int r, is_error = 1;
@@ -526,13 +527,22 @@ worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 #endif
 	r = sqltools_exec(t, tool, (const char *)args, argslen, &text,
 	    &is_error);
+	/*
+	 * The precise reason of an error goes to the monitor for the audit
+	 * record, apart from the generic text the client sees.
+	 */
+	reason[0] = '\0';
 	if (r != SQLT_OK) {
 		error_f("call %u (%s): sqltools_exec failed: %d", callid, tool,
 		    r);
 		text = NULL;
 		is_error = 1;
-	} else if (is_error)
+		(void)snprintf(reason, sizeof(reason), "internal error %d", r);
+	} else if (is_error) {
 		debug_f("call %u (%s): %s", callid, tool, sqltools_detail(t));
+		(void)snprintf(reason, sizeof(reason), "%s",
+		    sqltools_detail(t));
+	}
 
 	/* Arguments and results may hold data worth keeping out of RAM. */
 	freezero(args, argslen);
@@ -541,10 +551,12 @@ worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 	    (r = sbuf_put_u32(ans, PS_F_FINAL)) != SBUF_OK ||
 	    (r = sbuf_put_u32(ans, is_error ? 1 : 0)) != SBUF_OK ||
 	    (r = sbuf_put_cstring(ans, text != NULL ? text :
-	    WORKER_MSG_INTERNAL)) != SBUF_OK)
+	    WORKER_MSG_INTERNAL)) != SBUF_OK ||
+	    (r = sbuf_put_cstring(ans, reason)) != SBUF_OK)
 		fatal_f("composing the answer to call %u: %s", callid,
 		    sbuf_strerror(r));
 	strfreezero(text);
+	explicit_bzero(reason, sizeof(reason));
 	free(tool);
 	if (pmsg_write_fd(fd, PS_EXEC_ANS, ans) != PMSG_OK)
 		fatal_f("cannot answer the monitor");

@@ -22,7 +22,7 @@ call() {	# tool args meta
 result() { answer "$1" '.result.content[0].text' | jq -r .; }
 call execute_sql "$(sql 'CREATE TEMP TRIGGER keep BEFORE DELETE ON main.users BEGIN SELECT RAISE(IGNORE); END')" "$dev"
 t_trigger=$n
-call delete_users '{"userIds":[6]}' "$admin"
+call delete_users '{"userIds":["6"]}' "$admin"
 t_delete=$n
 call execute_sql "$(sql 'CREATE TEMP TABLE users(id, name)')" "$dev"
 call execute_sql "$(sql "INSERT INTO temp.users VALUES (1, 'shadow')")" "$dev"
@@ -64,7 +64,7 @@ expect_eq "list_tables" "$(result $t_list)" '{"tables":["orders","products","pro
 expect_eq "describe_table" "$(result $t_describe | jq -c '[.columns[].name]')" '["id","name","email","role","created_at"]'
 expect_eq "no row id or change count from another call" "$(result $t_rowid | jq -c .rows)" '[[0,0]]'
 for i in $(seq $first_refused $last_refused); do
-	expect_eq "statement $i refused" "$(answer $i '.result.isError')" true
+	expect_eq "statement $i refused" "$(answer "$i" '.result.isError')" true
 done
 expect_eq "LIKE is case-insensitive" "$(result $t_like | jq -c .rows)" '[[1]]'
 expect_eq "not query_only, no transaction left open" "$(result $t_write)" '{"changes":1}'

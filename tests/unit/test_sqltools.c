@@ -741,17 +741,21 @@ static void
 test_delete_users(void **state)
 {
 	static const char *const bad[] = {
-		"{}", "{\"userIds\":[]}", "{\"userIds\":[0]}",
-		"{\"userIds\":[-1]}", "{\"userIds\":[\"1\"]}",
-		"{\"userIds\":[1.0]}", "{\"userIds\":1}",
-		"{\"userIds\":[1],\"x\":1}", "{\"userIds\":[[1]]}",
-		"{\"userIds\":[99999999999999999999999]}",
+		"{}", "{\"userIds\":[]}", "{\"userIds\":[\"\"]}",
+		"{\"userIds\":[1]}", "{\"userIds\":[\"1\",2]}",
+		"{\"userIds\":[1.0]}", "{\"userIds\":\"1\"}",
+		"{\"userIds\":[\"1\"],\"x\":1}", "{\"userIds\":[[\"1\"]]}",
+		"{\"userIds\":[\"a\\u0000\"]}",
+		"{\"userIds\":[\"12345678901234567890123456789012345678901"
+		"2345678901234567890123456\"]}",
 	};
 	struct fx *fx = *state;
 	char args[8192];
 	size_t i, o;
 
-	expect(fx->t, "delete_users", "{\"userIds\":[5,6,999]}", 0,
+	/* Strings, as the seed has them; numeric ones match the key. */
+	expect(fx->t, "delete_users",
+	    "{\"userIds\":[\"5\",\"6\",\"999\",\"abc\"]}", 0,
 	    "{\"deleted\":2}");
 	assert_int_equal(db_int(fx->path, "SELECT count(*) FROM users"),
 	    N_USERS - 2);
@@ -761,7 +765,7 @@ test_delete_users(void **state)
 	assert_int_equal(db_int(fx->path, "SELECT count(*) FROM orders"),
 	    N_ORDERS - 3);
 	/* Duplicates count once; owned projects lose their owner. */
-	expect(fx->t, "delete_users", "{\"userIds\":[4,4]}", 0,
+	expect(fx->t, "delete_users", "{\"userIds\":[\"4\",\"04\"]}", 0,
 	    "{\"deleted\":1}");
 	assert_int_equal(db_int(fx->path,
 	    "SELECT count(*) FROM projects WHERE owner_id IS NULL"), 2);
@@ -769,9 +773,9 @@ test_delete_users(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect(fx->t, "delete_users", bad[i], 1, BADARGS);
 	/* 1001 ids: one over the cap. */
-	o = (size_t)snprintf(args, sizeof(args), "{\"userIds\":[1");
+	o = (size_t)snprintf(args, sizeof(args), "{\"userIds\":[\"1\"");
 	for (i = 1; i < 1001; i++)
-		o += (size_t)snprintf(args + o, sizeof(args) - o, ",1");
+		o += (size_t)snprintf(args + o, sizeof(args) - o, ",\"1\"");
 	(void)snprintf(args + o, sizeof(args) - o, "]}");
 	expect(fx->t, "delete_users", args, 1, BADARGS);
 	assert_int_equal(db_int(fx->path, "SELECT count(*) FROM users"),
@@ -782,7 +786,7 @@ test_delete_users(void **state)
 	    "{\"changes\":0}");
 	expect(fx->t, "drop_table", "{\"table\":\"users\"}", 0,
 	    "{\"dropped\":\"users\"}");
-	expect(fx->t, "delete_users", "{\"userIds\":[1]}", 1,
+	expect(fx->t, "delete_users", "{\"userIds\":[\"1\"]}", 1,
 	    "no such table");
 }
 
@@ -799,7 +803,7 @@ test_call_isolation(void **state)
 	expect_sql(fx->t, "execute_sql", "CREATE TEMP TRIGGER keep BEFORE "
 	    "DELETE ON main.users BEGIN SELECT RAISE(IGNORE); END", 0,
 	    "{\"changes\":0}");
-	expect(fx->t, "delete_users", "{\"userIds\":[6]}", 0,
+	expect(fx->t, "delete_users", "{\"userIds\":[\"6\"]}", 0,
 	    "{\"deleted\":1}");
 	assert_int_equal(db_int(fx->path,
 	    "SELECT count(*) FROM users WHERE id = 6"), 0);
@@ -891,7 +895,7 @@ test_readonly_database(void **state)
 	    "the database is not writable");
 	expect(t, "drop_table", "{\"table\":\"t\"}", 1,
 	    "the database is not writable");
-	expect(t, "delete_users", "{\"userIds\":[1]}", 1,
+	expect(t, "delete_users", "{\"userIds\":[\"1\"]}", 1,
 	    "the database is not writable");
 	sqltools_close(t);
 }
