@@ -206,7 +206,15 @@ fields(uint8_t type, struct sbuf *m)
 			break;
 		free(c);
 		c = NULL;
-		if (sbuf_get_cstring(m, &c, PS_CLIENT_MAX) == SBUF_OK)
+		if (sbuf_get_cstring(m, &c, PS_CLIENT_MAX) != SBUF_OK)
+			break;
+		free(c);
+		c = NULL;
+		if (sbuf_get_cstring(m, &c, PS_SCHEMA_ERR_MAX) != SBUF_OK)
+			break;
+		free(c);
+		c = NULL;
+		if (sbuf_get_cstring(m, &c, PS_AUDIT_ARGS_MAX) == SBUF_OK)
 			(void)sbuf_expect_end(m);
 		break;
 	case PS_AUTH_REQ:
@@ -215,7 +223,9 @@ fields(uint8_t type, struct sbuf *m)
 		    sbuf_get_u32(m, &u2) == SBUF_OK &&
 		    (type == PS_AUTH_REQ || sbuf_get_u32(m, &u3) == SBUF_OK) &&
 		    sbuf_get_string_direct(m, &p, &len, type == PS_AUTH_REQ ?
-		    PS_CRED_MAX : PS_TEXT_MAX) == SBUF_OK)
+		    PS_CRED_MAX : PS_TEXT_MAX) == SBUF_OK &&
+		    (type == PS_AUTH_REQ || sbuf_get_string_direct(m, &p, &len,
+		    PS_REASON_MAX) == SBUF_OK))
 			(void)sbuf_expect_end(m);
 		break;
 	default:

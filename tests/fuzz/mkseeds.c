@@ -404,6 +404,8 @@ m_call(struct evbuffer *b, uint32_t callid, uint32_t connid,
 	str(tool);
 	str(args);
 	str("{\"name\":\"fuzz\"}");
+	str("");	/* schema_error */
+	str("");	/* audit_args */
 	mrec(b, 0, PS_TOOLCALL_REQ);
 }
 
@@ -624,6 +626,7 @@ seeds_monitor(char **tok)
 		u32(PS_F_FINAL);
 		u32(0);
 		str("[{\"1\":1}]");
+		str("");	/* reason */
 		frame(w, PS_EXEC_ANS);
 		sb_reset();
 		frame(w, PS_INIT_ANS);
