@@ -1343,11 +1343,12 @@ sqlt_open_ro(struct sqltools *t, struct sqlt_conn *c, const char *path)
 static void
 sqlt_conn_close(struct sqlt_conn *c)
 {
+	/* Our own statement: not under the client's authorizer mode. */
+	c->mode = SQLT_MODE_INTERNAL;
 	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
 		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	(void)sqlite3_close_v2(c->db);
 	c->db = NULL;
-	c->mode = SQLT_MODE_INTERNAL;
 }
 
 struct sqltools *
