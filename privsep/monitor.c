@@ -35,6 +35,7 @@
 
 #include "apikey.h"
 #include "audit.h"
+#include "auditredact.h"
 #include "authn.h"
 #include "config.h"
 #include "jwt.h"
@@ -876,6 +877,22 @@ mon_args_digest(const uint8_t *args, size_t len, char out[65])
 	hex_encode(md, sizeof(md), out);
 }
 
+/*
+ * Whether the net process's audit_args contradict the configuration:
+ * present though no AuditRedact rule names the tool, or missing though
+ * one does.  The monitor does not parse them (client JSON); it only makes
+ * sure a tool with a rule never has its raw arguments logged.
+ */
+static int
+mon_audit_args_bad(struct monitor *mon, const char *tool,
+    const char *audit_args)
+{
+	const struct mcpd_config *cfg = mon->cfg;
+
+	return auditredact_names_tool(cfg->audit_redact, cfg->naudit_redact,
+	    tool) != (*audit_args != '\0');
+}
+
 static void
 mon_toolcall(struct monitor *mon, struct sbuf *m)
 {
@@ -885,7 +902,8 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 	const uint8_t *cred;
 	size_t credlen;
 	uint32_t status, retry, connid;
-	char *required = NULL, *scopes = NULL;
+	char *required = NULL, *scopes = NULL, *schema_error = NULL;
+	char *audit_args = NULL;
 	const char *reason;
 	int r;
 
@@ -914,6 +932,10 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 		    (r = sbuf_get_cstring(m, &c->client,
 		    PS_CLIENT_MAX)) != SBUF_OK ||
 		    (r = sbuf_get_u32(m, &c->scope)) != SBUF_OK ||
+		    (r = sbuf_get_cstring(m, &schema_error,
+		    PS_SCHEMA_ERR_MAX)) != SBUF_OK ||
+		    (r = sbuf_get_cstring(m, &audit_args,
+		    PS_AUDIT_ARGS_MAX)) != SBUF_OK ||
 		    (r = sbuf_expect_end(m)) != SBUF_OK ||
 		    mon_conn_of(mon, connid, &conn) != 0 ||
 		    mon_scope_check(mon, c->scope) != 0) {
@@ -922,21 +944,28 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 			free(c->tool);
 			free(c->args);
 			free(c->client);
+			free(schema_error);
+			freezero(audit_args, audit_args != NULL ?
+			    strlen(audit_args) : 0);
 			free(c);
 			if (r != SBUF_OK)
 				(void)mon_check(mon, r, "tool call");
 			return;
 		}
 		if (mon->ncalls >= mon->max_calls ||
-		    mon_call_find(mon, c->callid) != NULL) {
+		    mon_call_find(mon, c->callid) != NULL ||
+		    mon_audit_args_bad(mon, c->tool, audit_args)) {
 			freezero(credcopy, credlen);
 			free(c->request_id);
 			free(c->tool);
 			free(c->args);
 			free(c->client);
+			free(schema_error);
+			freezero(audit_args, strlen(audit_args));
 			free(c);
-			mon_net_violation(mon, "call id reused or too many "
-			    "calls in flight");
+			mon_net_violation(mon, "call id reused, too many "
+			    "calls in flight, or audit_args where no "
+			    "AuditRedact rule asks for them");
 			return;
 		}
 		TAILQ_INSERT_TAIL(&mon->calls, c, entry);
@@ -955,8 +984,7 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 	if (status != PS_ST_OK) {
 		mon_answer_call(mon, c->callid, status, NULL, NULL, retry,
 		    NULL, 0);
-		mon_call_free(mon, c);
-		return;
+		goto done;
 	}
 
 	memset(&rec, 0, sizeof(rec));
@@ -968,8 +996,15 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 	rec.source = c->source;
 	rec.client = c->client;
 	rec.duration_ms = -1;
+	/*
+	 * The arguments as the net process redacted them where an
+	 * AuditRedact rule names the tool (mon_audit_args_bad() made sure
+	 * they are there then, and only then); args_sha256 is still the
+	 * monitor's own digest of the arguments the worker gets.
+	 */
 	if (mon->cfg->audit_arguments == AUDIT_ARGS_FULL)
-		rec.args = (const char *)c->args;
+		rec.args = *audit_args != '\0' ? audit_args :
+		    (const char *)c->args;
 
 	if (toolcat_find(c->tool) == NULL) {
 		status = PS_ST_UNKNOWN_TOOL;
@@ -989,12 +1024,29 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 			status = PS_ST_DENIED;
 			rec.reason = "no role permits the tool";
 		}
+	} else if (*schema_error != '\0') {
+		/*
+		 * Allowed, but the arguments fail the tool's inputSchema:
+		 * a tool error naming the failed constraints (MCP
+		 * 2025-11-25), and the call never reaches a worker.  The
+		 * net process's word is enough to refuse a call, never to
+		 * run one: the worker checks the arguments again.
+		 */
+		status = PS_ST_TOOL_ERROR;
+		rec.decision = AUDIT_ERROR;
+		rec.reason = schema_error;
 	} else {
 		status = PS_ST_OK;
 		rec.decision = AUDIT_ALLOWED;
 	}
 	if (mon_audit(mon, &rec) != 0)
 		status = PS_ST_INTERNAL;
+	if (status == PS_ST_TOOL_ERROR) {
+		mon_answer_call(mon, c->callid, status, NULL,
+		    mon_first_role(&c->id), 0, schema_error,
+		    strlen(schema_error));
+		goto done;
+	}
 	if (status != PS_ST_OK) {
 		if (status == PS_ST_SCOPE)
 			reason = scopes;
@@ -1005,13 +1057,19 @@ mon_toolcall(struct monitor *mon, struct sbuf *m)
 		    mon_first_role(&c->id), 0, NULL, 0);
 		free(required);
 		free(scopes);
-		mon_call_free(mon, c);
-		return;
+		goto done;
 	}
 	free(required);
+	free(schema_error);
+	freezero(audit_args, strlen(audit_args));
 	c->queued = 1;
 	TAILQ_INSERT_TAIL(&mon->queue, c, qentry);
 	mon_schedule(mon);
+	return;
+ done:
+	free(schema_error);
+	freezero(audit_args, strlen(audit_args));
+	mon_call_free(mon, c);
 }
 
 /* Stop a call for the subject cancelled_by: no answer will be sent. */
@@ -1666,6 +1724,7 @@ static void
 mon_net_attach(struct monitor *mon, int fd, int keyfd)
 {
 	const struct mcpd_config *cfg = mon->cfg;
+	size_t i, n;
 
 	if (keyfd != -1) {
 		if (evutil_make_socket_nonblocking(keyfd) != 0 ||
@@ -1713,6 +1772,14 @@ mon_net_attach(struct monitor *mon, int fd, int keyfd)
 	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)mon->max_calls));
 	mon_put(mon, sbuf_put_u32(mon->ans, mon->http ? PS_TRANSPORT_HTTP :
 	    PS_TRANSPORT_STDIO));
+	/*
+	 * AuditRedact, whatever AuditArguments says now: a reload may make
+	 * it full (AuditRedact itself changes only at restart).
+	 */
+	n = cfg->naudit_redact;
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)n));
+	for (i = 0; i < n; i++)
+		mon_put(mon, sbuf_put_cstring(mon->ans, cfg->audit_redact[i]));
 	if (mon->http)
 		mon_net_init_http(mon);
 	(void)mon_send(mon, mon->net_bev, PS_INIT_REQ);
@@ -1859,8 +1926,9 @@ mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
 {
 	struct mon_call *c = w->call;
 	uint32_t callid, flags, is_error;
-	const uint8_t *text;
-	size_t textlen;
+	const uint8_t *text, *why;
+	size_t textlen, whylen;
+	char reason[sizeof("tool error: ") + PS_REASON_MAX];
 	int r;
 
 	if ((r = sbuf_get_u32(m, &callid)) != SBUF_OK ||
@@ -1868,15 +1936,28 @@ mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
 	    (r = sbuf_get_u32(m, &is_error)) != SBUF_OK ||
 	    (r = sbuf_get_string_direct(m, &text, &textlen,
 	    PS_TEXT_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_string_direct(m, &why, &whylen,
+	    PS_REASON_MAX)) != SBUF_OK ||
 	    (r = sbuf_expect_end(m)) != SBUF_OK) {
 		mon_worker_violation(mon, w, sbuf_strerror(r));
 		return;
 	}
 	if (c == NULL || callid != c->callid || is_error > 1 ||
-	    (flags & ~PS_F_FINAL) != 0) {
+	    (flags & ~PS_F_FINAL) != 0 || (!is_error && whylen > 0) ||
+	    memchr(why, '\0', whylen) != NULL) {
 		mon_worker_violation(mon, w, "unexpected exec answer");
 		return;
 	}
+	/*
+	 * The audit record of an error holds the worker's precise reason
+	 * (the audit writer escapes it); the client sees only the text.
+	 */
+	if (whylen > 0)
+		(void)snprintf(reason, sizeof(reason), "tool error: %.*s",
+		    (int)whylen, (const char *)why);
+	else
+		(void)snprintf(reason, sizeof(reason), "%s",
+		    is_error ? "tool error" : "ok");
 	/* Parts before the final one are reserved for streaming calls. */
 	if ((flags & PS_F_FINAL) == 0)
 		return;
@@ -1884,8 +1965,7 @@ mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
 	w->call = NULL;
 	c->worker = NULL;
 	w->ncalls++;
-	mon_call_finish(mon, c, (int)is_error, is_error ? "tool error" : "ok",
-	    text, textlen);
+	mon_call_finish(mon, c, (int)is_error, reason, text, textlen);
 	mon_worker_set_idle(mon, w);
 }
 

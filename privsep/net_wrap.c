@@ -261,7 +261,8 @@ int
 mm_toolcall(struct mm_net *mm, uint32_t callid, uint32_t connid,
     const char *cred, size_t credlen, const char *request_id,
     const char *tool, const char *args, size_t argslen,
-    const char *client_info, uint32_t scope)
+    const char *client_info, uint32_t scope, const char *schema_error,
+    const char *audit_args)
 {
 	sbuf_reset(mm->req);
 	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
@@ -271,7 +272,11 @@ mm_toolcall(struct mm_net *mm, uint32_t callid, uint32_t connid,
 	    sbuf_put_cstring(mm->req, tool) != SBUF_OK ||
 	    sbuf_put_string(mm->req, args, argslen) != SBUF_OK ||
 	    sbuf_put_cstring(mm->req, client_info) != SBUF_OK ||
-	    sbuf_put_u32(mm->req, scope) != SBUF_OK)
+	    sbuf_put_u32(mm->req, scope) != SBUF_OK ||
+	    sbuf_put_cstring(mm->req, schema_error != NULL ? schema_error :
+	    "") != SBUF_OK ||
+	    sbuf_put_cstring(mm->req, audit_args != NULL ? audit_args :
+	    "") != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_TOOLCALL_REQ);
 }

@@ -62,7 +62,8 @@ int	mm_toollist(struct mm_net *, uint32_t callid, uint32_t connid,
 int	mm_toolcall(struct mm_net *, uint32_t callid, uint32_t connid,
 	    const char *cred, size_t credlen, const char *request_id,
 	    const char *tool, const char *args, size_t argslen,
-	    const char *client_info, uint32_t scope);
+	    const char *client_info, uint32_t scope, const char *schema_error,
+	    const char *audit_args);
 /* A notifications/cancelled: the monitor decides which call, if any. */
 int	mm_cancel(struct mm_net *, uint32_t connid, uint32_t scope,
 	    const char *cred, size_t credlen, const char *request_id);

@@ -24,8 +24,8 @@
  *   net:    u32 version, u32 kind=PS_KIND_NET, u32 log_level,
  *           u32 drop (1: chroot and setuid), str chroot, u32 uid, u32 gid,
  *           u32 max_message_size, u32 max_inflight, u32 transport
- *           (PS_TRANSPORT_*), and over HTTP the fields net.c's
- *           net_http_setup() lists
+ *           (PS_TRANSPORT_*), u32 n + n * str AuditRedact rule, and
+ *           over HTTP the fields net.c's net_http_setup() lists
  *   worker: u32 version, u32 kind=PS_KIND_WORKER, u32 log_level,
  *           u32 drop, u32 uid, u32 gid, str database,
  *           u32 query_max_rows, u32 query_timeout_ms, u32 max_result
@@ -53,10 +53,18 @@
 #define PS_TOOLLIST_ANS		9
 /*
  * net -> monitor: u32 callid, u32 connid, str credential, str request_id
- *                 (JSON text), str tool, str arguments (JSON text,
- *                 schema-checked), str client_info (JSON text),
- *                 u32 scope (PS_SCOPE_*: where a cancellation may come
- *                 from; the monitor records it with the caller's subject)
+ *                 (JSON text), str tool, str arguments (JSON text),
+ *                 str client_info (JSON text), u32 scope (PS_SCOPE_*:
+ *                 where a cancellation may come from; the monitor records
+ *                 it with the caller's subject), str schema_error,
+ *                 str audit_args
+ * schema_error is empty when the arguments pass the tool's inputSchema,
+ * else the net process's text naming the failed constraints: the monitor
+ * authorizes the call as any other and, if it is allowed, answers it with
+ * that tool error and never runs it.  audit_args is empty unless an
+ * AuditRedact rule names the tool: then it is the arguments with the
+ * named fields replaced by their SHA-256, for the audit record under
+ * AuditArguments full (never for the worker).
  */
 #define PS_TOOLCALL_REQ		10
 /*
@@ -142,7 +150,13 @@
 
 /* monitor -> worker: u32 callid, str tool, str arguments */
 #define PS_EXEC_REQ		32
-/* worker -> monitor: u32 callid, u32 flags, u32 is_error, str text */
+/*
+ * worker -> monitor: u32 callid, u32 flags, u32 is_error, str text,
+ *                    str reason
+ * text is what the client sees (generic for an error); reason, for the
+ * audit record only, is the precise cause of an error (SQLite's message,
+ * the constraint), empty for a result.
+ */
 #define PS_EXEC_ANS		33
 
 #define PS_KIND_NET		1
@@ -193,5 +207,8 @@
 #define PS_CHAIN_MAX		10	/* certificates in a client chain */
 #define PS_SIGIN_MAX		1024	/* digest or RSA block (8192 bits) */
 #define PS_SIG_MAX		1024
+#define PS_SCHEMA_ERR_MAX	2048	/* schema_error of PS_TOOLCALL_REQ */
+#define PS_REASON_MAX		1024	/* reason of PS_EXEC_ANS */
+#define PS_AUDIT_ARGS_MAX	(1024U * 1024)	/* audit_args, as the log */
 
 #endif /* MCPD_PRIVSEP_PROTO_H */

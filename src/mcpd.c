@@ -352,6 +352,25 @@ keep_restart_values(struct mcpd_config *ncfg, const struct mcpd_config *old)
 		logit("reload: AuditSync changed; it takes effect at restart");
 		ncfg->audit_sync = old->audit_sync;
 	}
+	/* The net process redacts with the rules it got at start. */
+	if (!strv_equal(ncfg->audit_redact, ncfg->naudit_redact,
+	    old->audit_redact, old->naudit_redact)) {
+		logit("reload: AuditRedact changed; it takes effect at "
+		    "restart");
+		for (i = 0; i < ncfg->naudit_redact; i++)
+			free(ncfg->audit_redact[i]);
+		free(ncfg->audit_redact);
+		ncfg->audit_redact = NULL;
+		ncfg->naudit_redact = 0;
+		if (old->naudit_redact > 0) {
+			ncfg->audit_redact = xcalloc(old->naudit_redact,
+			    sizeof(*ncfg->audit_redact));
+			for (i = 0; i < old->naudit_redact; i++)
+				ncfg->audit_redact[i] =
+				    xstrdup(old->audit_redact[i]);
+			ncfg->naudit_redact = old->naudit_redact;
+		}
+	}
 }
 
 /*

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auditredact.h"
 #include "config.h"
 #include "errbuf.h"
 #include "xmalloc.h"
@@ -112,7 +113,8 @@ enum kw {
 	KW_WORKERIDLETIMEOUT,
 	KW_JWTTYPE,
 	KW_MTLSBINDTOKEN,
-	KW_MTLSMATCHIDENTITY
+	KW_MTLSMATCHIDENTITY,
+	KW_AUDITREDACT
 };
 
 static const struct keyword {
@@ -165,6 +167,7 @@ static const struct keyword {
 	{ "JWTType",			KW_JWTTYPE },
 	{ "MTLSBindToken",		KW_MTLSBINDTOKEN },
 	{ "MTLSMatchIdentity",		KW_MTLSMATCHIDENTITY },
+	{ "AuditRedact",		KW_AUDITREDACT },
 };
 
 struct choice {
@@ -1082,6 +1085,37 @@ parse_listen(struct pctx *p, const char *val)
 	return 0;
 }
 
+/*
+ * AuditRedact tool.field,...: the first line wins, as for every
+ * single-valued keyword.  "none" is an empty list, so that -o can turn
+ * off the file's rules.
+ */
+static int
+parse_audit_redact(struct pctx *p, char **av, int ac)
+{
+	struct mcpd_config *cfg = p->cfg;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (cfg->audit_redact_set)
+		return 0;
+	if (!(ac == 1 && strcmp(av[0], "none") == 0)) {
+		if (split_list(p, av, ac, auditredact_valid, "tool.field", &v,
+		    &n) != 0)
+			return -1;
+		if (n > AUDITREDACT_RULES_MAX) {
+			perr(p, "%s: more than %d rules", p->kw,
+			    AUDITREDACT_RULES_MAX);
+			free_strv(v, n);
+			return -1;
+		}
+	}
+	cfg->audit_redact = v;
+	cfg->naudit_redact = n;
+	cfg->audit_redact_set = 1;
+	return 0;
+}
+
 static int
 parse_allowed_origins(struct pctx *p, char **av, int ac)
 {
@@ -1332,6 +1366,7 @@ process(struct pctx *p, const char *keyword, char *args)
 	switch (k->code) {
 	case KW_AUTHMODE:
 	case KW_ALLOWEDORIGINS:
+	case KW_AUDITREDACT:
 		maxargs = CONFIG_ARGS_MAX;
 		break;
 	case KW_USER:
@@ -1512,6 +1547,8 @@ process(struct pctx *p, const char *keyword, char *args)
 			return -1;
 		set_int(&cfg->mtls_match_identity, iv);
 		return 0;
+	case KW_AUDITREDACT:
+		return parse_audit_redact(p, av, ac);
 	}
 	perr(p, "internal error: unhandled keyword '%s'", k->name);
 	return -1;
@@ -1586,6 +1623,7 @@ config_free(struct mcpd_config *cfg)
 	free(cfg->tls_client_ca);
 	free(cfg->tls_client_crl);
 	free_strv(cfg->allowed_origins, cfg->nallowed_origins);
+	free_strv(cfg->audit_redact, cfg->naudit_redact);
 	free(cfg->resource_url);
 	free_strv(cfg->authorization_servers, cfg->nauthorization_servers);
 	free(cfg->privsep_user);
@@ -2222,6 +2260,12 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 	dump_choice(f, "auditsync", auditsync_choices, cfg->audit_sync);
 	dump_choice(f, "auditarguments", auditargs_choices,
 	    cfg->audit_arguments);
+	if (cfg->naudit_redact > 0) {
+		fprintf(f, "auditredact ");
+		dump_list(f, cfg->audit_redact, cfg->naudit_redact);
+		fprintf(f, "\n");
+	} else
+		fprintf(f, "auditredact none\n");
 	for (i = 0; i < cfg->nlisten; i++)
 		dump_str(f, "listen", cfg->listen[i]);
 	dump_str(f, "tlscertificate", cfg->tls_certificate);

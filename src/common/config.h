@@ -100,6 +100,9 @@ struct mcpd_config {
 	char		*audit_key_file;
 	int		 audit_sync;		/* -1 = unset */
 	int		 audit_arguments;	/* -1 = unset */
+	char		**audit_redact;		/* AuditRedact "tool.field" */
+	size_t		 naudit_redact;
+	int		 audit_redact_set;	/* a line was seen */
 
 	char		**listen;		/* "addr:port" as given */
 	size_t		 nlisten;

@@ -82,9 +82,11 @@ static const struct tool_def toolcat[] = {
 		"cannot be undone.",
 		"{\"type\":\"object\","
 		"\"properties\":{\"userIds\":{\"type\":\"array\","
-		"\"items\":{\"type\":\"integer\",\"minimum\":1},"
+		"\"items\":{\"type\":\"string\",\"minLength\":1,"
+		"\"maxLength\":64},"
 		"\"minItems\":1,\"maxItems\":1000,"
-		"\"description\":\"Ids of the users to delete.\"}},"
+		"\"description\":\"Ids of the users to delete, as "
+		"strings.\"}},"
 		"\"required\":[\"userIds\"],\"additionalProperties\":false}",
 		0, 1
 	},

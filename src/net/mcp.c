@@ -22,6 +22,7 @@
 #include "mcp.h"
 #include "net_wrap.h"
 #include "proto.h"
+#include "redact.h"
 #include "schema.h"
 #include "toolcatalog.h"
 #include "xmalloc.h"
@@ -95,6 +96,8 @@ struct mcp_registry {
 	size_t			 ntools;
 	json_t			**schemas;	/* by catalog index */
 	json_t			**tooljson;	/* tools/list entries */
+	char			**redact;	/* AuditRedact rules */
+	size_t			 nredact;
 };
 
 struct mcp_session {
@@ -334,7 +337,22 @@ mcp_registry_free(struct mcp_registry *reg)
 	free(reg->schemas);
 	free(reg->tooljson);
 	free(reg->routes);
+	for (i = 0; i < reg->nredact; i++)
+		free(reg->redact[i]);
+	free(reg->redact);
 	free(reg);
+}
+
+void
+mcp_registry_set_redact(struct mcp_registry *reg, char **rules, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < reg->nredact; i++)
+		free(reg->redact[i]);
+	free(reg->redact);
+	reg->redact = rules;
+	reg->nredact = n;
 }
 
 size_t
@@ -620,6 +638,8 @@ mcp_reqinfo(const struct mcp_session *s, struct mcp_reqinfo *ri)
 		ri->scope = PS_SCOPE_STDIO;
 	else
 		ri->scope = s->req_modern ? PS_SCOPE_CONN : s->http->scope;
+	ri->schema_error = "";
+	ri->audit_args = "";
 	if (s->req_client != NULL)
 		ri->client = s->req_client;
 	else
@@ -776,22 +796,27 @@ mcp_tool_index(const struct mcp_session *s, const char *name)
 	return -1;
 }
 
-static json_t *
-mcp_schema_errors(const struct schema_errors *errs)
+/*
+ * The tool error an allowed caller gets for arguments that fail the
+ * tool's inputSchema (MCP 2025-11-25, SEP-1303: a tool execution error,
+ * so that a model can correct itself), naming each failed constraint.
+ */
+static void
+mcp_schema_error_text(const struct schema_errors *errs, char *buf,
+    size_t len)
 {
-	json_t *a = json_array(), *d = jobj(), *v;
-	size_t i;
+	size_t i, o;
+	int n;
 
-	if (a == NULL)
-		fatal_f("out of memory");
-	for (i = 0; i < errs->n; i++) {
-		/* The validator's messages are UTF-8; be safe anyway. */
-		if ((v = json_string(errs->msg[i])) == NULL)
-			v = json_string("invalid value");
-		jappend(a, v);
+	n = snprintf(buf, len, "invalid arguments:");
+	o = n > 0 && (size_t)n < len ? (size_t)n : 0;
+	for (i = 0; i < errs->n && o < len; i++) {
+		n = snprintf(buf + o, len - o, "%s %s", i > 0 ? ";" : "",
+		    errs->msg[i]);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
 	}
-	jset(d, "errors", a);
-	return d;
 }
 
 static void
@@ -799,6 +824,7 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
     json_t *params)
 {
 	struct schema_errors errs;
+	char schema_error[PS_SCHEMA_ERR_MAX + 1], *audit_args = NULL;
 	struct mcp_call *c;
 	struct mcp_cred cred;
 	struct mcp_reqinfo ri;
@@ -831,14 +857,18 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
 	/*
 	 * Only catalog tools are validated here; any other name goes to the
 	 * monitor like a real call, so that it is authenticated and audited
-	 * and the answer tells an unauthenticated caller nothing.
+	 * and the answer tells an unauthenticated caller nothing.  Arguments
+	 * that fail the schema go to the monitor too, with the failure:
+	 * authorization comes first, so that a caller not allowed the tool
+	 * is denied whatever the arguments and learns nothing of its schema;
+	 * an allowed caller gets the failure as a tool error, and the
+	 * monitor never runs the call.
 	 */
+	schema_error[0] = '\0';
 	if ((idx = mcp_tool_index(s, tool)) >= 0 &&
-	    schema_validate(s->reg->schemas[idx], args, &errs) != 0) {
-		mcp_error(s, origin, id, MCP_ERR_INVALID_PARAMS,
-		    "Invalid params", mcp_schema_errors(&errs));
-		goto out;
-	}
+	    schema_validate(s->reg->schemas[idx], args, &errs) != 0)
+		mcp_schema_error_text(&errs, schema_error,
+		    sizeof(schema_error));
 	if ((reqid = json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL ||
 	    (argtext = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		fatal_f("out of memory");
@@ -856,6 +886,11 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
 		goto out;
 	mcp_cred_get(s, params, &cred);
 	mcp_reqinfo(s, &ri);
+	ri.schema_error = schema_error;
+	/* AuditRedact: see redact.c for why the net process does it. */
+	if ((audit_args = redact_args(s->reg->redact, s->reg->nredact, tool,
+	    args)) != NULL)
+		ri.audit_args = audit_args;
 	r = s->be->toolcall(s->bctx, &ri, c->callid, cred.p, cred.len, reqid,
 	    tool, argtext, strlen(argtext));
 	mcp_cred_clear(&cred);
@@ -868,6 +903,7 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
 	json_decref(empty);
 	free(reqid);
 	free(argtext);
+	free(audit_args);
 }
 
 static void

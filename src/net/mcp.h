@@ -47,6 +47,10 @@ struct mcp_reqinfo {
 	uint32_t	 connid;	/* HTTP connection, 0 on stdio */
 	const char	*client;	/* clientInfo as JSON text, "{}" if none */
 	uint32_t	 scope;		/* PS_SCOPE_*: who may cancel */
+	/* tools/call: the failed inputSchema constraints, "" if none */
+	const char	*schema_error;
+	/* tools/call: the arguments redacted for the audit, "" if none */
+	const char	*audit_args;
 };
 
 /*
@@ -132,6 +136,12 @@ struct mcp_reqctx {
 struct mcp_registry *mcp_registry_new(size_t max_inflight, char *err,
 	    size_t errlen);
 void	mcp_registry_free(struct mcp_registry *);
+/*
+ * The AuditRedact rules ("tool.field") for the arguments the monitor
+ * audits; the registry takes rules (an array of n strings, malloc).
+ */
+void	mcp_registry_set_redact(struct mcp_registry *, char **rules,
+	    size_t n);
 /* Calls waiting for the backend in all sessions, cancelled ones included. */
 size_t	mcp_registry_inflight(const struct mcp_registry *);
 /* The backend's answers, routed to their session (ignored if it is gone). */

@@ -28,10 +28,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "auditredact.h"
 #include "child.h"
 #include "log.h"
 #include "mcp.h"
 #include "net.h"
+#include "redact.h"
 #include "net_wrap.h"
 #include "privdrop.h"
 #include "proto.h"
@@ -150,7 +152,8 @@ net_be_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 	struct net_ctx *n = ctx;
 
 	if (mm_toolcall(n->mm, callid, ri->connid, cred, credlen, request_id,
-	    tool, args, argslen, ri->client, ri->scope) != 0)
+	    tool, args, argslen, ri->client, ri->scope, ri->schema_error,
+	    ri->audit_args) != 0)
 		fatal_f("cannot queue tool call %u", callid);
 	return 0;
 }
@@ -490,6 +493,31 @@ net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
 	return maxconn;
 }
 
+/* The AuditRedact rules of the init message (privsep/proto.h). */
+static void
+net_get_redact(struct sbuf *p, char ***rulesp, size_t *np)
+{
+	char **rules = NULL;
+	uint32_t n, i;
+	int r;
+
+	if ((r = sbuf_get_u32(p, &n)) != SBUF_OK)
+		fatal_f("bad init message: %s", sbuf_strerror(r));
+	if (n > AUDITREDACT_RULES_MAX)
+		fatal_f("bad init message: %u AuditRedact rules", n);
+	if (n > 0)
+		rules = xcalloc(n, sizeof(*rules));
+	for (i = 0; i < n; i++) {
+		if ((r = sbuf_get_cstring(p, &rules[i],
+		    2 * AUDITREDACT_PART_MAX + 1)) != SBUF_OK)
+			fatal_f("bad init message: %s", sbuf_strerror(r));
+		if (!auditredact_valid(rules[i]))
+			fatal_f("bad init message: AuditRedact rule");
+	}
+	*rulesp = rules;
+	*np = n;
+}
+
 void
 net_main(int fd)
 {
@@ -497,6 +525,8 @@ net_main(int fd)
 	char *chroot_dir = NULL, err[256];
 	uint32_t drop, uid, gid, max_message, max_inflight, transport;
 	unsigned long maxconn = 0;
+	char **redact;
+	size_t nredact;
 	size_t seed;
 	pid_t ppid;
 	int r;
@@ -526,6 +556,7 @@ net_main(int fd)
 	    (r = sbuf_get_u32(p, &max_inflight)) != SBUF_OK ||
 	    (r = sbuf_get_u32(p, &transport)) != SBUF_OK)
 		fatal_f("bad init message: %s", sbuf_strerror(r));
+	net_get_redact(p, &redact, &nredact);
 	if (max_message < STDIO_MESSAGE_MIN || max_message > STDIO_MESSAGE_MAX)
 		fatal_f("bad message size limit %u", max_message);
 	if (max_inflight == 0 || max_inflight > NET_INFLIGHT_MAX)
@@ -549,6 +580,9 @@ net_main(int fd)
 	if ((net.reg = mcp_registry_new(max_inflight, err,
 	    sizeof(err))) == NULL)
 		fatal_f("tool catalog: %s", err);
+	mcp_registry_set_redact(net.reg, redact, nredact);
+	if (nredact > 0)
+		redact_init();
 	/*
 	 * evhttp's Date header goes through localtime(), whose first call
 	 * opens /etc/localtime: make it now, before the chroot and the

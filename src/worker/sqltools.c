@@ -13,7 +13,9 @@
  * exactly one statement: anything but whitespace and comments after it is
  * refused before anything runs.
  *
- * On both connections SQLite is hardened: defensive mode (no writable
+ * Each call runs on a fresh connection, closed when the call ends
+ * (sqltools_exec()): isolation between calls does not rest on what the
+ * authorizer thought of.  On every connection SQLite is hardened: defensive mode (no writable
  * schema, read-only shadow tables), extension loading off, untrusted
  * schema (functions with side effects cannot run from views or
  * triggers), no attached databases, a cap on the SQL text and on any one
@@ -92,8 +94,22 @@ struct sqlt_conn {
 };
 
 struct sqltools {
+	/*
+	 * The connections a call runs on: opened for the call and closed
+	 * after it (sqltools_exec()), NULL in between.
+	 */
 	struct sqlt_conn ro;
-	struct sqlt_conn rw;		/* rw.db is NULL: not writable */
+	struct sqlt_conn rw;
+	/*
+	 * Open for the life of the tools and never given a client's SQL:
+	 * it keeps the database, -wal and -shm files and the shared-memory
+	 * mapping of this process open between calls, so that closing a
+	 * call's connection is never the last close (which would
+	 * checkpoint, or delete the WAL).
+	 */
+	sqlite3		*anchor;
+	char		*path;		/* full path, as SQLite resolved it */
+	int		 writable;	/* a read-write connection works */
 	unsigned	 max_rows;
 	unsigned	 timeout_ms;
 	size_t		 max_result;
@@ -747,6 +763,19 @@ sqlt_args_keys(json_t *args, const char *const *allowed)
 	return 1;
 }
 
+/* Characters (code points, as JSON Schema counts them) of UTF-8 text. */
+static size_t
+sqlt_nchars(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
 /*
  * The only key of args, a string of 1..maxchars characters (code points,
  * as JSON Schema counts them) without NUL.
@@ -757,7 +786,7 @@ sqlt_args_string(json_t *args, const char *key, size_t maxchars,
 {
 	const char *const allowed[] = { key, NULL };
 	const char *s;
-	size_t len, i, nchars = 0;
+	size_t len;
 	json_t *v;
 
 	if (!sqlt_args_keys(args, allowed) ||
@@ -765,13 +794,8 @@ sqlt_args_string(json_t *args, const char *key, size_t maxchars,
 		return NULL;
 	s = json_string_value(v);
 	len = json_string_length(v);
-	if (len == 0 || memchr(s, '\0', len) != NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			nchars++;
-	}
-	if (nchars > maxchars)
+	if (len == 0 || memchr(s, '\0', len) != NULL ||
+	    sqlt_nchars(s, len) > maxchars)
 		return NULL;
 	*lenp = len;
 	return s;
@@ -1097,7 +1121,11 @@ tool_delete_users(struct sqltools *t, json_t *args, char **textp,
 		return sqlt_reply_error(MSG_INVALID_ARGS, textp, is_errorp);
 	}
 	json_array_foreach(ids, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    sqlt_nchars(json_string_value(v),
+		    json_string_length(v)) > SQLT_ID_CHARS_MAX ||
+		    memchr(json_string_value(v), '\0',
+		    json_string_length(v)) != NULL) {
 			sqlt_detail(t, "bad user id at index %zu", i);
 			return sqlt_reply_error(MSG_INVALID_ARGS, textp,
 			    is_errorp);
@@ -1119,9 +1147,15 @@ tool_delete_users(struct sqltools *t, json_t *args, char **textp,
 	    "DELETE FROM main.users WHERE id = ?1", -1, 0, &st, NULL)) !=
 	    SQLITE_OK)
 		goto sqlfail;
+	/*
+	 * The seed's ids are strings.  Bound as text and compared with the
+	 * key, whose INTEGER affinity turns a numeric string into its
+	 * number, so "5" (and "05") still match the user with id 5; a string
+	 * that is not a number matches nothing.
+	 */
 	json_array_foreach(ids, i, v) {
-		if ((rc = sqlite3_bind_int64(st, 1,
-		    (sqlite3_int64)json_integer_value(v))) != SQLITE_OK ||
+		if ((rc = sqlite3_bind_text(st, 1, json_string_value(v),
+		    (int)json_string_length(v), SQLITE_STATIC)) != SQLITE_OK ||
 		    (rc = sqlite3_step(st)) != SQLITE_DONE)
 			goto sqlfail;
 		deleted += sqlite3_changes64(t->rw.db);
@@ -1224,41 +1258,40 @@ sqlt_conn_open(struct sqltools *t, struct sqlt_conn *c, const char *path,
 }
 
 /*
- * The read-write connection, in WAL mode.  With a rollback journal each
+ * A read-write connection, in WAL mode.  With a rollback journal each
  * write transaction creates and deletes a -journal file next to the
  * database, which a worker that has dropped privileges (and whose seccomp
  * profile is an allowlist) should not need to do.  In WAL mode the -wal
- * and -shm files are opened once, here, and stay open for the life of the
- * connection; PERSIST_WAL keeps the -wal file from being unlinked when
- * the connection closes.  WAL also lets the read-only connection and
- * other workers read while one writes.  Failure leaves the tools
- * read-only, with the reason in t->detail.
+ * and -shm files stay open for the life of the anchor connection;
+ * PERSIST_WAL keeps the -wal file from being unlinked when a connection
+ * closes.  WAL also lets readers and other workers read while one
+ * writes.  Returns 0, or -1 with the connection closed and the reason in
+ * t->detail.
  */
-static void
-sqlt_open_rw(struct sqltools *t, const char *path)
+static int
+sqlt_open_rw(struct sqltools *t, struct sqlt_conn *c, const char *path)
 {
 	sqlite3_stmt *st = NULL;
 	const unsigned char *mode;
 	int rc, one = 1;
 
-	if (sqlt_conn_open(t, &t->rw, path, SQLITE_OPEN_READWRITE) !=
-	    SQLITE_OK)
-		return;
+	if (sqlt_conn_open(t, c, path, SQLITE_OPEN_READWRITE) != SQLITE_OK)
+		return -1;
 	/* READWRITE silently falls back to read-only on a read-only file. */
-	if (sqlite3_db_readonly(t->rw.db, "main") != 0) {
+	if (sqlite3_db_readonly(c->db, "main") != 0) {
 		sqlt_detail(t, "the database file is read-only");
 		goto fail;
 	}
-	if ((rc = sqlite3_file_control(t->rw.db, "main",
+	if ((rc = sqlite3_file_control(c->db, "main",
 	    SQLITE_FCNTL_PERSIST_WAL, &one)) != SQLITE_OK) {
 		sqlt_detail(t, "PERSIST_WAL: %s (%d)", sqlite3_errstr(rc), rc);
 		goto fail;
 	}
-	if ((rc = sqlite3_prepare_v3(t->rw.db, "PRAGMA journal_mode = WAL",
+	if ((rc = sqlite3_prepare_v3(c->db, "PRAGMA journal_mode = WAL",
 	    -1, 0, &st, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlt_detail(t, "journal_mode: %s (%d)",
-		    sqlite3_errmsg(t->rw.db), rc);
+		    sqlite3_errmsg(c->db), rc);
 		goto fail;
 	}
 	if ((mode = sqlite3_column_text(st, 0)) == NULL ||
@@ -1269,16 +1302,53 @@ sqlt_open_rw(struct sqltools *t, const char *path)
 	(void)sqlite3_finalize(st);
 	st = NULL;
 	/* Declared foreign keys are enforced, as a user would expect. */
-	if (sqlt_exec_internal(t, &t->rw, "PRAGMA foreign_keys = ON") !=
+	if (sqlt_exec_internal(t, c, "PRAGMA foreign_keys = ON") !=
 	    SQLITE_OK ||
-	    sqlt_exec_internal(t, &t->rw,
+	    sqlt_exec_internal(t, c,
 	    "SELECT count(*) FROM main.sqlite_schema") != SQLITE_OK)
 		goto fail;
-	return;
+	return 0;
  fail:
 	(void)sqlite3_finalize(st);
-	(void)sqlite3_close_v2(t->rw.db);
-	t->rw.db = NULL;
+	(void)sqlite3_close_v2(c->db);
+	c->db = NULL;
+	return -1;
+}
+
+/* A read-only connection; as sqlt_open_rw(), with the SQLite code. */
+static int
+sqlt_open_ro(struct sqltools *t, struct sqlt_conn *c, const char *path)
+{
+	int rc;
+
+	if ((rc = sqlt_conn_open(t, c, path, SQLITE_OPEN_READONLY)) !=
+	    SQLITE_OK)
+		return rc;
+	if ((rc = sqlt_exec_internal(t, c, "PRAGMA query_only = 1")) !=
+	    SQLITE_OK ||
+	    (rc = sqlt_exec_internal(t, c,
+	    "SELECT count(*) FROM main.sqlite_schema")) != SQLITE_OK) {
+		(void)sqlite3_close_v2(c->db);
+		c->db = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Close a call's connection.  Every statement is finalized by then, so
+ * close_v2 frees the connection now, and with it everything the call
+ * left in it: its TEMP schema, its settings, an open transaction (rolled
+ * back), its attached databases.
+ */
+static void
+sqlt_conn_close(struct sqlt_conn *c)
+{
+	/* Our own statement: not under the client's authorizer mode. */
+	c->mode = SQLT_MODE_INTERNAL;
+	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	(void)sqlite3_close_v2(c->db);
+	c->db = NULL;
 }
 
 struct sqltools *
@@ -1287,6 +1357,7 @@ sqltools_open(const char *path, unsigned max_rows, unsigned timeout_ms,
 {
 	struct sqltools *t;
 	char rwdetail[SQLT_DETAIL_MAX];
+	const char *full;
 	unsigned char seed[16];
 	int rc;
 
@@ -1336,21 +1407,55 @@ sqltools_open(const char *path, unsigned max_rows, unsigned timeout_ms,
 	sqlt_deadline_start(t);
 
 	/* Read-write first, so that WAL is on before the reader looks. */
-	sqlt_open_rw(t, path);
+	t->writable = sqlt_open_rw(t, &t->rw, path) == 0;
 	(void)snprintf(rwdetail, sizeof(rwdetail), "%s", t->detail);
 
-	if ((rc = sqlt_conn_open(t, &t->ro, path, SQLITE_OPEN_READONLY)) !=
-	    SQLITE_OK ||
-	    (rc = sqlt_exec_internal(t, &t->ro, "PRAGMA query_only = 1")) !=
-	    SQLITE_OK ||
-	    (rc = sqlt_exec_internal(t, &t->ro,
-	    "SELECT count(*) FROM main.sqlite_schema")) != SQLITE_OK) {
+	if ((rc = sqlt_open_ro(t, &t->ro, path)) != SQLITE_OK) {
 		/* sqlite3_errstr() names the kind of error, never a path. */
 		(void)snprintf(err, errlen, "cannot open the database "
 		    "read-only: %s", sqlite3_errstr(rc));
 		sqltools_close(t);
 		return NULL;
 	}
+	/*
+	 * Calls open their connections by the full path SQLite resolved,
+	 * so that a later open needs neither the working directory nor a
+	 * symbolic link resolved again.
+	 */
+	if ((full = sqlite3_db_filename(t->ro.db, "main")) == NULL ||
+	    *full != '/' || (t->path = strdup(full)) == NULL) {
+		(void)snprintf(err, errlen, "cannot resolve the database's "
+		    "path");
+		sqltools_close(t);
+		return NULL;
+	}
+	/*
+	 * The first connection becomes the anchor; the others were the
+	 * first calls' connections, opened now so that a worker learns
+	 * here every file a call's connection opens (worker.c), and
+	 * closed like a call's.
+	 */
+	if (t->writable) {
+		t->anchor = t->rw.db;
+		t->rw.db = NULL;
+		if (sqlt_open_rw(t, &t->rw, t->path) != 0) {
+			(void)snprintf(err, errlen, "cannot open a second "
+			    "read-write connection");
+			sqltools_close(t);
+			return NULL;
+		}
+		sqlt_conn_close(&t->rw);
+	} else {
+		t->anchor = t->ro.db;
+		t->ro.db = NULL;
+		if ((rc = sqlt_open_ro(t, &t->ro, t->path)) != SQLITE_OK) {
+			(void)snprintf(err, errlen, "cannot open a second "
+			    "read-only connection: %s", sqlite3_errstr(rc));
+			sqltools_close(t);
+			return NULL;
+		}
+	}
+	sqlt_conn_close(&t->ro);
 	(void)snprintf(t->detail, sizeof(t->detail), "%s", rwdetail);
 
 	/*
@@ -1368,7 +1473,7 @@ sqltools_open(const char *path, unsigned max_rows, unsigned timeout_ms,
 int
 sqltools_writable(const struct sqltools *t)
 {
-	return t != NULL && t->rw.db != NULL;
+	return t != NULL && t->writable;
 }
 
 const char *
@@ -1382,6 +1487,7 @@ sqltools_exec(struct sqltools *t, const char *tool, const char *args,
     size_t argslen, char **textp, int *is_errorp)
 {
 	const struct sqlt_tool *tl;
+	struct sqlt_conn *c;
 	json_error_t jerr;
 	json_t *root;
 	int r;
@@ -1421,19 +1527,32 @@ sqltools_exec(struct sqltools *t, const char *tool, const char *args,
 		json_decref(root);
 		return sqlt_reply_error(MSG_INVALID_ARGS, textp, is_errorp);
 	}
-	if (tl->writes && t->rw.db == NULL) {
+	if (tl->writes && !t->writable) {
 		json_decref(root);
 		sqlt_detail(t, "no read-write connection");
 		return sqlt_reply_error(MSG_NOT_WRITABLE, textp, is_errorp);
 	}
 
+	/*
+	 * Per-call isolation: every call gets a connection of its own,
+	 * opened now and closed when the call ends, so that nothing a call
+	 * does to its connection (a TEMP table, view or trigger, a changed
+	 * setting, an open transaction, ...) can reach a later call, which
+	 * may be another identity's.  This does not depend on what the
+	 * authorizer lets a statement do.
+	 */
+	c = tl->writes ? &t->rw : &t->ro;
 	sqlt_deadline_start(t);
+	if ((tl->writes ? sqlt_open_rw(t, c, t->path) :
+	    (sqlt_open_ro(t, c, t->path) == SQLITE_OK ? 0 : -1)) != 0) {
+		t->deadline_on = 0;
+		json_decref(root);
+		return sqlt_reply_error(t->timed_out ? MSG_TIMEOUT :
+		    MSG_INTERNAL, textp, is_errorp);
+	}
 	r = tl->fn(t, root, textp, is_errorp);
 	t->deadline_on = 0;
-	t->ro.mode = t->rw.mode = SQLT_MODE_INTERNAL;
-	/* Nothing may leave a transaction (and the write lock) open. */
-	if (t->rw.db != NULL && !sqlite3_get_autocommit(t->rw.db))
-		(void)sqlt_exec_internal(t, &t->rw, "ROLLBACK");
+	sqlt_conn_close(c);
 	json_decref(root);
 	return r;
 }
@@ -1447,8 +1566,10 @@ sqltools_close(struct sqltools *t)
 	 * Every statement is finalized after each call, so close_v2 frees
 	 * the connections now; there is nothing to do if it reports more.
 	 */
-	(void)sqlite3_close_v2(t->ro.db);
-	(void)sqlite3_close_v2(t->rw.db);
+	sqlt_conn_close(&t->ro);
+	sqlt_conn_close(&t->rw);
+	(void)sqlite3_close_v2(t->anchor);
+	free(t->path);
 	explicit_bzero(t, sizeof(*t));
 	free(t);
 }

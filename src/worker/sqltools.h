@@ -4,13 +4,18 @@
  * can drive it directly.  The worker process (worker.c) opens it before it
  * drops privileges and then serves calls through sqltools_exec().
  *
- * Two connections to the same database file:
+ * Each call runs on a connection of its own, opened for the call and
+ * closed after it, so that nothing a call does to its connection (TEMP
+ * schema, settings, transactions) reaches another call:
  *   - a read-only one (SQLITE_OPEN_READONLY, PRAGMA query_only) for
  *     list_tables, describe_table and query;
  *   - a read-write one (never SQLITE_OPEN_CREATE) for execute_sql,
  *     drop_table and delete_users.  If it cannot be opened for writing,
  *     or the database cannot be put in WAL mode, the write tools answer a
  *     tool error and the read tools still work.
+ * A third connection, the anchor, stays open from sqltools_open() to
+ * sqltools_close() and runs no client SQL: it keeps the files and the
+ * WAL's shared memory open between calls.
  *
  * Every text handed back to a client is generic: no SQLite message, no
  * path.  The precise reason for the last error is kept for the caller's
@@ -30,14 +35,15 @@
 /*
  * Caps on what a client may send, mirroring the input schemas: the
  * argument JSON text, the SQL text (bytes: SQLITE_LIMIT_SQL_LENGTH; and
- * characters: the schema's maxLength), a table name in characters, and
- * the number of ids delete_users takes.
+ * characters: the schema's maxLength), a table name in characters, the
+ * number of ids delete_users takes and the characters of one.
  */
 #define SQLT_ARGS_MAX		(4U * 1024 * 1024)
 #define SQLT_SQL_MAX		65536
 #define SQLT_SQL_CHARS_MAX	65536
 #define SQLT_NAME_CHARS_MAX	128
 #define SQLT_IDS_MAX		1000
+#define SQLT_ID_CHARS_MAX	64
 
 /*
  * Caps on what SQLite may build: any one string or blob
@@ -57,10 +63,11 @@
 struct sqltools;
 
 /*
- * Open the database at path (which must exist) with both connections and
- * run one read on each, so that every file SQLite needs (database, -wal,
- * -shm) is open when this returns: the worker calls it before dropping
- * privileges and needs no new file opens afterwards.  max_rows caps the
+ * Open the database at path (which must exist): the anchor, and one
+ * connection of each kind, each with one read, then closed; so every
+ * file a call's connection opens (database, -wal, -shm) has been opened
+ * once when this returns: the worker calls it before dropping privileges
+ * and records those files (worker.c).  max_rows caps the
  * rows of a result, timeout_ms the running time of one call, max_result
  * the length of the text of one answer.  Also sets SQLite's process-wide
  * hard heap limit (SQLT_HEAP_MAX) and seeds its PRNG.  Returns NULL with

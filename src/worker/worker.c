@@ -19,6 +19,7 @@
  */
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,8 +48,9 @@
 
 /*
  * Open files a worker may have: stdio, the monitor channel, and SQLite's
- * database, -wal and -shm files for two connections, with room to spare.
- * Nothing is opened after start-up.
+ * database, -wal and -shm files recorded at start-up (at most
+ * WORKER_FILES_MAX), with room to spare.  Nothing is opened after
+ * start-up.
  */
 #define WORKER_NOFILE_MAX	64
 /*
@@ -68,8 +70,9 @@
 
 /* The largest message the worker reads: PS_EXEC_REQ at its caps. */
 #define WORKER_REQ_MAX	(4 + (4 + PS_NAME_MAX) + (4 + PS_ARGS_MAX))
-/* The largest answer: PS_EXEC_ANS with a text at its cap. */
-#define WORKER_ANS_MAX	(4 + 4 + 4 + (4 + PS_TEXT_MAX))
+/* The largest answer: PS_EXEC_ANS, its text and reason at their caps. */
+#define WORKER_ANS_MAX	(4 + 4 + 4 + (4 + PS_TEXT_MAX) + \
+			 (4 + PS_REASON_MAX))
 
 /* What a client sees when the worker itself fails a call. */
 #define WORKER_MSG_INTERNAL	"internal error"
@@ -110,24 +113,275 @@ worker_parse_init(struct sbuf *m, struct worker_init *wi)
 }
 
 /*
- * SQLite's "open", once the worker runs: refused.  Every file SQLite needs
- * is open by then (sqltools.h), and the sandbox kills a process that calls
- * openat.  SQLite still opens one thing late: the directory of a WAL file
- * it opened, to fsync it at the WAL's first sync, that is, at the first
- * commit; a refusal makes it skip that step (unixSync() takes
- * SQLITE_CANTOPEN there as "nothing to sync"), and worker_sync_dir() has
- * already done it.  Should SQLite ever want another file, the call fails
- * with SQLITE_CANTOPEN instead of killing the worker; code that bypasses
- * SQLite's system call table still dies.
+ * SQLite's file system calls, recorded at start-up and replayed later.
+ *
+ * Every call opens a fresh SQLite connection and closes it at its end
+ * (sqltools.c), but once the sandbox is on the worker may not open a
+ * file (openat kills it), nor close one.  So the worker sits between
+ * SQLite's unix VFS and the kernel (its system call table,
+ * xSetSystemCall): while sqltools_open() opens the anchor connection and
+ * one connection of each kind, every file SQLite opens is recorded, with
+ * its path and access mode, and never really closed; from then on an
+ * open of a recorded path and mode hands out a recorded descriptor that
+ * is not in use, and a close marks it free again.  Nothing new is ever
+ * opened: a call's connection can reach only the files the worker had
+ * at start-up, and the seccomp profile is unchanged.
+ *
+ * The other path-based calls SQLite makes while opening a connection
+ * are answered from the recorded descriptors, not from the file system
+ * (which the worker, after its privilege drop, may not even be able to
+ * search): stat, lstat and access of a recorded path look at its
+ * descriptor, any other path does not exist (SQLite asks whether a
+ * rollback journal exists; in WAL mode there is none).  fchmod and
+ * fchown of a recorded file, which SQLite tries on an empty -wal file
+ * whose mode differs from the database's, are skipped: the worker may
+ * not change modes.  unlink, readlink and getcwd are refused.  And
+ * SQLite still opens one thing late, the directory of a WAL file, to
+ * fsync it at the WAL's first commit: not recorded, so refused, which
+ * SQLite's unixSync() takes as "nothing to sync"; worker_sync_dir() has
+ * done it.
  */
+#define WORKER_FILES_MAX	16
+
+struct worker_file {
+	char	*path;
+	int	 accmode;	/* O_RDONLY, O_WRONLY or O_RDWR */
+	int	 fd;
+	int	 busy;		/* handed to SQLite, not closed since */
+};
+
+static struct worker_file worker_files[WORKER_FILES_MAX];
+static size_t worker_nfiles;
+static int worker_replay;	/* 0: recording, 1: replaying */
+static uid_t worker_euid;
+
+static struct worker_file *
+worker_file_by_fd(int fd)
+{
+	size_t i;
+
+	for (i = 0; i < worker_nfiles; i++) {
+		if (worker_files[i].fd == fd)
+			return &worker_files[i];
+	}
+	return NULL;
+}
+
+static struct worker_file *
+worker_file_by_path(const char *path)
+{
+	size_t i;
+
+	for (i = 0; path != NULL && i < worker_nfiles; i++) {
+		if (strcmp(worker_files[i].path, path) == 0)
+			return &worker_files[i];
+	}
+	return NULL;
+}
+
 static int
 worker_sqlite_open(const char *path, int flags, int mode)
 {
-	(void)path;
-	(void)flags;
-	(void)mode;
-	errno = EACCES;
+	struct worker_file *f;
+	struct stat st;
+	size_t i;
+	int fd;
+
+	if (worker_replay) {
+		for (i = 0; i < worker_nfiles; i++) {
+			f = &worker_files[i];
+			if (!f->busy && f->accmode == (flags & O_ACCMODE) &&
+			    strcmp(f->path, path) == 0) {
+				f->busy = 1;
+				return f->fd;
+			}
+		}
+		debug_f("refused: %s (flags %#x)", path, (unsigned)flags);
+		errno = EACCES;
+		return -1;
+	}
+	if (worker_nfiles >= WORKER_FILES_MAX) {
+		errno = EMFILE;
+		return -1;
+	}
+	if ((fd = open(path, flags | O_CLOEXEC, (mode_t)mode)) == -1)
+		return -1;
+	/* Only files: not the directory SQLite syncs, nor /dev/urandom. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return fd;
+	f = &worker_files[worker_nfiles];
+	if ((f->path = strdup(path)) == NULL) {
+		(void)close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	f->accmode = flags & O_ACCMODE;
+	f->fd = fd;
+	f->busy = 1;
+	worker_nfiles++;
+	return fd;
+}
+
+static int
+worker_sqlite_close(int fd)
+{
+	struct worker_file *f;
+
+	if ((f = worker_file_by_fd(fd)) != NULL) {
+		f->busy = 0;
+		return 0;
+	}
+	if (worker_replay) {
+		errno = EBADF;
+		return -1;
+	}
+	return close(fd);
+}
+
+static int
+worker_sqlite_stat(const char *path, struct stat *st)
+{
+	struct worker_file *f;
+
+	if (!worker_replay)
+		return stat(path, st);
+	if ((f = worker_file_by_path(path)) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	return fstat(f->fd, st);
+}
+
+static int
+worker_sqlite_lstat(const char *path, struct stat *st)
+{
+	if (!worker_replay)
+		return lstat(path, st);
+	/* A recorded path is the resolved one: not a symbolic link. */
+	return worker_sqlite_stat(path, st);
+}
+
+static int
+worker_sqlite_access(const char *path, int mode)
+{
+	if (!worker_replay)
+		return access(path, mode);
+	if (worker_file_by_path(path) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+worker_sqlite_fchmod(int fd, mode_t mode)
+{
+	if (!worker_replay)
+		return fchmod(fd, mode);
+	return 0;
+}
+
+static int
+worker_sqlite_fchown(int fd, uid_t uid, gid_t gid)
+{
+	if (!worker_replay)
+		return fchown(fd, uid, gid);
+	return 0;
+}
+
+static uid_t
+worker_sqlite_geteuid(void)
+{
+	return worker_replay ? worker_euid : geteuid();
+}
+
+/*
+ * A file SQLite deletes at start-up (the rollback journal, when the
+ * first connection switches the database to WAL) is forgotten: a later
+ * connection must not find it.
+ */
+static int
+worker_sqlite_unlink(const char *path)
+{
+	struct worker_file *f;
+
+	if (worker_replay) {
+		errno = EACCES;
+		return -1;
+	}
+	while ((f = worker_file_by_path(path)) != NULL) {
+		if (!f->busy)
+			(void)close(f->fd);
+		free(f->path);
+		*f = worker_files[--worker_nfiles];
+	}
+	return unlink(path);
+}
+
+static ssize_t
+worker_sqlite_readlink(const char *path, char *buf, size_t len)
+{
+	if (!worker_replay)
+		return readlink(path, buf, len);
+	errno = EINVAL;
 	return -1;
+}
+
+static char *
+worker_sqlite_getcwd(char *buf, size_t len)
+{
+	if (!worker_replay)
+		return getcwd(buf, len);
+	errno = EACCES;
+	return NULL;
+}
+
+/* Put the worker between SQLite and the kernel; see above. */
+static void
+worker_sqlite_record(void)
+{
+	static const struct {
+		const char		*name;
+		sqlite3_syscall_ptr	 fn;
+	} calls[] = {
+		{ "open",	(sqlite3_syscall_ptr)worker_sqlite_open },
+		{ "close",	(sqlite3_syscall_ptr)worker_sqlite_close },
+		{ "stat",	(sqlite3_syscall_ptr)worker_sqlite_stat },
+		{ "lstat",	(sqlite3_syscall_ptr)worker_sqlite_lstat },
+		{ "access",	(sqlite3_syscall_ptr)worker_sqlite_access },
+		{ "fchmod",	(sqlite3_syscall_ptr)worker_sqlite_fchmod },
+		{ "fchown",	(sqlite3_syscall_ptr)worker_sqlite_fchown },
+		{ "geteuid",	(sqlite3_syscall_ptr)worker_sqlite_geteuid },
+		{ "unlink",	(sqlite3_syscall_ptr)worker_sqlite_unlink },
+		{ "readlink",	(sqlite3_syscall_ptr)worker_sqlite_readlink },
+		{ "getcwd",	(sqlite3_syscall_ptr)worker_sqlite_getcwd },
+	};
+	sqlite3_vfs *vfs;
+	size_t i;
+
+	if ((vfs = sqlite3_vfs_find(NULL)) == NULL || vfs->iVersion < 3 ||
+	    vfs->xSetSystemCall == NULL)
+		fatal_f("cannot take the file calls from SQLite's VFS");
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		if (vfs->xSetSystemCall(vfs, calls[i].name, calls[i].fn) !=
+		    SQLITE_OK)
+			fatal_f("cannot take \"%s\" from SQLite's VFS",
+			    calls[i].name);
+	}
+}
+
+/* From now on SQLite opens no file: see above.  After the drop. */
+static void
+worker_sqlite_replay(void)
+{
+	size_t i;
+
+	worker_euid = geteuid();
+	worker_replay = 1;
+	for (i = 0; i < worker_nfiles; i++)
+		debug_f("recorded %s, mode %d, fd %d%s", worker_files[i].path,
+		    worker_files[i].accmode, worker_files[i].fd,
+		    worker_files[i].busy ? ", in use" : "");
 }
 
 /*
@@ -161,19 +415,6 @@ worker_sync_dir(const char *database)
 		debug_f("fsync of the database's directory: %s",
 		    strerror(errno));
 	(void)close(fd);
-}
-
-/* From now on SQLite opens no file: see worker_sqlite_open(). */
-static void
-worker_sqlite_no_open(void)
-{
-	sqlite3_vfs *vfs;
-
-	if ((vfs = sqlite3_vfs_find(NULL)) == NULL || vfs->iVersion < 3 ||
-	    vfs->xSetSystemCall == NULL ||
-	    vfs->xSetSystemCall(vfs, "open",
-	    (sqlite3_syscall_ptr)worker_sqlite_open) != SQLITE_OK)
-		fatal_f("cannot take \"open\" away from SQLite's VFS");
 }
 
 /* CPU seconds used so far, rounded up. */
@@ -265,7 +506,7 @@ static void
 worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 {
 	uint32_t callid;
-	char *tool = NULL, *text = NULL;
+	char *tool = NULL, *text = NULL, reason[PS_REASON_MAX + 1];
 	uint8_t *args = NULL;
 	size_t argslen = 0;
 	int r, is_error = 1;
@@ -286,13 +527,22 @@ worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 #endif
 	r = sqltools_exec(t, tool, (const char *)args, argslen, &text,
 	    &is_error);
+	/*
+	 * The precise reason of an error goes to the monitor for the audit
+	 * record, apart from the generic text the client sees.
+	 */
+	reason[0] = '\0';
 	if (r != SQLT_OK) {
 		error_f("call %u (%s): sqltools_exec failed: %d", callid, tool,
 		    r);
 		text = NULL;
 		is_error = 1;
-	} else if (is_error)
+		(void)snprintf(reason, sizeof(reason), "internal error %d", r);
+	} else if (is_error) {
 		debug_f("call %u (%s): %s", callid, tool, sqltools_detail(t));
+		(void)snprintf(reason, sizeof(reason), "%s",
+		    sqltools_detail(t));
+	}
 
 	/* Arguments and results may hold data worth keeping out of RAM. */
 	freezero(args, argslen);
@@ -301,10 +551,12 @@ worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 	    (r = sbuf_put_u32(ans, PS_F_FINAL)) != SBUF_OK ||
 	    (r = sbuf_put_u32(ans, is_error ? 1 : 0)) != SBUF_OK ||
 	    (r = sbuf_put_cstring(ans, text != NULL ? text :
-	    WORKER_MSG_INTERNAL)) != SBUF_OK)
+	    WORKER_MSG_INTERNAL)) != SBUF_OK ||
+	    (r = sbuf_put_cstring(ans, reason)) != SBUF_OK)
 		fatal_f("composing the answer to call %u: %s", callid,
 		    sbuf_strerror(r));
 	strfreezero(text);
+	explicit_bzero(reason, sizeof(reason));
 	free(tool);
 	if (pmsg_write_fd(fd, PS_EXEC_ANS, ans) != PMSG_OK)
 		fatal_f("cannot answer the monitor");
@@ -350,6 +602,7 @@ worker_main(int fd)
 	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal_f("getrandom: %s", strerror(errno));
 	json_object_seed(seed);
+	worker_sqlite_record();
 	if ((t = sqltools_open(wi.database, wi.max_rows, wi.timeout_ms,
 	    wi.max_result, err, sizeof(err))) == NULL)
 		fatal("worker: %s", err);
@@ -359,7 +612,6 @@ worker_main(int fd)
 		debug_f("read-write connection: %s", sqltools_detail(t));
 	}
 	worker_sync_dir(wi.database);
-	worker_sqlite_no_open();
 	free(wi.database);
 	wi.database = NULL;
 
@@ -388,6 +640,7 @@ worker_main(int fd)
 	if (worker_cpu_cap(budget) != 0)
 		fatal_f("CPU budget of %lu s above the limit", budget);
 	privdrop_no_new_privs();
+	worker_sqlite_replay();
 	sandbox_worker_apply();
 	child_init_done(fd);
 

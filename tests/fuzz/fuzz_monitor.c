@@ -456,6 +456,7 @@ workers_answer(struct h *h, uint8_t op, const uint8_t *text, size_t len)
 			    sbuf_put_u32(b, 0) == SBUF_OK &&
 			    sbuf_put_u32(b, 0) == SBUF_OK &&
 			    sbuf_put_string(b, "part", 4) == SBUF_OK &&
+			    sbuf_put_cstring(b, "") == SBUF_OK &&
 			    pmsg_compose(out, PS_EXEC_ANS, b) == PMSG_OK,
 			    "compose a part");
 		}
@@ -465,6 +466,8 @@ workers_answer(struct h *h, uint8_t op, const uint8_t *text, size_t len)
 		    sbuf_put_u32(b, PS_F_FINAL) == SBUF_OK &&
 		    sbuf_put_u32(b, (op & 4) ? 1 : 0) == SBUF_OK &&
 		    sbuf_put_string(b, text, len) == SBUF_OK &&
+		    sbuf_put_cstring(b, (op & 4) ? "fuzz reason" : "") ==
+		    SBUF_OK &&
 		    pmsg_compose(out, PS_EXEC_ANS, b) == PMSG_OK,
 		    "compose an answer");
 		while (evbuffer_get_length(out) > 0 &&

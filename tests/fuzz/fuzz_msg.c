@@ -206,8 +206,16 @@ fields(uint8_t type, struct sbuf *m)
 			break;
 		free(c);
 		c = NULL;
-		if (sbuf_get_cstring(m, &c, PS_CLIENT_MAX) == SBUF_OK &&
-		    sbuf_get_u32(m, &u3) == SBUF_OK)
+		if (sbuf_get_cstring(m, &c, PS_CLIENT_MAX) != SBUF_OK ||
+		    sbuf_get_u32(m, &u3) != SBUF_OK)
+			break;
+		free(c);
+		c = NULL;
+		if (sbuf_get_cstring(m, &c, PS_SCHEMA_ERR_MAX) != SBUF_OK)
+			break;
+		free(c);
+		c = NULL;
+		if (sbuf_get_cstring(m, &c, PS_AUDIT_ARGS_MAX) == SBUF_OK)
 			(void)sbuf_expect_end(m);
 		break;
 	case PS_CANCEL_REQ:
@@ -223,7 +231,9 @@ fields(uint8_t type, struct sbuf *m)
 		    sbuf_get_u32(m, &u2) == SBUF_OK &&
 		    (type == PS_AUTH_REQ || sbuf_get_u32(m, &u3) == SBUF_OK) &&
 		    sbuf_get_string_direct(m, &p, &len, type == PS_AUTH_REQ ?
-		    PS_CRED_MAX : PS_TEXT_MAX) == SBUF_OK)
+		    PS_CRED_MAX : PS_TEXT_MAX) == SBUF_OK &&
+		    (type == PS_AUTH_REQ || sbuf_get_string_direct(m, &p, &len,
+		    PS_REASON_MAX) == SBUF_OK))
 			(void)sbuf_expect_end(m);
 		break;
 	default:

@@ -406,6 +406,8 @@ m_call(struct evbuffer *b, uint32_t callid, uint32_t connid,
 	str("{\"name\":\"fuzz\"}");
 	/* Over HTTP: odd calls in session 5, even ones 2026-07-28's. */
 	u32(connid == 0 ? PS_SCOPE_STDIO : callid % 2 ? 5 : PS_SCOPE_CONN);
+	str("");	/* schema_error */
+	str("");	/* audit_args */
 	mrec(b, 0, PS_TOOLCALL_REQ);
 }
 
@@ -643,6 +645,7 @@ seeds_monitor(char **tok)
 		u32(PS_F_FINAL);
 		u32(0);
 		str("[{\"1\":1}]");
+		str("");	/* reason */
 		frame(w, PS_EXEC_ANS);
 		sb_reset();
 		frame(w, PS_INIT_ANS);

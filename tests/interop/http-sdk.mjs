@@ -144,7 +144,7 @@ async function session(fetchFn, headers) {
 	assert.ok(ltText.includes('users'), `list_tables: no "users" in ${ltText}`);
 
 	const d = await client.callTool({ name: 'delete_users',
-	    arguments: { userIds: [1] } }, undefined, REQUEST_OPTS);
+	    arguments: { userIds: ['1'] } }, undefined, REQUEST_OPTS);
 	assert.equal(d.isError, true,
 	    `delete_users: isError ${d.isError}: ${JSON.stringify(d)}`);
 	const dText = textOf('delete_users', d);

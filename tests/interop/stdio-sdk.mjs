@@ -222,19 +222,19 @@ async function main() {
 	    `query: rows ${JSON.stringify(qJson.rows)}`);
 
 	// A denied call is a tool result, not a protocol error.
-	const d = await client.callTool({ name: 'delete_users', arguments: { userIds: [1] } },
+	const d = await client.callTool({ name: 'delete_users', arguments: { userIds: ['1'] } },
 	    undefined, REQUEST_OPTS);
 	assert.equal(d.isError, true, `delete_users: isError ${d.isError}: ${JSON.stringify(d)}`);
 	assert.equal(textOf('delete_users', d), DENIED_TEXT, 'delete_users: denial text');
 
-	// Arguments that violate the inputSchema: a JSON-RPC -32602.
-	const inv = await expectMcpError('query {sql: 5}', ErrorCode.InvalidParams,
-	    'Invalid params',
-	    () => client.callTool({ name: 'query', arguments: badQuery },
-		undefined, REQUEST_OPTS));
-	assert.equal(ErrorCode.InvalidParams, -32602, 'SDK InvalidParams is not -32602');
-	assert.ok(JSON.stringify(inv.data ?? null).includes('/sql'),
-	    `query {sql: 5}: error data does not name /sql: ${JSON.stringify(inv.data)}`);
+	// Arguments that violate the inputSchema, from a caller allowed the
+	// tool: a tool execution error naming the constraint (MCP 2025-11-25,
+	// SEP-1303), not a JSON-RPC error.
+	const inv = await client.callTool({ name: 'query', arguments: badQuery },
+	    undefined, REQUEST_OPTS);
+	assert.equal(inv.isError, true, `query {sql: 5}: isError: ${JSON.stringify(inv)}`);
+	assert.equal(textOf('query {sql: 5}', inv), 'invalid arguments: /sql: expected string',
+	    'query {sql: 5}: text');
 
 	// The session is still usable after the errors.
 	const pong = await client.ping(REQUEST_OPTS);

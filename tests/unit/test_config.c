@@ -877,6 +877,7 @@ static const char default_dump[] =
     "auditkeyfile /etc/mcpd/audit.key\n"
     "auditsync always\n"
     "auditarguments hash\n"
+    "auditredact none\n"
     "mtlsidentity san-email\n"
     "maxconnections 256\n"
     "maxheadersize 8192\n"
@@ -1087,6 +1088,68 @@ valid(const char *const *lines)
 	"JWKSFile /j", "JWTIssuer https://i/", "JWTAudience https://r/mcp"
 #define TLS_LINES \
 	"TLSCertificate /c", "TLSKey /k"
+
+/* AuditRedact tool.field,... (issue 11, item 7). */
+static void
+test_audit_redact(void **state __attribute__((__unused__)))
+{
+	static const char *const bad[] = {
+		"AuditRedact query", "AuditRedact .sql", "AuditRedact query.",
+		"AuditRedact query.s!", "AuditRedact q*.sql",
+		"AuditRedact query.sql,query.sql", "AuditRedact query.sql,,x.y",
+		"AuditRedact",
+	};
+	struct mcpd_config cfg;
+	char err[ERRLEN], l[1024];
+	size_t i, o;
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuditRedact query.sql,*.password "
+	    "execute_sql.sql", err), 0);
+	assert_int_equal(cfg.naudit_redact, 3);
+	assert_string_equal(cfg.audit_redact[0], "query.sql");
+	assert_string_equal(cfg.audit_redact[1], "*.password");
+	assert_string_equal(cfg.audit_redact[2], "execute_sql.sql");
+	/* The first line wins. */
+	assert_int_equal(line(&cfg, "AuditRedact x.y", err), 0);
+	assert_int_equal(cfg.naudit_redact, 3);
+	config_free(&cfg);
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuditRedact none", err), 0);
+	assert_int_equal(cfg.naudit_redact, 0);
+	assert_int_equal(line(&cfg, "AuditRedact x.y", err), 0);
+	assert_int_equal(cfg.naudit_redact, 0);
+	config_free(&cfg);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_init(&cfg);
+		if (line(&cfg, bad[i], err) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_int_equal(cfg.naudit_redact, 0);
+		config_free(&cfg);
+	}
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "AuditRedact query", err), -1);
+	assert_string_equal(err, "t.conf line 7: AuditRedact: invalid "
+	    "tool.field 'query'");
+	config_free(&cfg);
+
+	/* 64 rules, and not 65. */
+	o = (size_t)snprintf(l, sizeof(l), "AuditRedact t.f0");
+	for (i = 1; i < 65; i++)
+		o += (size_t)snprintf(l + o, sizeof(l) - o, ",t.f%zu", i);
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, l, err), -1);
+	assert_string_equal(err, "t.conf line 7: AuditRedact: more than 64 "
+	    "rules");
+	config_free(&cfg);
+	*strrchr(l, ',') = '\0';
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, l, err), 0);
+	assert_int_equal(cfg.naudit_redact, 64);
+	config_free(&cfg);
+}
 
 static void
 test_jwt_scope(void **state __attribute__((__unused__)))
@@ -1652,6 +1715,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_example_conf, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_jwt_scope, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit_redact, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_http_limits, setup,
 		    teardown),

@@ -51,6 +51,8 @@ struct fake {
 	char		*request_id;
 	char		*tool;
 	char		*args;
+	char		*schema_error;	/* of the last call */
+	char		*audit_args;
 	int		 order;		/* hello=1 then list=2, to see order */
 	int		 hello_order;
 	int		 list_order;
@@ -120,6 +122,8 @@ fake_toolcall(void *ctx, const struct mcp_reqinfo *ri, uint32_t callid,
 	setstr(&f->request_id, request_id, strlen(request_id));
 	setstr(&f->tool, tool, strlen(tool));
 	setstr(&f->args, args, argslen);
+	setstr(&f->schema_error, ri->schema_error, strlen(ri->schema_error));
+	setstr(&f->audit_args, ri->audit_args, strlen(ri->audit_args));
 	return f->fail ? -1 : 0;
 }
 
@@ -208,6 +212,8 @@ teardown(void **state)
 	free(t->fake.args);
 	free(t->fake.cancel_id);
 	free(t->fake.cancel_cred);
+	free(t->fake.schema_error);
+	free(t->fake.audit_args);
 	free(t);
 	return 0;
 }
@@ -571,24 +577,48 @@ test_call_bad_arguments(void **state)
 	struct t *t = *state;
 
 	init(t);
-	expect(t, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"delete_users\",\"arguments\":"
-	    "{\"userIds\":[\"1\"]}}}",
-	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-32602,"
-	    "\"message\":\"Invalid params\",\"data\":{\"errors\":"
-	    "[\"/userIds/0: expected integer\"]}}}");
-	expect(t, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"delete_users\",\"arguments\":"
-	    "{\"userIds\":[1],\"all\":true}}}",
-	    "{\"jsonrpc\":\"2.0\",\"id\":6,\"error\":{\"code\":-32602,"
-	    "\"message\":\"Invalid params\",\"data\":{\"errors\":"
-	    "[\"/all: unexpected property\"]}}}");
+	/*
+	 * Arguments that fail the schema go to the monitor with the
+	 * failure, to be authorized first (issue 11, item 7); an allowed
+	 * caller gets the failure as a tool error.
+	 */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"delete_users\","
+	    "\"arguments\":{\"userIds\":[1]}}}");
+	assert_int_equal(t->fake.ntoolcall, 1);
+	assert_string_equal(t->fake.schema_error,
+	    "invalid arguments: /userIds/0: expected string");
+	assert_string_equal(t->fake.args, "{\"userIds\":[1]}");
+	answer(t, t->fake.callid, PS_ST_TOOL_ERROR,
+	    "invalid arguments: /userIds/0: expected string", "", "admin", 0);
+	assert_string_equal(t->cap.lines[0],
+	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"content\":"
+	    "[{\"type\":\"text\",\"text\":\"invalid arguments: "
+	    "/userIds/0: expected string\"}],\"isError\":true}}");
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"delete_users\","
+	    "\"arguments\":{\"userIds\":[\"1\"],\"all\":true}}}");
+	assert_string_equal(t->fake.schema_error,
+	    "invalid arguments: /all: unexpected property");
 	/* No arguments: {} is validated, and misses userIds. */
-	expect(t, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"delete_users\"}}",
-	    "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32602,"
-	    "\"message\":\"Invalid params\",\"data\":{\"errors\":"
-	    "[\"/userIds: required property missing\"]}}}");
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"delete_users\"}}");
+	assert_string_equal(t->fake.schema_error,
+	    "invalid arguments: /userIds: required property missing");
+	/* Two failures, both named. */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"delete_users\","
+	    "\"arguments\":{\"userIds\":[1,\"\"]}}}");
+	assert_string_equal(t->fake.schema_error,
+	    "invalid arguments: /userIds/0: expected string; "
+	    "/userIds/1: shorter than 1 characters");
+	/* Valid arguments: no failure. */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"delete_users\","
+	    "\"arguments\":{\"userIds\":[\"1\"]}}}");
+	assert_string_equal(t->fake.schema_error, "");
+	assert_int_equal(t->fake.ntoolcall, 5);
+	t->fake.ntoolcall = 0;
 	/* Malformed params. */
 	expect(t, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\","
 	    "\"params\":{\"name\":\"delete_users\",\"arguments\":[1]}}",
@@ -606,7 +636,8 @@ test_call_bad_arguments(void **state)
 	    "{\"jsonrpc\":\"2.0\",\"id\":8,\"error\":{\"code\":-32602,"
 	    "\"message\":\"Invalid params\"}}");
 	assert_int_equal(t->fake.ntoolcall, 0);
-	assert_int_equal(mcp_inflight(t->s), 0);
+	/* Ids 6, 7, 9 and 10 still wait for the monitor. */
+	assert_int_equal(mcp_inflight(t->s), 4);
 }
 
 static void
@@ -985,13 +1016,21 @@ test_control_chars(void **state)
 	    "Tool: evil\\ntool\\r\\nRequired role: admin\\n"
 	    "Your role: viewer\\nAction: Blocked and logged\"}],"
 	    "\"isError\":true}}");
-	/* A schema error names the path of a hostile key, escaped too. */
-	expect(t, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-	    "\"params\":{\"name\":\"list_tables\",\"arguments\":"
-	    "{\"k\\n\":1}}}",
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,"
-	    "\"message\":\"Invalid params\",\"data\":{\"errors\":"
-	    "[\"/k\\n: unexpected property\"]}}}");
+	/*
+	 * A schema error names the path of a hostile key; the tool error
+	 * the monitor sends back with it is escaped too.
+	 */
+	expect_none(t, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	    "\"tools/call\",\"params\":{\"name\":\"list_tables\","
+	    "\"arguments\":{\"k\\n\":1}}}");
+	assert_string_equal(t->fake.schema_error,
+	    "invalid arguments: /k\n: unexpected property");
+	answer(t, t->fake.callid, PS_ST_TOOL_ERROR, t->fake.schema_error, "",
+	    "viewer", 0);
+	assert_string_equal(t->cap.lines[0],
+	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":"
+	    "[{\"type\":\"text\",\"text\":\"invalid arguments: /k\\n: "
+	    "unexpected property\"}],\"isError\":true}}");
 }
 
 static void

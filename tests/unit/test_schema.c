@@ -463,23 +463,28 @@ test_catalog_schemas(void **state)
 	struct schema_errors e;
 
 	(void)state;
-	expect_catalog("delete_users", "{\"userIds\":[1,2,3]}", NULL);
-	expect_catalog("delete_users", "{\"userIds\":[\"1\"]}",
-	    "/userIds/0: expected integer");
-	expect_catalog("delete_users", "{\"userIds\":[1,2.0]}",
-	    "/userIds/1: expected integer");
-	expect_catalog("delete_users", "{\"userIds\":[0]}",
-	    "/userIds/0: less than the minimum 1");
+	/* The seed's userIds: strings, numeric or not. */
+	expect_catalog("delete_users", "{\"userIds\":[\"1\",\"2\",\"u-3\"]}",
+	    NULL);
+	expect_catalog("delete_users", "{\"userIds\":[1]}",
+	    "/userIds/0: expected string");
+	expect_catalog("delete_users", "{\"userIds\":[\"1\",2.0]}",
+	    "/userIds/1: expected string");
+	expect_catalog("delete_users", "{\"userIds\":[\"\"]}",
+	    "/userIds/0: shorter than 1 characters");
+	expect_catalog("delete_users", "{\"userIds\":[\"12345678901234567890"
+	    "123456789012345678901234567890123456789012345\"]}",
+	    "/userIds/0: longer than 64 characters");
 	expect_catalog("delete_users", "{\"userIds\":[]}",
 	    "/userIds: fewer than 1 items");
 	expect_catalog("delete_users", "{}",
 	    "/userIds: required property missing");
-	expect_catalog("delete_users", "{\"userIds\":[1],\"force\":true}",
+	expect_catalog("delete_users", "{\"userIds\":[\"1\"],\"force\":true}",
 	    "/force: unexpected property");
 	assert_int_equal(run_catalog("delete_users",
-	    "{\"userIds\":[\"a\",\"b\"]}", &e), -1);
+	    "{\"userIds\":[1,2]}", &e), -1);
 	assert_int_equal(e.n, 2);
-	assert_string_equal(e.msg[1], "/userIds/1: expected integer");
+	assert_string_equal(e.msg[1], "/userIds/1: expected string");
 
 	expect_catalog("list_tables", "{}", NULL);
 	expect_catalog("list_tables", "{\"x\":1}", "/x: unexpected property");

@@ -741,17 +741,21 @@ static void
 test_delete_users(void **state)
 {
 	static const char *const bad[] = {
-		"{}", "{\"userIds\":[]}", "{\"userIds\":[0]}",
-		"{\"userIds\":[-1]}", "{\"userIds\":[\"1\"]}",
-		"{\"userIds\":[1.0]}", "{\"userIds\":1}",
-		"{\"userIds\":[1],\"x\":1}", "{\"userIds\":[[1]]}",
-		"{\"userIds\":[99999999999999999999999]}",
+		"{}", "{\"userIds\":[]}", "{\"userIds\":[\"\"]}",
+		"{\"userIds\":[1]}", "{\"userIds\":[\"1\",2]}",
+		"{\"userIds\":[1.0]}", "{\"userIds\":\"1\"}",
+		"{\"userIds\":[\"1\"],\"x\":1}", "{\"userIds\":[[\"1\"]]}",
+		"{\"userIds\":[\"a\\u0000\"]}",
+		"{\"userIds\":[\"12345678901234567890123456789012345678901"
+		"2345678901234567890123456\"]}",
 	};
 	struct fx *fx = *state;
 	char args[8192];
 	size_t i, o;
 
-	expect(fx->t, "delete_users", "{\"userIds\":[5,6,999]}", 0,
+	/* Strings, as the seed has them; numeric ones match the key. */
+	expect(fx->t, "delete_users",
+	    "{\"userIds\":[\"5\",\"6\",\"999\",\"abc\"]}", 0,
 	    "{\"deleted\":2}");
 	assert_int_equal(db_int(fx->path, "SELECT count(*) FROM users"),
 	    N_USERS - 2);
@@ -761,7 +765,7 @@ test_delete_users(void **state)
 	assert_int_equal(db_int(fx->path, "SELECT count(*) FROM orders"),
 	    N_ORDERS - 3);
 	/* Duplicates count once; owned projects lose their owner. */
-	expect(fx->t, "delete_users", "{\"userIds\":[4,4]}", 0,
+	expect(fx->t, "delete_users", "{\"userIds\":[\"4\",\"04\"]}", 0,
 	    "{\"deleted\":1}");
 	assert_int_equal(db_int(fx->path,
 	    "SELECT count(*) FROM projects WHERE owner_id IS NULL"), 2);
@@ -769,9 +773,9 @@ test_delete_users(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect(fx->t, "delete_users", bad[i], 1, BADARGS);
 	/* 1001 ids: one over the cap. */
-	o = (size_t)snprintf(args, sizeof(args), "{\"userIds\":[1");
+	o = (size_t)snprintf(args, sizeof(args), "{\"userIds\":[\"1\"");
 	for (i = 1; i < 1001; i++)
-		o += (size_t)snprintf(args + o, sizeof(args) - o, ",1");
+		o += (size_t)snprintf(args + o, sizeof(args) - o, ",\"1\"");
 	(void)snprintf(args + o, sizeof(args) - o, "]}");
 	expect(fx->t, "delete_users", args, 1, BADARGS);
 	assert_int_equal(db_int(fx->path, "SELECT count(*) FROM users"),
@@ -782,8 +786,57 @@ test_delete_users(void **state)
 	    "{\"changes\":0}");
 	expect(fx->t, "drop_table", "{\"table\":\"users\"}", 0,
 	    "{\"dropped\":\"users\"}");
-	expect(fx->t, "delete_users", "{\"userIds\":[1]}", 1,
+	expect(fx->t, "delete_users", "{\"userIds\":[\"1\"]}", 1,
 	    "no such table");
+}
+
+/*
+ * Nothing a call leaves in its connection reaches the next call (issue
+ * 11, item 2): each call runs on a connection of its own.
+ */
+static void
+test_call_isolation(void **state)
+{
+	struct fx *fx = *state;
+
+	/* A TEMP trigger that would silently defeat delete_users. */
+	expect_sql(fx->t, "execute_sql", "CREATE TEMP TRIGGER keep BEFORE "
+	    "DELETE ON main.users BEGIN SELECT RAISE(IGNORE); END", 0,
+	    "{\"changes\":0}");
+	expect(fx->t, "delete_users", "{\"userIds\":[\"6\"]}", 0,
+	    "{\"deleted\":1}");
+	assert_int_equal(db_int(fx->path,
+	    "SELECT count(*) FROM users WHERE id = 6"), 0);
+	/* A TEMP table and a TEMP view shadowing real tables. */
+	expect_sql(fx->t, "execute_sql", "CREATE TEMP TABLE users(id)", 0,
+	    "{\"changes\":0}");
+	expect_sql(fx->t, "execute_sql", "CREATE TEMP VIEW orders AS "
+	    "SELECT 42 AS id", 0, "{\"changes\":0}");
+	expect_sql(fx->t, "execute_sql", "SELECT count(*) AS n FROM users",
+	    0, "{\"changes\":0,\"columns\":[\"n\"],\"rows\":[[5]],"
+	    "\"row_count\":1,\"truncated\":false}");
+	expect_sql(fx->t, "execute_sql", "SELECT count(*) AS n FROM orders",
+	    0, "{\"changes\":0,\"columns\":[\"n\"],\"rows\":[[7]],"
+	    "\"row_count\":1,\"truncated\":false}");
+	expect_sql(fx->t, "execute_sql", "SELECT count(*) AS n FROM "
+	    "sqlite_temp_schema", 0, "{\"changes\":0,\"columns\":[\"n\"],"
+	    "\"rows\":[[0]],\"row_count\":1,\"truncated\":false}");
+	expect(fx->t, "list_tables", "{}", 0, TABLES4);
+	/* The last call's row id and change count are not the next's. */
+	expect_sql(fx->t, "execute_sql", "INSERT INTO products(sku, name, price_cents) "
+	    "VALUES ('s', 'secret', 1)", 0, "{\"changes\":1}");
+	expect_sql(fx->t, "execute_sql", "SELECT last_insert_rowid() AS r, "
+	    "total_changes() AS c", 0, "{\"changes\":0,\"columns\":[\"r\","
+	    "\"c\"],\"rows\":[[0,0]],\"row_count\":1,\"truncated\":false}");
+	/* Settings and transactions cannot be changed from SQL at all. */
+	expect_sql(fx->t, "execute_sql", "PRAGMA case_sensitive_like = 1",
+	    1, XDENY);
+	expect_sql(fx->t, "execute_sql", "PRAGMA foreign_keys = 0", 1, XDENY);
+	expect_sql(fx->t, "execute_sql", "BEGIN", 1, XDENY);
+	expect_sql(fx->t, "execute_sql", "ATTACH ':memory:' AS x", 1, XDENY);
+	expect_sql(fx->t, "execute_sql", "SELECT 'a' LIKE 'A' AS l", 0,
+	    "{\"changes\":0,\"columns\":[\"l\"],\"rows\":[[1]],"
+	    "\"row_count\":1,\"truncated\":false}");
 }
 
 static void
@@ -842,7 +895,7 @@ test_readonly_database(void **state)
 	    "the database is not writable");
 	expect(t, "drop_table", "{\"table\":\"t\"}", 1,
 	    "the database is not writable");
-	expect(t, "delete_users", "{\"userIds\":[1]}", 1,
+	expect(t, "delete_users", "{\"userIds\":[\"1\"]}", 1,
 	    "the database is not writable");
 	sqltools_close(t);
 }
@@ -876,6 +929,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete_users, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_args, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_call_isolation, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_database, setup,
 		    teardown),

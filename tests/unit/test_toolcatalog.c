@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "sqltools.h"
 #include "toolcatalog.h"
 
 static const struct {
@@ -134,10 +135,13 @@ test_schema_bounds(void **state)
 	assert_int_equal(json_integer_value(json_object_get(p, "maxItems")),
 	    1000);
 	p = json_object_get(p, "items");
+	/* The seed's userIds: strings (issue 11, item 7). */
 	assert_string_equal(json_string_value(json_object_get(p, "type")),
-	    "integer");
-	assert_int_equal(json_integer_value(json_object_get(p, "minimum")),
+	    "string");
+	assert_int_equal(json_integer_value(json_object_get(p, "minLength")),
 	    1);
+	assert_int_equal(json_integer_value(json_object_get(p, "maxLength")),
+	    SQLT_ID_CHARS_MAX);
 	json_decref(s);
 }
 
