@@ -83,7 +83,7 @@ printf '%s\n' '{"jsonrpc":"2.0","method":"notifications/initialized"}' >&"$in"
 call "tools/list" '{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
 call "tools/call list_tables" '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_tables","arguments":{}}}'
 call "tools/call query" '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"query","arguments":{"sql":"SELECT name, email, role FROM users ORDER BY id LIMIT 3"}}}'
-call "tools/call delete_users" '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"delete_users","arguments":{"userIds":[2]}}}'
+call "tools/call delete_users" '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"delete_users","arguments":{"userIds":["2"]}}}'
 
 exec {in}>&-
 rc=0
