@@ -129,6 +129,10 @@ struct mcpd_config {
 	long		 worker_idle_timeout;	/* seconds, 0 = never, -1 unset */
 
 	int		 stdio;			/* --stdio given */
+
+	/* AuditCheckpoint: records and seconds, 0 = off, -1 = unset. */
+	long		 audit_checkpoint_records;
+	long		 audit_checkpoint_seconds;
 };
 
 /* Set every field to "unset". */
