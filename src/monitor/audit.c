@@ -892,6 +892,7 @@ static int
 write_chain_start(struct audit *a, char *err, size_t errlen)
 {
 	char ts[AUDIT_TS_LEN + 1], hash[AUDIT_HEX_LEN + 1];
+	char oldhash[AUDIT_HEX_LEN + 1];
 	struct audit_marker m;
 	char *line = NULL;
 	size_t linelen;
@@ -899,6 +900,8 @@ write_chain_start(struct audit *a, char *err, size_t errlen)
 
 	if (now_ts(ts, err, errlen) == -1)
 		return -1;
+	/* A copy: the state's checkpoint becomes this record below. */
+	memcpy(oldhash, a->ks.cp_hash, sizeof(oldhash));
 	memset(&m, 0, sizeof(m));
 	m.event = AUDIT_EVENT_CHAIN_START;
 	m.ts = ts;
@@ -909,7 +912,7 @@ write_chain_start(struct audit *a, char *err, size_t errlen)
 	    "mcpd was stopped); old_seq and old_hash are the last checkpoint";
 	m.old_file = NULL;
 	m.old_seq = a->ks.cp_seq;
-	m.old_hash = a->ks.cp_hash;
+	m.old_hash = oldhash;
 	m.prev = a->prev;
 	if (auditchain_marker_line(&m, a->ks.key, a->ks.keylen, &line,
 	    &linelen, hash, err, errlen) != 0 ||
