@@ -1,8 +1,10 @@
 /*
  * mcpctl audit verify|show: check and display the audit log (DESIGN 7).
  *
- * verify walks the hash chain with the MAC key and names the first record
- * that was altered, removed, inserted or reordered; show prints one
+ * verify walks the hash chain with the MAC key (evolving it at each
+ * checkpoint, auditkey.h) and names the first record that was altered,
+ * removed, inserted or reordered, or where the log misses a checkpoint
+ * given with --expect or --checkpoint; show prints one
  * escaped line per record for people.  Both read the file as untrusted
  * input: lines are capped at AUDIT_LINE_MAX and anything that is not a
  * record is reported as malformed, never interpreted.
