@@ -123,8 +123,8 @@ unhex(const char *s, size_t len, uint8_t *out)
 	int hi, lo;
 
 	for (i = 0; i < len / 2; i++) {
-		hi = s[2 * i];
-		lo = s[2 * i + 1];
+		hi = (unsigned char)s[2 * i];
+		lo = (unsigned char)s[2 * i + 1];
 		hi = hi >= '0' && hi <= '9' ? hi - '0' :
 		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
 		lo = lo >= '0' && lo <= '9' ? lo - '0' :
@@ -223,7 +223,7 @@ auditkey_state_load(const char *path, struct auditkey_state *st,
 	/* It holds the MAC key: the rules of every secret file apply. */
 	if (secret_file_check(fd, path, err, errlen) != 0)
 		goto out;
-	if ((r = read_fd_capped(fd, STATE_MAX, &buf, &len)) != 0) {
+	if (read_fd_capped(fd, STATE_MAX, &buf, &len) != 0) {
 		seterr(err, errlen, "cannot read audit key state %s: %s", path,
 		    errno == EFBIG ? "file too large" : strerror(errno));
 		goto out;

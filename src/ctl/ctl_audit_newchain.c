@@ -89,6 +89,11 @@ read_old_tail(int fd, const char *path, struct old_tail *t)
 		last = buf[r - 1];
 		off += r;
 	}
+	if (off == 0) {
+		fprintf(stderr, "mcpctl: %s is empty: nothing to replace\n",
+		    path);
+		return -1;
+	}
 	t->lineno = nl + (last != '\n');
 	/* The longest line, its newline, and the newline before it. */
 	want = off > AUDIT_LINE_MAX + 2 ? AUDIT_LINE_MAX + 2 : (size_t)off;
