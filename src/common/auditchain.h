@@ -54,7 +54,7 @@ int	auditchain_load_key(const char *path, uint8_t **key, size_t *keylen,
  *
  * opens key epoch E (auditkey.h): it and the records after it, up to the
  * next checkpoint, are MACed with K_E; R records were written since the
- * previous checkpoint.  Its seq and the SHA-256 of its line are the
+ * previous checkpoint (or since mcpd started, if later).  Its seq and the SHA-256 of its line are the
  * "SEQ:HASH" that mcpd sends to syslog and that mcpctl audit verify
  * --expect checks.
  *
