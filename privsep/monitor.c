@@ -228,6 +228,7 @@ struct monitor {
 	int			 stopping;
 	struct event		*sigev[6];
 	struct event		*flush_ev;
+	struct event		*checkpoint_ev;	/* AuditCheckpoint DURATION */
 };
 
 struct mon_dispatch {
@@ -2315,6 +2316,8 @@ mon_reload(struct monitor *mon)
 	mon->authn.keys = nauth.keys;
 	mon->authn.jwt = nauth.jwt;
 	p->release(ocfg, &oauth);
+	audit_set_checkpoint(p->audit, ncfg->audit_checkpoint_records,
+	    ncfg->audit_checkpoint_seconds);
 	logit("configuration reloaded");
 	mon_audit_event(mon, "reload", NULL, "configuration reloaded");
 }
@@ -2356,6 +2359,17 @@ mon_flush_timer(evutil_socket_t fd, short what, void *arg)
 
 	if (audit_flush(mon->p->audit) != 0)
 		error("AUDIT LOG SYNC FAILED");
+}
+
+/* Once a second: an audit checkpoint when AuditCheckpoint's time is up. */
+static void
+mon_checkpoint_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *mon = arg;
+	char err[256];
+
+	if (audit_tick(mon->p->audit, err, sizeof(err)) != 0)
+		error("AUDIT CHECKPOINT FAILED: %s", err);
 }
 
 static void
@@ -2462,6 +2476,10 @@ monitor_run(struct monitor_params *p)
 		    evtimer_add(mon->flush_ev, &one) != 0)
 			fatal_f("flush timer");
 	}
+	if ((mon->checkpoint_ev = event_new(mon->base, -1, EV_PERSIST,
+	    mon_checkpoint_timer, mon)) == NULL ||
+	    evtimer_add(mon->checkpoint_ev, &one) != 0)
+		fatal_f("checkpoint timer");
 
 	mon_net_start(mon);
 	mon_worker_start_next(mon);
@@ -2590,6 +2608,8 @@ monitor_fuzz_free(struct monitor *mon)
 	event_free(mon->notify_ev);
 	if (mon->flush_ev != NULL)
 		event_free(mon->flush_ev);
+	if (mon->checkpoint_ev != NULL)
+		event_free(mon->checkpoint_ev);
 	free(mon->client_info);
 	free(mon->protocol_version);
 	sbuf_free(mon->msg);

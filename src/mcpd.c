@@ -26,6 +26,7 @@
 
 #include "audit.h"
 #include "auditchain.h"
+#include "auditkey.h"
 #include "authkeys.h"
 #include "child.h"
 #include "config.h"
@@ -458,6 +459,21 @@ banner(const char *line)
 	fprintf(stderr, "  [OK] %s\n", line);
 }
 
+/* AuditKeyFile does not exist, and the key state beside the log does. */
+static int
+audit_key_file_optional(const struct mcpd_config *cfg)
+{
+	char statepath[PATH_MAX];
+	struct stat st;
+
+	if (lstat(cfg->audit_key_file, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (auditkey_state_path(cfg->audit_log, statepath,
+	    sizeof(statepath)) != 0)
+		return 0;
+	return lstat(statepath, &st) == 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -577,8 +593,16 @@ main(int argc, char **argv)
 		    cfg->nlisten > 0 ? " (loopback listeners only)" : "");
 	if (!test_flag)
 		banner("Role-based access control active");
-	if (auditchain_load_key(cfg->audit_key_file, &auditkey, &auditkeylen,
-	    err, sizeof(err)) != 0)
+	/*
+	 * Once the audit key state exists it holds the evolved key, and the
+	 * admin may have taken AuditKeyFile off the host (forward security,
+	 * mcpd(8)): only then may the key file be missing.
+	 */
+	if (audit_key_file_optional(cfg))
+		logit("AuditKeyFile %s is absent: the audit chain continues "
+		    "from its key state", cfg->audit_key_file);
+	else if (auditchain_load_key(cfg->audit_key_file, &auditkey,
+	    &auditkeylen, err, sizeof(err)) != 0)
 		fatal("%s", err);
 
 	memset(&mp, 0, sizeof(mp));
@@ -648,6 +672,8 @@ main(int argc, char **argv)
 	    cfg->audit_sync, err, sizeof(err)) != 0)
 		fatal("audit log: %s", err);
 	freezero(auditkey, auditkeylen);
+	audit_set_checkpoint(audit, cfg->audit_checkpoint_records,
+	    cfg->audit_checkpoint_seconds);
 	mp.audit = audit;
 	(void)snprintf(buf, sizeof(buf), "Audit logging to %s", cfg->audit_log);
 	banner(buf);

@@ -16,11 +16,14 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "auditchain.h"
+#include "auditkey.h"
+#include "errbuf.h"
 #include "fileio.h"
 #include "secretfile.h"
 
@@ -181,4 +184,120 @@ auditchain_load_key(const char *path, uint8_t **keyp, size_t *keylenp,
 	if (fd != -1)
 		(void)close(fd);
 	return -1;
+}
+
+static int
+add(json_t *o, const char *name, json_t *v)
+{
+	/* json_object_set_new releases v even when it fails. */
+	return v == NULL || json_object_set_new(o, name, v) != 0 ? -1 : 0;
+}
+
+int
+auditchain_marker_line(const struct audit_marker *m, const uint8_t *key,
+    size_t keylen, char **linep, size_t *linelenp,
+    char hash[AUDIT_HEX_LEN + 1], char *err, size_t errlen)
+{
+	char mac[AUDIT_HEX_LEN + 1], *body = NULL, *line = NULL;
+	size_t bodylen, linelen;
+	json_t *o;
+	int ret = -1, chainstart;
+
+	*linep = NULL;
+	*linelenp = 0;
+	chainstart = strcmp(m->event, AUDIT_EVENT_CHAIN_START) == 0;
+	if ((o = json_object()) == NULL ||
+	    add(o, "ts", json_string(m->ts)) != 0 ||
+	    add(o, "seq", json_integer(m->seq)) != 0 ||
+	    add(o, "event", json_string(m->event)) != 0 ||
+	    add(o, "instance", json_string(m->instance)) != 0 ||
+	    add(o, "epoch", json_integer((json_int_t)m->epoch)) != 0 ||
+	    (!chainstart &&
+	    add(o, "records", json_integer(m->records)) != 0) ||
+	    (chainstart && (add(o, "reason", json_string(m->reason)) != 0 ||
+	    add(o, "old_file", m->old_file == NULL ? json_null() :
+	    json_string(m->old_file)) != 0 ||
+	    add(o, "old_seq", json_integer(m->old_seq)) != 0 ||
+	    add(o, "old_hash", json_string(m->old_hash)) != 0)) ||
+	    add(o, "prev", json_string(m->prev)) != 0) {
+		seterr(err, errlen, "cannot encode %s record (a name that is "
+		    "not UTF-8?)", m->event);
+		goto out;
+	}
+	if ((body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII)) == NULL) {
+		seterr(err, errlen, "cannot serialise %s record", m->event);
+		goto out;
+	}
+	bodylen = strlen(body);
+	/* Records never hold a raw DEL (jansson leaves it unescaped). */
+	if (memchr(body, 0x7f, bodylen) != NULL || bodylen < 2 ||
+	    bodylen - 1 + AUDIT_MAC_SUFFIX_LEN > AUDIT_LINE_MAX) {
+		seterr(err, errlen, "cannot encode %s record", m->event);
+		goto out;
+	}
+	linelen = bodylen - 1 + AUDIT_MAC_SUFFIX_LEN;
+	if (auditchain_mac(key, keylen, body, bodylen, mac) != 0 ||
+	    (line = malloc(linelen + 2)) == NULL) {
+		seterr(err, errlen, "cannot seal %s record", m->event);
+		goto out;
+	}
+	memcpy(line, body, bodylen - 1);
+	if (snprintf(line + bodylen - 1, AUDIT_MAC_SUFFIX_LEN + 2,
+	    ",\"mac\":\"%s\"}\n", mac) != AUDIT_MAC_SUFFIX_LEN + 1 ||
+	    auditchain_hash(line, linelen, hash) != 0) {
+		seterr(err, errlen, "cannot seal %s record", m->event);
+		goto out;
+	}
+	*linep = line;
+	*linelenp = linelen;
+	line = NULL;
+	ret = 0;
+ out:
+	free(line);
+	free(body);
+	json_decref(o);
+	return ret;
+}
+
+int
+auditchain_classify(const char *line, size_t len, long long *seqp,
+    int *kindp, uint64_t *epochp)
+{
+	json_error_t jerr;
+	json_t *o, *j;
+	const char *ev;
+	int ret = -1;
+
+	*kindp = AUDIT_KIND_RECORD;
+	*epochp = 0;
+	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL)
+		return -1;
+	if (!json_is_object(o))
+		goto out;
+	j = json_object_get(o, "seq");
+	if (!json_is_integer(j) || json_integer_value(j) < 1 ||
+	    json_integer_value(j) == LLONG_MAX)
+		goto out;
+	*seqp = json_integer_value(j);
+	j = json_object_get(o, "event");
+	ev = json_is_string(j) ? json_string_value(j) : "";
+	if (strcmp(ev, AUDIT_EVENT_CHECKPOINT) == 0)
+		*kindp = AUDIT_KIND_CHECKPOINT;
+	else if (strcmp(ev, AUDIT_EVENT_CHAIN_START) == 0)
+		*kindp = AUDIT_KIND_CHAIN_START;
+	if (*kindp != AUDIT_KIND_RECORD) {
+		/* A marker without a sane epoch is not one of ours. */
+		j = json_object_get(o, "epoch");
+		if (!json_is_integer(j) || json_integer_value(j) < 0 ||
+		    (unsigned long long)json_integer_value(j) >
+		    AUDITKEY_EPOCH_MAX)
+			goto out;
+		*epochp = (uint64_t)json_integer_value(j);
+	}
+	ret = 0;
+ out:
+	json_decref(o);
+	return ret;
 }

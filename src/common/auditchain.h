@@ -45,4 +45,63 @@ int	auditchain_split(const char *line, size_t len, size_t *bodylen,
 int	auditchain_load_key(const char *path, uint8_t **key, size_t *keylen,
 	    char *err, size_t errlen);
 
+/*
+ * Anchoring (mcpd(8), AUDIT LOG ANCHORING).  Two kinds of record are
+ * written by mcpd itself rather than for a request:
+ *
+ *	{"ts":...,"seq":N,"event":"checkpoint","instance":"host",
+ *	 "epoch":E,"records":R,"prev":...,"mac":...}
+ *
+ * opens key epoch E (auditkey.h): it and the records after it, up to the
+ * next checkpoint, are MACed with K_E; R records were written since the
+ * previous checkpoint (or since mcpd started, if later).  Its seq and the SHA-256 of its line are the
+ * "SEQ:HASH" that mcpd sends to syslog and that mcpctl audit verify
+ * --expect checks.
+ *
+ *	{"ts":...,"seq":1,"event":"chain-start","instance":"host",
+ *	 "epoch":E,"reason":"...","old_file":"..."|null,"old_seq":N,
+ *	 "old_hash":"<64 hex>","prev":"<64 zeros>","mac":...}
+ *
+ * is the first record of a new chain that replaces a broken or lost one
+ * (mcpctl audit new-chain, or mcpd finding its log empty while the key
+ * state names a checkpoint); it names where the old chain ended.  The
+ * records of a log without either are of epoch 0, as logs written before
+ * anchoring are.
+ */
+#define AUDIT_EVENT_CHECKPOINT	"checkpoint"
+#define AUDIT_EVENT_CHAIN_START	"chain-start"
+
+#define AUDIT_KIND_RECORD	0
+#define AUDIT_KIND_CHECKPOINT	1
+#define AUDIT_KIND_CHAIN_START	2
+
+struct audit_marker {
+	const char	*event;		/* AUDIT_EVENT_* */
+	const char	*ts;
+	long long	 seq;
+	const char	*instance;
+	uint64_t	 epoch;
+	long long	 records;	/* checkpoint */
+	const char	*reason;	/* chain-start */
+	const char	*old_file;	/* chain-start, NULL if unknown */
+	long long	 old_seq;	/* chain-start */
+	const char	*old_hash;	/* chain-start */
+	const char	*prev;
+};
+
+/*
+ * The line of a checkpoint or chain-start record, MACed with key, with
+ * its newline (*linelen counts it not) and the SHA-256 of the line.  The
+ * caller frees *line.  0 or -1 with err.
+ */
+int	auditchain_marker_line(const struct audit_marker *m,
+	    const uint8_t *key, size_t keylen, char **line, size_t *linelen,
+	    char hash[AUDIT_HEX_LEN + 1], char *err, size_t errlen);
+/*
+ * The kind of a record line (AUDIT_KIND_*), its seq and, for a checkpoint
+ * or chain-start, its epoch.  -1 if the line is not a record.
+ */
+int	auditchain_classify(const char *line, size_t len, long long *seq,
+	    int *kind, uint64_t *epoch);
+
 #endif /* MCPD_AUDITCHAIN_H */

@@ -64,6 +64,8 @@
 #define IDLE_TIMEOUT_MAX	86400
 #define SESSION_TIMEOUT_MIN	60
 #define SESSION_TIMEOUT_MAX	(7L * 24 * 60 * 60)
+#define AUDIT_CP_RECORDS_MAX	100000000L
+#define AUDIT_CP_SECONDS_MAX	(7L * 24 * 60 * 60)
 /* Cap on any time value while it is being summed, to rule out overflow. */
 #define TIME_SUM_MAX_MS		(1000ULL * 1000 * 1000 * 1000)
 
@@ -114,7 +116,8 @@ enum kw {
 	KW_JWTTYPE,
 	KW_MTLSBINDTOKEN,
 	KW_MTLSMATCHIDENTITY,
-	KW_AUDITREDACT
+	KW_AUDITREDACT,
+	KW_AUDITCHECKPOINT
 };
 
 static const struct keyword {
@@ -168,6 +171,7 @@ static const struct keyword {
 	{ "MTLSBindToken",		KW_MTLSBINDTOKEN },
 	{ "MTLSMatchIdentity",		KW_MTLSMATCHIDENTITY },
 	{ "AuditRedact",		KW_AUDITREDACT },
+	{ "AuditCheckpoint",		KW_AUDITCHECKPOINT },
 };
 
 struct choice {
@@ -1339,6 +1343,47 @@ tokenize(struct pctx *p, char *s, char **av, int *acp)
 	return 0;
 }
 
+/*
+ * AuditCheckpoint N|DURATION [N|DURATION]: a bare number is a count of
+ * records, a number with a unit (s, m, h, ...) a time; one of each at
+ * most, whichever comes first.  The first AuditCheckpoint line wins whole.
+ */
+static int
+parse_audit_checkpoint(struct pctx *p, char **av, int ac)
+{
+	long records = 0, seconds = 0, lv;
+	int i;
+
+	if (p->cfg->audit_checkpoint_records != -1 ||
+	    p->cfg->audit_checkpoint_seconds != -1)
+		return 0;
+	for (i = 0; i < ac; i++) {
+		if (av[i][0] != '\0' &&
+		    strspn(av[i], "0123456789") == strlen(av[i])) {
+			if (records != 0) {
+				perr(p, "%s: two record counts", p->kw);
+				return -1;
+			}
+			if (parse_range(p, av[i], 1, AUDIT_CP_RECORDS_MAX,
+			    &lv) != 0)
+				return -1;
+			records = lv;
+		} else {
+			if (seconds != 0) {
+				perr(p, "%s: two durations", p->kw);
+				return -1;
+			}
+			if (parse_seconds(p, av[i], 1, AUDIT_CP_SECONDS_MAX,
+			    &lv) != 0)
+				return -1;
+			seconds = lv;
+		}
+	}
+	p->cfg->audit_checkpoint_records = records;
+	p->cfg->audit_checkpoint_seconds = seconds;
+	return 0;
+}
+
 static int
 process(struct pctx *p, const char *keyword, char *args)
 {
@@ -1373,6 +1418,9 @@ process(struct pctx *p, const char *keyword, char *args)
 	case KW_ROLE:
 	case KW_JWTSCOPE:
 		minargs = maxargs = 2;
+		break;
+	case KW_AUDITCHECKPOINT:
+		maxargs = 2;
 		break;
 	default:
 		break;
@@ -1429,6 +1477,8 @@ process(struct pctx *p, const char *keyword, char *args)
 		return 0;
 	case KW_AUDITLOG:
 		return set_string(p, &cfg->audit_log, av[0], NULL);
+	case KW_AUDITCHECKPOINT:
+		return parse_audit_checkpoint(p, av, ac);
 	case KW_AUDITKEYFILE:
 		return set_string(p, &cfg->audit_key_file, av[0], NULL);
 	case KW_AUDITSYNC:
@@ -1585,6 +1635,8 @@ config_init(struct mcpd_config *cfg)
 	cfg->mtls_match_identity = -1;
 	cfg->query_timeout = -1;
 	cfg->stdio = 0;
+	cfg->audit_checkpoint_records = -1;
+	cfg->audit_checkpoint_seconds = -1;
 }
 
 void
@@ -1904,6 +1956,12 @@ config_fill_defaults(struct mcpd_config *cfg)
 	default_string(&cfg->audit_key_file, "/etc/mcpd/audit.key");
 	set_int(&cfg->audit_sync, AUDIT_SYNC_ALWAYS);
 	set_int(&cfg->audit_arguments, AUDIT_ARGS_HASH);
+	/* Both unset: the default pair; one given: the other is off. */
+	if (cfg->audit_checkpoint_records == -1 &&
+	    cfg->audit_checkpoint_seconds == -1) {
+		cfg->audit_checkpoint_records = 1000;
+		cfg->audit_checkpoint_seconds = 300;
+	}
 	set_int(&cfg->mtls_identity, MTLS_ID_SAN_EMAIL);
 	set_long(&cfg->max_connections, 256);
 	set_long(&cfg->max_header_size, 8192);
@@ -2266,6 +2324,17 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 		fprintf(f, "\n");
 	} else
 		fprintf(f, "auditredact none\n");
+	if (cfg->audit_checkpoint_records > 0 &&
+	    cfg->audit_checkpoint_seconds > 0)
+		fprintf(f, "auditcheckpoint %ld %lds\n",
+		    cfg->audit_checkpoint_records,
+		    cfg->audit_checkpoint_seconds);
+	else if (cfg->audit_checkpoint_records > 0)
+		fprintf(f, "auditcheckpoint %ld\n",
+		    cfg->audit_checkpoint_records);
+	else if (cfg->audit_checkpoint_seconds > 0)
+		fprintf(f, "auditcheckpoint %lds\n",
+		    cfg->audit_checkpoint_seconds);
 	for (i = 0; i < cfg->nlisten; i++)
 		dump_str(f, "listen", cfg->listen[i]);
 	dump_str(f, "tlscertificate", cfg->tls_certificate);

@@ -141,6 +141,10 @@ struct mcpd_config {
 	int		 mtls_match_identity;	/* certificate = user */
 
 	int		 stdio;			/* --stdio given */
+
+	/* AuditCheckpoint: records and seconds, 0 = off, -1 = unset. */
+	long		 audit_checkpoint_records;
+	long		 audit_checkpoint_seconds;
 };
 
 /* Set every field to "unset". */

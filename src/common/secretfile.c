@@ -58,6 +58,41 @@ secret_file_check(int fd, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+int
+secret_owner_check(int fd, const char *path, const char *what, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	uid_t euid;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (fstat(fd, &st) == -1) {
+		seterr(err, errlen, "%s %s: fstat: %s", what, path,
+		    strerror(errno));
+		return -1;
+	}
+	/* The same owners as a secret file, for the same reason. */
+	euid = geteuid();
+	if (st.st_uid != 0 && st.st_uid != euid) {
+		seterr(err, errlen, "%s %s is owned by uid %lu, not root or "
+		    "the running user", what, path, (unsigned long)st.st_uid);
+		return -1;
+	}
+	/*
+	 * Whoever else may write it can cut or replace what it holds (or,
+	 * for a directory, rename the file away and put another in its
+	 * place): refuse, as sshd refuses a group-writable home.
+	 */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		seterr(err, errlen, "%s %s is writable by group or others "
+		    "(mode %04o); it must not be", what, path,
+		    (unsigned int)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 void
 secret_file_open_error(const char *path, int errnum, char *err,
     size_t errlen)

@@ -43,6 +43,19 @@
 int	secret_file_check(int fd, const char *path, char *err, size_t errlen);
 
 /*
+ * The check for files that are not secret but must not be changed behind
+ * mcpd's back (the audit log and its directory): the open file or
+ * directory fd, named "WHAT PATH" in messages, is owned by root or by the
+ * effective uid, and has neither the group nor the other write bit.
+ * Returns 0, or -1 with one of these in err:
+ *
+ *	WHAT PATH is owned by uid N, not root or the running user
+ *	WHAT PATH is writable by group or others (mode 0666); it must not be
+ */
+int	secret_owner_check(int fd, const char *path, const char *what,
+	    char *err, size_t errlen);
+
+/*
  * The message for an open(2) of a secret file with SECRET_FILE_OPEN_FLAGS
  * that failed with errnum: "PATH: is a symbolic link" for the ELOOP that
  * O_NOFOLLOW gives, else "PATH: <strerror>".

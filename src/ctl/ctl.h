@@ -11,6 +11,8 @@ int	ctl_key_main(int argc, char **argv);	/* argv[0] = "key" */
 int	ctl_audit_main(int argc, char **argv);	/* argv[0] = "audit" */
 int	ctl_token_main(int argc, char **argv);	/* argv[0] = "token" */
 int	ctl_jwks_main(int argc, char **argv);	/* argv[0] = "jwks" */
+/* mcpctl audit new-chain (ctl_audit_newchain.c); argv[0] = "new-chain". */
+int	ctl_audit_new_chain(int argc, char **argv);
 
 /* Shared option handling (ctl_opt.c). */
 void	ctl_getopt_reset(void);

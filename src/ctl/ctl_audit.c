@@ -1,8 +1,10 @@
 /*
  * mcpctl audit verify|show: check and display the audit log (DESIGN 7).
  *
- * verify walks the hash chain with the MAC key and names the first record
- * that was altered, removed, inserted or reordered; show prints one
+ * verify walks the hash chain with the MAC key (evolving it at each
+ * checkpoint, auditkey.h) and names the first record that was altered,
+ * removed, inserted or reordered, or where the log misses a checkpoint
+ * given with --expect or --checkpoint; show prints one
  * escaped line per record for people.  Both read the file as untrusted
  * input: lines are capped at AUDIT_LINE_MAX and anything that is not a
  * record is reported as malformed, never interpreted.
@@ -27,6 +29,7 @@
 #include <openssl/crypto.h>
 
 #include "auditchain.h"
+#include "auditkey.h"
 #include "ctl.h"
 #include "xmalloc.h"
 
@@ -43,6 +46,11 @@
 /* Not isdigit(3): the locale must not change what a timestamp is. */
 #define IS_DIGIT(c)		((c) >= '0' && (c) <= '9')
 
+/* --expect and --checkpoint together: a few are plenty. */
+#define EXPECT_MAX		8
+/* A file of syslog lines read for --checkpoint. */
+#define CHECKPOINT_FILE_MAX	(64 * 1024 * 1024)
+
 #define LR_PARTIAL		0x1	/* no newline before end of file */
 #define LR_TOOLONG		0x2	/* longer than AUDIT_LINE_MAX */
 
@@ -54,6 +62,13 @@ struct lreader {
 	size_t	 off;		/* start of unread data */
 	size_t	 len;		/* end of data */
 	int	 eof;
+};
+
+/* A point the log must reach, and match: --expect SEQ:HASH. */
+struct expect {
+	long long	 seq;
+	char		 hash[AUDIT_HEX_LEN + 1];
+	int		 seen;
 };
 
 /* Output line of show, capped. */
@@ -378,29 +393,88 @@ parse_record(const char *line, size_t len, long long *seqp,
 }
 
 /*
+ * The key for a record: the current epoch's, except where a marker names
+ * its epoch (a chain-start, from the initial key; a checkpoint, the next
+ * one) or where nothing says which epoch the first record of a continued
+ * file is in (then the MAC is tried under each).  *why on a record that
+ * breaks the epoch rules; -1 only on trouble.
+ */
+static int
+select_key(struct auditkey_state *ks, int kind, uint64_t epoch,
+    unsigned long long nrec, int continued, char *line, size_t bodylen,
+    const char *mac, const char **why)
+{
+	char calc[AUDIT_HEX_LEN + 1];
+	int r;
+
+	if (kind == AUDIT_KIND_CHAIN_START) {
+		if (nrec != 0) {
+			*why = "chain-start record inside a chain";
+			return 0;
+		}
+		return auditkey_advance(ks, epoch);
+	}
+	if (kind == AUDIT_KIND_CHECKPOINT) {
+		if (nrec == 0 && continued)
+			return epoch < ks->epoch ? 0 :
+			    auditkey_advance(ks, epoch);
+		if (epoch != ks->epoch + 1) {
+			*why = "checkpoint out of order: its key epoch does "
+			    "not follow the previous one (checkpoints removed "
+			    "or reordered)";
+			return 0;
+		}
+		return auditkey_advance(ks, epoch);
+	}
+	if (nrec != 0 || !continued)
+		return 0;
+	for (;;) {
+		line[bodylen - 1] = '}';
+		r = auditchain_mac(ks->key, ks->keylen, line, bodylen, calc);
+		line[bodylen - 1] = ',';
+		if (r != 0)
+			return -1;
+		if (CRYPTO_memcmp(calc, mac, AUDIT_HEX_LEN) == 0 ||
+		    ks->epoch >= AUDIT_EPOCH_SEARCH_MAX)
+			return 0;
+		if (auditkey_advance(ks, ks->epoch + 1) != 0)
+			return -1;
+	}
+}
+
+/*
  * Walk the chain.  Record numbers in messages are positions in the chain
  * (the seq the record should have), so that they stay meaningful in a
  * rotated file checked with --continued; L is the line in this file.
+ * The key starts as the initial one and evolves at each checkpoint, as
+ * the writer's did.  Each expected point must be reached and matched.
  */
 static int
 verify_fd(int fd, const char *name, const uint8_t *key, size_t keylen,
-    int continued)
+    int continued, struct expect *exp, size_t nexp)
 {
 	char mac[AUDIT_HEX_LEN + 1], calc[AUDIT_HEX_LEN + 1];
 	char prev[AUDIT_HEX_LEN + 1], lasthash[AUDIT_HEX_LEN + 1];
 	char zeros[AUDIT_HEX_LEN + 1];
 	unsigned long long lineno = 0, nrec = 0;
-	long long seq = 0, lastseq = 0, expect = 0;
+	long long seq = 0, lastseq = 0, expect = 0, firstseq = 0;
 	const char *why = NULL;
+	struct auditkey_state ks;
 	struct lreader lr;
-	size_t len, bodylen;
+	size_t len, bodylen, i;
+	uint64_t epoch;
 	char *line, recno[32];
-	int flags, r, ret = AUDIT_EXIT_TROUBLE;
+	int flags, r, kind, ret = AUDIT_EXIT_TROUBLE;
 
 	memset(zeros, '0', AUDIT_HEX_LEN);
 	zeros[AUDIT_HEX_LEN] = '\0';
 	lasthash[0] = '\0';
+	if (auditkey_init(&ks, key, keylen) != 0) {
+		fprintf(stderr, "mcpctl: out of memory\n");
+		return AUDIT_EXIT_TROUBLE;
+	}
 	if (lr_init(&lr, fd) == -1) {
+		auditkey_clear(&ks);
 		fprintf(stderr, "mcpctl: out of memory\n");
 		return AUDIT_EXIT_TROUBLE;
 	}
@@ -410,15 +484,28 @@ verify_fd(int fd, const char *name, const uint8_t *key, size_t keylen,
 		expect = nrec == 0 ? (continued ? 0 : 1) : lastseq + 1;
 		if (flags != 0 ||
 		    auditchain_split(line, len, &bodylen, mac) == -1 ||
-		    parse_record(line, len, &seq, prev) == -1) {
+		    parse_record(line, len, &seq, prev) == -1 ||
+		    auditchain_classify(line, len, &seq, &kind,
+		    &epoch) == -1) {
 			why = "malformed record";
 			break;
 		}
+		/* A new chain starts at 1 from nothing, continued or not. */
+		if (kind == AUDIT_KIND_CHAIN_START && nrec == 0)
+			expect = 1;
 		if (expect == 0)
 			expect = seq;
+		if (select_key(&ks, kind, epoch, nrec, continued, line,
+		    bodylen, mac, &why) != 0) {
+			fprintf(stderr, "mcpctl: cannot derive the key of "
+			    "epoch %llu\n", (unsigned long long)epoch);
+			goto out;
+		}
+		if (why != NULL)
+			break;
 		/* The body is the line with '}' where the mac member began. */
 		line[bodylen - 1] = '}';
-		r = auditchain_mac(key, keylen, line, bodylen, calc);
+		r = auditchain_mac(ks.key, ks.keylen, line, bodylen, calc);
 		line[bodylen - 1] = ',';
 		if (r == -1) {
 			fprintf(stderr, "mcpctl: cannot compute MAC\n");
@@ -433,7 +520,9 @@ verify_fd(int fd, const char *name, const uint8_t *key, size_t keylen,
 			break;
 		}
 		if ((nrec > 0 && strcmp(prev, lasthash) != 0) ||
-		    (nrec == 0 && !continued && strcmp(prev, zeros) != 0)) {
+		    ((nrec == 0 && (!continued ||
+		    kind == AUDIT_KIND_CHAIN_START)) &&
+		    strcmp(prev, zeros) != 0)) {
 			why = "chain broken: prev does not match the previous "
 			    "record (record removed, inserted or reordered)";
 			break;
@@ -442,12 +531,42 @@ verify_fd(int fd, const char *name, const uint8_t *key, size_t keylen,
 			fprintf(stderr, "mcpctl: cannot compute hash\n");
 			goto out;
 		}
+		for (i = 0; i < nexp; i++) {
+			if (exp[i].seq != seq)
+				continue;
+			if (strcmp(exp[i].hash, lasthash) != 0) {
+				why = "differs from the expected checkpoint "
+				    "(log rewritten or replaced)";
+				break;
+			}
+			exp[i].seen = 1;
+		}
+		if (why != NULL)
+			break;
+		if (nrec == 0)
+			firstseq = seq;
 		lastseq = seq;
 		nrec++;
 	}
 	if (why == NULL && r == -1) {
 		fprintf(stderr, "mcpctl: read %s: %s\n", name, strerror(errno));
 		goto out;
+	}
+	/* Every expected point must be in the file. */
+	for (i = 0; why == NULL && i < nexp; i++) {
+		if (exp[i].seen)
+			continue;
+		if (nrec > 0 && exp[i].seq < firstseq)
+			printf("FAILED: log starts at seq %lld, after the "
+			    "expected checkpoint %lld\n", firstseq,
+			    exp[i].seq);
+		else
+			printf("FAILED: log ends at seq %lld (line %llu), "
+			    "before the expected checkpoint %lld (records "
+			    "removed from the end)\n", lastseq, lineno,
+			    exp[i].seq);
+		ret = AUDIT_EXIT_FAILED;
+		goto done;
 	}
 	if (why != NULL) {
 		/* Only a malformed first record of a continuation has none. */
@@ -464,15 +583,20 @@ verify_fd(int fd, const char *name, const uint8_t *key, size_t keylen,
 			    lineno, why);
 		ret = AUDIT_EXIT_FAILED;
 	} else {
-		printf("OK: %llu records verified, last seq %lld\n", nrec,
+		printf("OK: %llu records verified, last seq %lld", nrec,
 		    lastseq);
+		for (i = 0; i < nexp; i++)
+			printf(", checkpoint %lld matches", exp[i].seq);
+		printf("\n");
 		ret = AUDIT_EXIT_OK;
 	}
+ done:
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "mcpctl: write error on stdout\n");
 		ret = AUDIT_EXIT_TROUBLE;
 	}
  out:
+	auditkey_clear(&ks);
 	lr_free(&lr);
 	return ret;
 }
@@ -551,8 +675,10 @@ static int
 audit_usage(void)
 {
 	fprintf(stderr,
-	    "usage: mcpctl audit verify [-c] -k key_file file\n"
-	    "       mcpctl audit show file\n");
+	    "usage: mcpctl audit verify [-c] -k key_file [-e seq:hash] "
+	    "[-C checkpoint_file] file\n"
+	    "       mcpctl audit show file\n"
+	    "       mcpctl audit new-chain [-k key_file] file\n");
 	return AUDIT_EXIT_TROUBLE;
 }
 
@@ -572,24 +698,104 @@ bad_option(const char *cmd, char **argv, int ch)
 	return audit_usage();
 }
 
+/*
+ * "SEQ:HASH", alone or after the word "checkpoint " anywhere in s (a line
+ * of syslog as mcpd writes it).  0, or -1 if there is none.
+ */
+static int
+parse_expect(const char *s, size_t len, struct expect *e)
+{
+	static const char word[] = "checkpoint ";
+	const char *p = s, *end = s + len, *q;
+	unsigned long long v = 0;
+
+	for (q = s; (size_t)(end - q) >= sizeof(word) - 1; q++) {
+		if (memcmp(q, word, sizeof(word) - 1) == 0) {
+			p = q + sizeof(word) - 1;
+			break;
+		}
+	}
+	if (p == end || !IS_DIGIT(*p) || (*p == '0'))
+		return -1;
+	for (; p < end && IS_DIGIT(*p); p++) {
+		if (v > (unsigned long long)(LLONG_MAX - 1 - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	if (p == end || *p != ':' || (size_t)(end - p - 1) < AUDIT_HEX_LEN ||
+	    !is_hex64(p + 1, AUDIT_HEX_LEN))
+		return -1;
+	p += 1 + AUDIT_HEX_LEN;
+	/* SEQ:HASH ends there: at the end, or before a space. */
+	if (p != end && *p != ' ')
+		return -1;
+	e->seq = (long long)v;
+	memcpy(e->hash, p - AUDIT_HEX_LEN, AUDIT_HEX_LEN);
+	e->hash[AUDIT_HEX_LEN] = '\0';
+	e->seen = 0;
+	return 0;
+}
+
+/* The last checkpoint line of a file (syslog, journalctl output). */
+static int
+read_checkpoint_file(const char *path, struct expect *e)
+{
+	struct lreader lr;
+	size_t len, total = 0;
+	char *line;
+	int fd, flags, r, found = 0;
+
+	if ((fd = open_input(path)) == -1)
+		return -1;
+	if (lr_init(&lr, fd) == -1) {
+		fprintf(stderr, "mcpctl: out of memory\n");
+		close_input(fd);
+		return -1;
+	}
+	while ((r = lr_next(&lr, &line, &len, &flags)) == 1) {
+		total += len + 1;
+		if (total > CHECKPOINT_FILE_MAX) {
+			fprintf(stderr, "mcpctl: %s: larger than %d bytes\n",
+			    path, CHECKPOINT_FILE_MAX);
+			r = -2;
+			break;
+		}
+		if (memmem(line, len, "audit checkpoint ", 17) != NULL &&
+		    parse_expect(line, len, e) == 0)
+			found = 1;
+	}
+	if (r == -1)
+		fprintf(stderr, "mcpctl: read %s: %s\n", path,
+		    strerror(errno));
+	else if (r == 0 && !found)
+		fprintf(stderr, "mcpctl: no \"audit checkpoint SEQ:HASH\" line "
+		    "in %s\n", path);
+	lr_free(&lr);
+	close_input(fd);
+	return r == 0 && found ? 0 : -1;
+}
+
 static int
 audit_verify_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "continued",	no_argument,		NULL, 'c' },
 		{ "key-file",	required_argument,	NULL, 'k' },
+		{ "expect",	required_argument,	NULL, 'e' },
+		{ "checkpoint",	required_argument,	NULL, 'C' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
+	struct expect exp[EXPECT_MAX];
 	const char *keyfile = NULL;
 	char err[512];
 	uint8_t *key;
-	size_t keylen;
+	size_t keylen, nexp = 0;
 	int ch, continued = 0, fd, ret;
 
 	optind = 0;	/* glibc: start over, mcpctl may parse again */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":ck:h", longopts,
+	while ((ch = getopt_long(argc, argv, ":ck:e:C:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -597,6 +803,27 @@ audit_verify_main(int argc, char **argv)
 			break;
 		case 'k':
 			keyfile = optarg;
+			break;
+		case 'e':
+		case 'C':
+			if (nexp >= EXPECT_MAX) {
+				fprintf(stderr, "mcpctl: audit verify: at most "
+				    "%d checkpoints\n", EXPECT_MAX);
+				return AUDIT_EXIT_TROUBLE;
+			}
+			if (ch == 'C') {
+				if (read_checkpoint_file(optarg,
+				    &exp[nexp]) != 0)
+					return AUDIT_EXIT_TROUBLE;
+			} else if (parse_expect(optarg, strlen(optarg),
+			    &exp[nexp]) != 0) {
+				fprintf(stderr, "mcpctl: audit verify: "
+				    "--expect wants SEQ:HASH (a seq and 64 "
+				    "lower-case hex digits) or a checkpoint "
+				    "line\n");
+				return AUDIT_EXIT_TROUBLE;
+			}
+			nexp++;
 			break;
 		case 'h':
 			return audit_usage();
@@ -623,7 +850,7 @@ audit_verify_main(int argc, char **argv)
 		freezero(key, keylen);
 		return AUDIT_EXIT_TROUBLE;
 	}
-	ret = verify_fd(fd, argv[optind], key, keylen, continued);
+	ret = verify_fd(fd, argv[optind], key, keylen, continued, exp, nexp);
 	close_input(fd);
 	freezero(key, keylen);
 	return ret;
@@ -669,6 +896,8 @@ ctl_audit_main(int argc, char **argv)
 		return audit_verify_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return audit_show_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "new-chain") == 0)
+		return ctl_audit_new_chain(argc - 1, argv + 1);
 	fprintf(stderr, "mcpctl: audit: unknown command %s\n", argv[1]);
 	return audit_usage();
 }

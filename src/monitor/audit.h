@@ -52,11 +52,29 @@ struct audit_rec {
 };
 
 /*
- * Open (create) the log and continue the chain from its last record.
- * key is copied.  sync is AUDIT_SYNC_*.  Returns 0 or -1 with err.
+ * Open (create) the log and continue the chain from its last record,
+ * after checking the log and its directory (owned by root or the running
+ * user, not writable by group or others), the key state beside it
+ * (auditkey.h), and that the last record verifies under the current key
+ * and does not end before the last checkpoint: otherwise -1, with a
+ * message naming the file, the line and the way to recover.  key is the
+ * initial key (AuditKeyFile), copied; it may be NULL once the key state
+ * exists.  sync is AUDIT_SYNC_*.  Returns 0 or -1 with err.
  */
 int	audit_open(struct audit **, const char *path, const uint8_t *key,
 	    size_t keylen, int sync, char *err, size_t errlen);
+/*
+ * AuditCheckpoint: a checkpoint after every `records` records and, through
+ * audit_tick(), every `seconds` seconds in which records were written;
+ * 0 turns either off.  Off until called.
+ */
+void	audit_set_checkpoint(struct audit *, long records, long seconds);
+/* Write a checkpoint now (key evolution, syslog).  0 or -1 with err. */
+int	audit_checkpoint(struct audit *, char *err, size_t errlen);
+/* Called about once a second: a checkpoint if one is due.  0 or -1. */
+int	audit_tick(struct audit *, char *err, size_t errlen);
+/* The key state file beside the log. */
+const char *audit_state_path(const struct audit *);
 /* Write one record.  0, or -1 with err: the caller must fail closed. */
 int	audit_write(struct audit *, const struct audit_rec *,
 	    char *err, size_t errlen);

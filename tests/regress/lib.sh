@@ -55,7 +55,8 @@ trap cleanup EXIT
 # Collected: every regular file under $OBJ (out, err, audit.log*, verify,
 # show, list, *.log, configs, the keys file, which holds hashes only, and
 # whatever else the scenario wrote), except the files that hold a secret on
-# purpose: key files (*.key and any AuditKeyFile of a config in $OBJ),
+# purpose: key files (*.key and any AuditKeyFile of a config in $OBJ, and
+# the audit key state *.keystate),
 # request input (in, *.in: it carries credentials to mcpd), databases
 # (*.db*), this machinery's own files ($OBJ/.secret-scan/), and anything a
 # scenario lists, as globs relative to $OBJ, in SECRET_SCAN_SKIP.
@@ -121,6 +122,8 @@ secret_scan_skipped() {
 	local rel=$1 keyfiles=$2 g
 	case "$rel" in
 	.secret-scan/*|*.key|in|*/in|*.in|*.db|*.db-*) return 0 ;;
+	# The audit key state beside the log holds the current MAC key.
+	*.keystate|*.keystate.tmp) return 0 ;;
 	esac
 	printf '%s\n' "$keyfiles" | grep -qxF -- "$rel" && return 0
 	for g in $SECRET_SCAN_SKIP; do

@@ -32,6 +32,7 @@
 #include <openssl/hmac.h>
 
 #include "auditchain.h"
+#include "auditkey.h"
 #include "audit.h"
 #include "config.h"
 #include "ctl.h"
@@ -894,18 +895,19 @@ test_open_refuses(void **state)
 	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
 	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "previous log tail unreadable"));
-	/* With the newline, the chain continues from seq 3. */
+	/*
+	 * With the newline, but no MAC: once the chain was continued from
+	 * any last line (issue 11); now a tail that does not verify is
+	 * refused, naming the file, the line and the way out.
+	 */
 	snprintf(line, sizeof(line), "{\"seq\":3,\"prev\":\"%s\"}\n", ZEROS);
 	write_file(fx->log, line, strlen(line), 0600);
 	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
-	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), 0);
-	write_n(a, 1);
-	audit_close(a);
-	assert_int_equal(run_ctl(fx, "verify", "-c", fx->log, "-k",
-	    fx->keyfile, NULL), 1);
-	/* The hand-made first line has no mac. */
-	assert_string_equal(fx->out,
-	    "FAILED: record ? (line 1): malformed record\n");
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	assert_null(a);
+	assert_non_null(strstr(err, ", line 1: previous log tail "
+	    "unreadable: the last record has no MAC"));
+	assert_non_null(strstr(err, "mcpctl audit new-chain"));
 
 	/* Not regular files; a symlink. */
 	assert_int_equal(audit_open(&a, fx->dir, fx->key, KEYLEN,
@@ -1320,6 +1322,546 @@ test_usage(void **state)
 	assert_string_equal(fx->out, "OK: 0 records verified, last seq 0\n");
 }
 
+/* --- anchoring (issue 11, item 3) ------------------------------------- */
+
+/* The state file beside fx->log. */
+static void
+state_path(struct fx *fx, char *buf)
+{
+	assert_int_equal(auditkey_state_path(fx->log, buf, PATH_MAX), 0);
+}
+
+static struct audit *
+open_log_cp(struct fx *fx, long records)
+{
+	struct audit *a = open_log(fx, fx->log);
+
+	audit_set_checkpoint(a, records, 0);
+	return a;
+}
+
+/* SHA-256 of line i of l (without its newline), as hex. */
+static void
+line_hash(const struct lines *l, size_t i, char out[AUDIT_HEX_LEN + 1])
+{
+	assert_int_equal(auditchain_hash(l->p[i], l->len[i] - 1, out), 0);
+}
+
+/* K_{e+1} = HMAC-SHA256(K_e, "mcpd audit key v1" NUL uint64be(e+1)). */
+static void
+test_key_evolution(void **state)
+{
+	static const uint8_t label[] = "mcpd audit key v1";
+	uint8_t key[KEYLEN], k1[32], k2[32], msg[sizeof(label) + 8];
+	uint8_t md[EVP_MAX_MD_SIZE];
+	struct auditkey_state ks;
+	unsigned int mdlen;
+	size_t i;
+
+	for (i = 0; i < KEYLEN; i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	memcpy(msg, label, sizeof(label));
+	memset(msg + sizeof(label), 0, 8);
+	msg[sizeof(label) + 7] = 1;
+	assert_non_null(HMAC(EVP_sha256(), key, KEYLEN, msg, sizeof(msg),
+	    md, &mdlen));
+	assert_int_equal(auditkey_evolve(key, KEYLEN, 0, k1), 0);
+	assert_memory_equal(k1, md, 32);
+	msg[sizeof(label) + 7] = 2;
+	assert_non_null(HMAC(EVP_sha256(), k1, 32, msg, sizeof(msg), md,
+	    &mdlen));
+	assert_int_equal(auditkey_evolve(k1, 32, 1, k2), 0);
+	assert_memory_equal(k2, md, 32);
+	/* advance: the same keys, the old one gone, never backwards. */
+	assert_int_equal(auditkey_init(&ks, key, KEYLEN), 0);
+	assert_int_equal(auditkey_advance(&ks, 2), 0);
+	assert_int_equal(ks.epoch, 2);
+	assert_int_equal(ks.keylen, 32);
+	assert_memory_equal(ks.key, k2, 32);
+	assert_int_equal(auditkey_advance(&ks, 1), -1);
+	assert_int_equal(auditkey_advance(&ks, AUDITKEY_EPOCH_MAX + 1), -1);
+	auditkey_clear(&ks);
+}
+
+/* The key state: stored 0600, read back, refused when unprotected. */
+static void
+test_key_state_file(void **state)
+{
+	struct fx *fx = *state;
+	char path[PATH_MAX], err[512], *text;
+	struct auditkey_state ks, back;
+	struct stat st;
+	size_t len;
+
+	state_path(fx, path);
+	assert_int_equal(auditkey_state_load(path, &back, err, sizeof(err)),
+	    1);
+	assert_int_equal(auditkey_init(&ks, fx->key, KEYLEN), 0);
+	assert_int_equal(auditkey_advance(&ks, 3), 0);
+	ks.cp_seq = 42;
+	memset(ks.cp_hash, 'a', AUDIT_HEX_LEN);
+	assert_int_equal(auditkey_state_store(path, &ks, err, sizeof(err)),
+	    0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(auditkey_state_load(path, &back, err, sizeof(err)),
+	    0);
+	assert_int_equal(back.epoch, 3);
+	assert_int_equal(back.cp_seq, 42);
+	assert_string_equal(back.cp_hash, ks.cp_hash);
+	assert_int_equal(back.keylen, 32);
+	assert_memory_equal(back.key, ks.key, 32);
+	auditkey_clear(&back);
+	/* The initial key is not in it once the key has evolved. */
+	text = read_file(path, &len);
+	assert_null(memmem(text, len, fx->key, KEYLEN));
+	free(text);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(auditkey_state_load(path, &back, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "UNPROTECTED SECRET FILE"));
+	write_file(path, "mcpd-audit-keystate 1\nepoch 1\n", 30, 0600);
+	assert_int_equal(auditkey_state_load(path, &back, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "is malformed"));
+	auditkey_clear(&ks);
+}
+
+/*
+ * AuditCheckpoint N: a checkpoint record after every N records, which
+ * opens the next key epoch; the verifier follows the epochs from the
+ * initial key; the key state holds the evolved key.
+ */
+static void
+test_checkpoint_records(void **state)
+{
+	struct fx *fx = *state;
+	char path[PATH_MAX], err[512], hash[AUDIT_HEX_LEN + 1], exp[128];
+	struct auditkey_state ks;
+	struct audit *a;
+	struct lines l;
+	json_error_t jerr;
+	json_t *o;
+
+	a = open_log_cp(fx, 3);
+	write_n(a, 7);
+	audit_close(a);
+	split_lines(fx->log, &l);
+	assert_int_equal(l.n, 9);	/* 7 records, checkpoints 4 and 8 */
+	o = json_loadb(l.p[3], l.len[3] - 1, 0, &jerr);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "event")),
+	    "checkpoint");
+	assert_int_equal(json_integer_value(json_object_get(o, "seq")), 4);
+	assert_int_equal(json_integer_value(json_object_get(o, "epoch")), 1);
+	assert_int_equal(json_integer_value(json_object_get(o, "records")),
+	    3);
+	json_decref(o);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 0);
+	assert_string_equal(fx->out, "OK: 9 records verified, last seq 9\n");
+	state_path(fx, path);
+	assert_int_equal(auditkey_state_load(path, &ks, err, sizeof(err)), 0);
+	assert_int_equal(ks.epoch, 2);
+	assert_int_equal(ks.cp_seq, 8);
+	line_hash(&l, 7, hash);
+	assert_string_equal(ks.cp_hash, hash);
+	auditkey_clear(&ks);
+	/* --expect at the checkpoint; and the same from a syslog line. */
+	snprintf(exp, sizeof(exp), "8:%s", hash);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    "--expect", exp, NULL), 0);
+	assert_string_equal(fx->out, "OK: 9 records verified, last seq 9, "
+	    "checkpoint 8 matches\n");
+	snprintf(exp, sizeof(exp), "Dec  7 10:00:00 vm mcpd[1]: audit "
+	    "checkpoint 8:%s instance=vm", hash);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    "-e", exp, NULL), 0);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    "-e", "8:123", NULL), 2);
+	free(l.buf);
+}
+
+/*
+ * What --expect detects: a log cut back (truncation), records deleted
+ * in the middle, a log replaced by a fresh chain under the same key.
+ */
+static void
+test_expect_detects(void **state)
+{
+	static const int cut[] = { 0, 1, 2, 3, 4, 5, 6, -1 };
+	static const int mid[] = { 0, 1, 2, 3, 7, 8, -1 };
+	struct fx *fx = *state;
+	char path[PATH_MAX], hash[AUDIT_HEX_LEN + 1], exp[128];
+	struct audit *a;
+	struct lines l;
+
+	a = open_log_cp(fx, 3);
+	write_n(a, 7);
+	audit_close(a);
+	split_lines(fx->log, &l);
+	line_hash(&l, 7, hash);
+	snprintf(exp, sizeof(exp), "8:%s", hash);
+
+	/* The tail cut before the checkpoint: verifies alone, not here. */
+	path_in(fx, path, "cut.log");
+	write_lines(path, &l, cut);
+	assert_int_equal(run_ctl(fx, "verify", path, "-k", fx->keyfile,
+	    NULL), 0);
+	assert_int_equal(run_ctl(fx, "verify", path, "-k", fx->keyfile,
+	    "--expect", exp, NULL), 1);
+	assert_string_equal(fx->out, "FAILED: log ends at seq 7 (line 7), "
+	    "before the expected checkpoint 8 (records removed from the "
+	    "end)\n");
+
+	/* Records 5 to 7 deleted: the chain breaks at the checkpoint. */
+	path_in(fx, path, "mid.log");
+	write_lines(path, &l, mid);
+	assert_int_equal(run_ctl(fx, "verify", path, "-k", fx->keyfile,
+	    "--expect", exp, NULL), 1);
+	assert_string_equal(fx->out, "FAILED: record 5 (line 5): sequence "
+	    "gap: expected seq 5, found 8 (records removed or reordered)\n");
+
+	/* A fresh chain of the same length, same key: it differs. */
+	path_in(fx, path, "fresh");
+	assert_int_equal(mkdir(path, 0700), 0);
+	path_in(fx, path, "fresh/audit.log");
+	a = NULL;
+	{
+		char err[512];
+
+		assert_int_equal(audit_open(&a, path, fx->key, KEYLEN,
+		    AUDIT_SYNC_NONE, err, sizeof(err)), 0);
+	}
+	audit_set_checkpoint(a, 3, 0);
+	write_n(a, 7);
+	audit_close(a);
+	assert_int_equal(run_ctl(fx, "verify", path, "-k", fx->keyfile,
+	    NULL), 0);
+	assert_int_equal(run_ctl(fx, "verify", path, "-k", fx->keyfile,
+	    "--expect", exp, NULL), 1);
+	assert_string_equal(fx->out, "FAILED: record 8 (line 8): differs "
+	    "from the expected checkpoint (log rewritten or replaced)\n");
+	free(l.buf);
+}
+
+/*
+ * Forward security: the key on the host after a checkpoint (the state's)
+ * cannot re-MAC a record of an earlier epoch; it can still re-MAC the
+ * records of its own epoch, which is the scheme's stated limit.
+ */
+static void
+remac_line(const uint8_t *key, size_t keylen, char *line, size_t len)
+{
+	char mac[AUDIT_HEX_LEN + 1];
+	size_t bodylen;
+
+	assert_int_equal(auditchain_split(line, len, &bodylen, mac), 0);
+	line[bodylen - 1] = '}';
+	assert_int_equal(auditchain_mac(key, keylen, line, bodylen, mac), 0);
+	line[bodylen - 1] = ',';
+	memcpy(line + bodylen - 1 + 8, mac, AUDIT_HEX_LEN);
+}
+
+static void
+test_forward_secure(void **state)
+{
+	static const int all[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, -1 };
+	struct fx *fx = *state;
+	char path[PATH_MAX], orig[PATH_MAX], err[512], *u;
+	struct auditkey_state ks;
+	struct audit *a;
+	struct lines l;
+
+	a = open_log_cp(fx, 3);
+	write_n(a, 7);
+	audit_close(a);
+	state_path(fx, path);
+	assert_int_equal(auditkey_state_load(path, &ks, err, sizeof(err)), 0);
+	assert_int_equal(ks.epoch, 2);
+	path_in(fx, orig, "orig.log");
+	append_file(orig, fx->log);
+	split_lines(fx->log, &l);
+	/* The limit: record 9, after the last checkpoint, can be forged. */
+	assert_non_null(u = memmem(l.p[8], l.len[8], "user6@", 6));
+	u[4] = '9';
+	remac_line(ks.key, ks.keylen, l.p[8], l.len[8] - 1);
+	write_lines(fx->log, &l, all);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 0);
+	/* Record 2 (epoch 0) altered and re-MACed with the host's key. */
+	assert_non_null(u = memmem(l.p[1], l.len[1], "user1@", 6));
+	u[4] = '9';
+	remac_line(ks.key, ks.keylen, l.p[1], l.len[1] - 1);
+	write_lines(fx->log, &l, all);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 1);
+	assert_string_equal(fx->out,
+	    "FAILED: record 2 (line 2): MAC mismatch: record altered\n");
+	/* Nor a checkpoint of an earlier epoch. */
+	free(l.buf);
+	split_lines(orig, &l);
+	assert_non_null(u = memmem(l.p[3], l.len[3], "\"records\":3", 11));
+	u[10] = '2';
+	remac_line(ks.key, ks.keylen, l.p[3], l.len[3] - 1);
+	path_in(fx, path, "cp.log");
+	write_lines(path, &l, all);
+	assert_int_equal(run_ctl(fx, "verify", path, "-k", fx->keyfile,
+	    NULL), 1);
+	assert_string_equal(fx->out,
+	    "FAILED: record 4 (line 4): MAC mismatch: record altered\n");
+	auditkey_clear(&ks);
+	free(l.buf);
+}
+
+/* Put the saved epoch-0 state back in place (and keep a copy). */
+static const char *
+saved_copy(struct fx *fx, const char *path, const char *saved)
+{
+	size_t len;
+	char *buf;
+
+	buf = read_file(saved, &len);
+	write_file(path, buf, len, 0600);
+	free(buf);
+	return path;
+}
+
+/* Crash between the checkpoint record and the state: completed at start. */
+static void
+test_checkpoint_crash_window(void **state)
+{
+	struct fx *fx = *state;
+	char path[PATH_MAX], saved[PATH_MAX], err[512];
+	struct auditkey_state ks;
+	struct audit *a;
+	size_t len;
+	char *buf;
+
+	a = open_log_cp(fx, 3);
+	audit_close(a);
+	state_path(fx, path);
+	path_in(fx, saved, "state.saved");
+	buf = read_file(path, &len);
+	write_file(saved, buf, len, 0600);
+	free(buf);
+	a = open_log_cp(fx, 3);
+	write_n(a, 3);		/* checkpoint 4, epoch 1 */
+	audit_close(a);
+	/* The state as it was before the checkpoint: epoch 0. */
+	(void)saved_copy(fx, path, saved);
+	a = open_log_cp(fx, 3);
+	write_n(a, 1);
+	audit_close(a);
+	assert_int_equal(auditkey_state_load(path, &ks, err, sizeof(err)), 0);
+	assert_int_equal(ks.epoch, 1);
+	assert_int_equal(ks.cp_seq, 4);
+	auditkey_clear(&ks);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 0);
+	assert_string_equal(fx->out, "OK: 5 records verified, last seq 5\n");
+	/*
+	 * The state store failed and records followed the checkpoint: the
+	 * last record is a plain one of the next epoch.
+	 */
+	buf = read_file(saved_copy(fx, path, saved), &len);
+	free(buf);
+	a = open_log_cp(fx, 3);
+	write_n(a, 1);
+	audit_close(a);
+	assert_int_equal(auditkey_state_load(path, &ks, err, sizeof(err)), 0);
+	assert_int_equal(ks.epoch, 1);
+	auditkey_clear(&ks);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 0);
+	assert_string_equal(fx->out, "OK: 6 records verified, last seq 6\n");
+}
+
+/* A tail that does not verify is refused, naming the file and line. */
+static void
+test_tail_refused(void **state)
+{
+	static const int cut[] = { 0, 1, 2, 3, 4, 5, 6, -1 };
+	static const int all[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, -1 };
+	struct fx *fx = *state;
+	char err[1024], want[PATH_MAX + 256], *u;
+	struct audit *a;
+	struct lines l;
+	uint8_t other[KEYLEN];
+
+	a = open_log_cp(fx, 3);
+	write_n(a, 7);
+	audit_close(a);
+	split_lines(fx->log, &l);
+
+	/* The last record altered. */
+	assert_non_null(u = memmem(l.p[8], l.len[8], "user6@", 6));
+	u[4] = '5';
+	write_lines(fx->log, &l, all);
+	u[4] = '6';
+	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	assert_null(a);
+	snprintf(want, sizeof(want), "%s, line 9: the last record (seq 9) "
+	    "does not verify", fx->log);
+	assert_non_null(strstr(err, want));
+	snprintf(want, sizeof(want), "mcpctl audit new-chain %s", fx->log);
+	assert_non_null(strstr(err, want));
+
+	/* The tail cut back behind the last checkpoint (seq 8). */
+	write_lines(fx->log, &l, cut);
+	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s, line 7: the log ends at seq 7, "
+	    "before the last checkpoint (seq 8)", fx->log);
+	assert_non_null(strstr(err, want));
+
+	/* Intact again: it continues. */
+	write_lines(fx->log, &l, all);
+	a = open_log_cp(fx, 3);
+	audit_close(a);
+
+	/* Another initial key than the state's. */
+	memset(other, 0x55, sizeof(other));
+	assert_int_equal(audit_open(&a, fx->log, other, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "AuditKeyFile does not match the audit "
+	    "key state"));
+	/* No initial key at all: the state suffices. */
+	assert_int_equal(audit_open(&a, fx->log, NULL, 0, AUDIT_SYNC_ALWAYS,
+	    err, sizeof(err)), 0);
+	write_n(a, 1);
+	audit_close(a);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 0);
+	free(l.buf);
+}
+
+/* The log and its directory: root's or ours, not group/other-writable. */
+static void
+test_log_ownership(void **state)
+{
+	struct fx *fx = *state;
+	char err[512], want[PATH_MAX + 256];
+	struct audit *a;
+
+	write_log(fx, fx->log, 1);
+	assert_int_equal(chmod(fx->log, 0666), 0);
+	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "audit log %s is writable by group or "
+	    "others (mode 0666); it must not be", fx->log);
+	assert_string_equal(err, want);
+	assert_int_equal(chmod(fx->log, 0620), 0);
+	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	/* Readable by a group is fine: the log holds no secret. */
+	assert_int_equal(chmod(fx->log, 0640), 0);
+	write_log(fx, fx->log, 1);
+	assert_int_equal(chmod(fx->dir, 0770), 0);
+	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "audit log directory %s is writable by "
+	    "group or others (mode 0770); it must not be", fx->dir);
+	assert_string_equal(err, want);
+	assert_int_equal(chmod(fx->dir, 0755), 0);
+	write_log(fx, fx->log, 1);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(fx->log, 65534, 65534), 0);
+		assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+		    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+		snprintf(want, sizeof(want), "audit log %s is owned by uid "
+		    "65534, not root or the running user", fx->log);
+		assert_string_equal(err, want);
+	}
+}
+
+/*
+ * A log emptied while mcpd was stopped starts a new chain whose first
+ * record names the last checkpoint; mcpctl audit new-chain moves a
+ * broken log aside and starts one naming its last line.
+ */
+static void
+test_new_chain(void **state)
+{
+	struct fx *fx = *state;
+	char err[512], hash[AUDIT_HEX_LEN + 1], cphash[AUDIT_HEX_LEN + 1];
+	char *u;
+	struct audit *a;
+	struct lines l;
+	json_error_t jerr;
+	json_t *o;
+	static const int all[] = { 0, 1, 2, 3, -1 };
+
+	a = open_log_cp(fx, 3);
+	write_n(a, 4);
+	audit_close(a);
+	split_lines(fx->log, &l);
+	line_hash(&l, 3, cphash);
+	free(l.buf);
+	assert_int_equal(unlink(fx->log), 0);
+	a = open_log_cp(fx, 3);
+	write_n(a, 1);
+	audit_close(a);
+	split_lines(fx->log, &l);
+	assert_int_equal(l.n, 2);
+	o = json_loadb(l.p[0], l.len[0] - 1, 0, &jerr);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "event")),
+	    "chain-start");
+	assert_int_equal(json_integer_value(json_object_get(o, "seq")), 1);
+	assert_int_equal(json_integer_value(json_object_get(o, "epoch")), 1);
+	assert_int_equal(json_integer_value(json_object_get(o, "old_seq")),
+	    4);
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "old_hash")), cphash);
+	json_decref(o);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 0);
+	assert_string_equal(fx->out, "OK: 2 records verified, last seq 2\n");
+
+	/* Break the tail; mcpd refuses; new-chain is the way out. */
+	write_n(a = open_log_cp(fx, 3), 2);
+	audit_close(a);
+	free(l.buf);
+	split_lines(fx->log, &l);
+	assert_int_equal(l.n, 4);
+	assert_non_null(u = memmem(l.p[3], l.len[3], "user1@", 6));
+	u[4] = '7';
+	write_lines(fx->log, &l, all);
+	line_hash(&l, 3, hash);
+	assert_int_equal(audit_open(&a, fx->log, fx->key, KEYLEN,
+	    AUDIT_SYNC_ALWAYS, err, sizeof(err)), -1);
+	assert_int_equal(run_ctl(fx, "new-chain", fx->log, NULL), 0);
+	assert_non_null(strstr(fx->out, "(its last line 4: seq 4, sha256 "));
+	assert_non_null(strstr(fx->out, hash));
+	free(l.buf);
+	a = open_log_cp(fx, 3);
+	write_n(a, 1);
+	audit_close(a);
+	split_lines(fx->log, &l);
+	assert_int_equal(l.n, 2);
+	o = json_loadb(l.p[0], l.len[0] - 1, 0, &jerr);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "event")),
+	    "chain-start");
+	assert_int_equal(json_integer_value(json_object_get(o, "old_seq")),
+	    4);
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "old_hash")), hash);
+	assert_non_null(strstr(json_string_value(json_object_get(o,
+	    "old_file")), "audit.log.broken-"));
+	json_decref(o);
+	assert_int_equal(run_ctl(fx, "verify", fx->log, "-k", fx->keyfile,
+	    NULL), 0);
+	/* In use (locked by a writer): refused, nothing moved. */
+	a = open_log_cp(fx, 3);
+	assert_int_equal(run_ctl(fx, "new-chain", fx->log, NULL), 1);
+	assert_non_null(strstr(fx->err, "is in use"));
+	audit_close(a);
+	free(l.buf);
+}
+
 int
 main(void)
 {
@@ -1368,6 +1910,23 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_show_fields_and_escapes,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+		cmocka_unit_test(test_key_evolution),
+		cmocka_unit_test_setup_teardown(test_key_state_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_records, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_expect_detects, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_forward_secure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_crash_window,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_log_ownership, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_new_chain, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

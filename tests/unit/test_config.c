@@ -878,6 +878,7 @@ static const char default_dump[] =
     "auditsync always\n"
     "auditarguments hash\n"
     "auditredact none\n"
+    "auditcheckpoint 1000 300s\n"
     "mtlsidentity san-email\n"
     "maxconnections 256\n"
     "maxheadersize 8192\n"
@@ -1037,7 +1038,7 @@ test_example_conf(void **state __attribute__((__unused__)))
 	}
 	assert_int_equal(fclose(f), 0);
 	/* Every keyword that has a default is shown. */
-	assert_int_equal(nkw, 32);
+	assert_int_equal(nkw, 33);
 	out = dump(&defs);
 	config_free(&defs);
 	config_init(&defs);
