@@ -3,12 +3,11 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 #if MCPD_TEST_HOOKS
 #include <poll.h>
-#endif
 
 #include <openssl/obj_mac.h>
+#endif
 
 #include <event2/buffer.h>
 
