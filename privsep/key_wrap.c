@@ -3,9 +3,11 @@
  */
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
+#if MCPD_TEST_HOOKS
+#include <poll.h>
 
 #include <openssl/obj_mac.h>
+#endif
 
 #include <event2/buffer.h>
 
@@ -81,7 +83,7 @@ mm_key_sign_cb(void *ctx, uint32_t op, int hash_nid, const uint8_t *in,
 
 #if MCPD_TEST_HOOKS
 void
-mm_key_test_flood(int fd)
+mm_key_test_flood(int fd, int slow)
 {
 	struct sbuf *req;
 	uint8_t digest[32];
@@ -102,6 +104,9 @@ mm_key_test_flood(int fd)
 			fatal_f("compose: %s", sbuf_strerror(r));
 		if (pmsg_write_fd(fd, PS_SIGN_REQ, req) != PMSG_OK)
 			break;
+		/* poll(2) is what the sandbox lets the net process wait in. */
+		if (slow)
+			(void)poll(NULL, 0, 2);
 	}
 	fatal_f("key channel flood ended after %lu requests", n);
 }

@@ -29,9 +29,11 @@ int	mm_key_sign_cb(void *ctx, uint32_t op, int hash_nid,
 /*
  * Test builds only: send signature requests on fd without ever reading
  * an answer (a compromised net process's flood), until the monitor cuts
- * the channel or kills the process.  Does not return.
+ * the channel or kills the process; slow: one request every 2 ms, so
+ * that the monitor never finds one waiting when it pauses.  Does not
+ * return.
  */
-void	mm_key_test_flood(int fd) __attribute__((noreturn));
+void	mm_key_test_flood(int fd, int slow) __attribute__((noreturn));
 #endif
 
 #endif /* MCPD_KEY_WRAP_H */

@@ -95,6 +95,12 @@
  */
 #define MON_KEY_OUT_HIGH	(64U * 1024)
 /*
+ * And if the answers stay above the mark this long, the net process is
+ * not reading them either: a violation too.  It reads each answer the
+ * moment it comes, inside its TLS handshake.
+ */
+#define MON_KEY_STALL_SEC	2
+/*
  * A signature request is small (proto.h): a frame that says it is longer
  * is refused at its header, before the monitor buffers it.
  */
@@ -207,6 +213,7 @@ struct monitor {
 	size_t			 max_calls;	/* MON_MAX_CALLS(_STDIO) */
 	int			 ready_done;
 	struct bufferevent	*key_bev;	/* key offloading channel */
+	struct event		*key_stall;	/* reading paused too long */
 	struct event		*net_restart;
 	struct mon_connq	 conns[MON_CONN_BUCKETS];
 	size_t			 nconns;
@@ -525,6 +532,7 @@ mon_net_close(struct monitor *mon)
 		bufferevent_free(mon->key_bev);
 		mon->key_bev = NULL;
 	}
+	(void)evtimer_del(mon->key_stall);
 	for (i = 0; i < mon->nfdq; i++)
 		close(mon->fdq[i]);
 	mon->nfdq = 0;
@@ -1612,6 +1620,7 @@ mon_key_readcb(struct bufferevent *bev, void *arg)
 {
 	struct monitor *mon = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	struct timeval stall = { MON_KEY_STALL_SEC, 0 };
 	char reason[160];
 	uint8_t type;
 	int r;
@@ -1626,9 +1635,14 @@ mon_key_readcb(struct bufferevent *bev, void *arg)
 				    "sent without reading the answers");
 				return;
 			}
-			/* The write callback resumes below the low mark. */
-			if (bufferevent_disable(bev, EV_READ) != 0)
-				fatal_f("bufferevent_disable");
+			/*
+			 * The write callback resumes below the low mark;
+			 * the stall timer ends a net process that never
+			 * gets there.
+			 */
+			if (bufferevent_disable(bev, EV_READ) != 0 ||
+			    evtimer_add(mon->key_stall, &stall) != 0)
+				fatal_f("cannot pause the key channel");
 			return;
 		}
 		if ((r = pmsg_take(in, &type, mon->keymsg)) != PMSG_OK)
@@ -1662,10 +1676,20 @@ mon_key_writecb(struct bufferevent *bev, void *arg)
 
 	if ((bufferevent_get_enabled(bev) & EV_READ) != 0)
 		return;
-	if (bufferevent_enable(bev, EV_READ) != 0)
-		fatal_f("bufferevent_enable");
+	if (evtimer_del(mon->key_stall) != 0 ||
+	    bufferevent_enable(bev, EV_READ) != 0)
+		fatal_f("cannot resume the key channel");
 	/* Requests may be waiting in the input already. */
 	mon_key_readcb(bev, mon);
+}
+
+static void
+mon_key_stalled(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *mon = arg;
+
+	if (mon->key_bev != NULL)
+		mon_net_violation(mon, "signature answers left unread");
 }
 
 static void
@@ -2432,6 +2456,8 @@ mon_new(struct monitor_params *p)
 	if ((mon->net_restart = evtimer_new(mon->base, mon_net_restart,
 	    mon)) == NULL ||
 	    (mon->notify_ev = evtimer_new(mon->base, mon_notify_window,
+	    mon)) == NULL ||
+	    (mon->key_stall = evtimer_new(mon->base, mon_key_stalled,
 	    mon)) == NULL)
 		fatal_f("evtimer_new");
 
@@ -2606,6 +2632,7 @@ monitor_fuzz_free(struct monitor *mon)
 		evbuffer_free(mon->net_in);
 	event_free(mon->net_restart);
 	event_free(mon->notify_ev);
+	event_free(mon->key_stall);
 	if (mon->flush_ev != NULL)
 		event_free(mon->flush_ev);
 	if (mon->checkpoint_ev != NULL)

@@ -1225,7 +1225,9 @@ http_gencb(struct evhttp_request *req, void *arg)
 #if MCPD_TEST_HOOKS
 	/* Test builds only (key_wrap.h): a net process gone hostile. */
 	if (path != NULL && strcmp(path, "/mcpd-test/keyflood") == 0)
-		mm_key_test_flood(SPAWN_KEY_FD);
+		mm_key_test_flood(SPAWN_KEY_FD, 0);
+	if (path != NULL && strcmp(path, "/mcpd-test/keystall") == 0)
+		mm_key_test_flood(SPAWN_KEY_FD, 1);
 #endif
 	if (path != NULL && strcmp(path, HTTP_PATH_MCP) == 0)
 		http_mcp(srv, req, c);

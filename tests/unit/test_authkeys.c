@@ -385,6 +385,35 @@ test_parse_bad_lines(void **state)
 	expect_line_error("roles=\"a,,b\" " GOODLINE, "roles: empty");
 	expect_line_error("roles=\"a,\" " GOODLINE, "roles: empty");
 	expect_line_error("roles=\"a b\" " GOODLINE, "roles: empty");
+	/* user= and each role capped (authn.h): at the cap, and one over. */
+	{
+		char cl[1024], name[AUTHKEYS_USER_MAX + 2];
+		struct authkey k;
+		char err[256];
+
+		memset(name, 'u', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		(void)snprintf(cl, sizeof(cl), "user=\"%s\" %s", name,
+		    GOODLINE);
+		expect_line_error(cl, "user: longer than 256 bytes");
+		name[AUTHKEYS_USER_MAX] = '\0';
+		(void)snprintf(cl, sizeof(cl), "user=\"%s\" %s", name,
+		    GOODLINE);
+		assert_int_equal(authkeys_parse_line(cl, &k, err,
+		    sizeof(err)), 0);
+		authkey_clear(&k);
+		name[AUTHKEYS_ROLE_MAX + 1] = '\0';
+		(void)snprintf(cl, sizeof(cl), "roles=\"a,%s\" %s", name,
+		    GOODLINE);
+		expect_line_error(cl,
+		    "roles: role number 2 longer than 128 bytes");
+		name[AUTHKEYS_ROLE_MAX] = '\0';
+		(void)snprintf(cl, sizeof(cl), "roles=\"a,%s\" %s", name,
+		    GOODLINE);
+		assert_int_equal(authkeys_parse_line(cl, &k, err,
+		    sizeof(err)), 0);
+		authkey_clear(&k);
+	}
 
 	/* Key ids. */
 	expect_line_error("ABCD1234 sha256:" H64, "bad key id");

@@ -50,6 +50,7 @@
 #include <openssl/x509v3.h>
 
 #include "config.h"
+#include "jwt.h"
 #include "key_wrap.h"
 #include "msg.h"
 #include "mtls.h"
@@ -1645,6 +1646,111 @@ test_mtls_bad_der(void **state)
 	free(d.p);
 }
 
+/*
+ * TLSClientCRL covers the whole chain: root, intermediate, leaf, and a
+ * CRL of each CA.  The root revoking the intermediate refuses the leaf,
+ * which no CRL names; a CA of the chain without a CRL refuses it too.
+ */
+static void
+test_mtls_crl_chain(void **state)
+{
+	EVP_PKEY *rk = gen_ec("P-256"), *ik = gen_ec("P-256");
+	X509 *root, *inter, *leaf;
+	struct mtls_verifier *v;
+	struct der dl, di;
+	const uint8_t *chain[2];
+	size_t lens[2], len, len2;
+	char ca[PATH_MAX], crlpath[PATH_MAX], err[256], reason[256];
+	char *id = NULL, fp[13], *p, *c1, *c2, *both;
+	int revoked;
+
+	(void)state;
+	root = mkcert(rk, NULL, NULL, 1, "chain root", NULL, 1, -1, 3650,
+	    NULL, NULL);
+	inter = mkcert(ik, rk, root, 2, "chain intermediate", NULL, 1, -1,
+	    3650, NULL, NULL);
+	leaf = mkcert(cli_key, ik, inter, 3, "frank", NULL, 0, -1, 30,
+	    "email:frank@example.com", "clientAuth");
+	dl = to_der(leaf);
+	di = to_der(inter);
+	chain[0] = dl.p;
+	lens[0] = dl.len;
+	chain[1] = di.p;
+	lens[1] = di.len;
+	p = cert_pem(root, &len);
+	write_file("chainca.pem", p, len, 0644);
+	free(p);
+	tpath(ca, sizeof(ca), "chainca.pem");
+	tpath(crlpath, sizeof(crlpath), "chain.crl");
+	for (revoked = 0; revoked <= 1; revoked++) {
+		/* Serial 99 is no one's: a CRL that revokes nothing here. */
+		c1 = mkcrl(root, rk, revoked ? 2 : 99, &len);
+		c2 = mkcrl(inter, ik, 99, &len2);
+		assert_non_null(both = malloc(len + len2));
+		memcpy(both, c1, len);
+		memcpy(both + len, c2, len2);
+		write_file("chain.crl", both, len + len2, 0644);
+		v = mtls_new(ca, crlpath, MTLS_ID_SAN_EMAIL, err, sizeof(err));
+		if (v == NULL)
+			fail_msg("mtls_new: %s", err);
+		if (!revoked) {
+			assert_int_equal(mtls_verify(v, chain, lens, 2,
+			    time(NULL), &id, fp, reason, sizeof(reason)), 0);
+			assert_string_equal(id, "frank@example.com");
+			free(id);
+			id = NULL;
+		} else {
+			assert_int_equal(mtls_verify(v, chain, lens, 2,
+			    time(NULL), &id, fp, reason, sizeof(reason)), -1);
+			assert_string_equal(reason,
+			    "mtls: certificate revoked");
+			assert_null(id);
+		}
+		mtls_free(v);
+		/* Only the intermediate's CRL: the root has none. */
+		write_file("chain.crl", c2, len2, 0644);
+		v = mtls_new(ca, crlpath, MTLS_ID_SAN_EMAIL, err, sizeof(err));
+		if (v == NULL)
+			fail_msg("mtls_new: %s", err);
+		assert_int_equal(mtls_verify(v, chain, lens, 2, time(NULL),
+		    &id, fp, reason, sizeof(reason)), -1);
+		assert_string_equal(reason,
+		    "mtls: unable to get certificate CRL");
+		mtls_free(v);
+		free(both);
+		free(c1);
+		free(c2);
+	}
+	free(dl.p);
+	free(di.p);
+	X509_free(leaf);
+	X509_free(inter);
+	X509_free(root);
+	EVP_PKEY_free(ik);
+	EVP_PKEY_free(rk);
+}
+
+/* x5t#S256 (RFC 8705): SHA-256 of the DER, unpadded base64url. */
+static void
+test_mtls_x5t(void **state)
+{
+	struct der d = to_der(cli_good);
+	unsigned char md[32];
+	unsigned int mdlen = sizeof(md);
+	char x5t[MTLS_X5T_LEN + 1], want[MTLS_X5T_LEN + 1];
+
+	(void)state;
+	assert_int_equal(mtls_x5t(d.p, d.len, x5t), 0);
+	assert_int_equal(strlen(x5t), MTLS_X5T_LEN);
+	assert_int_equal(EVP_Digest(d.p, d.len, md, &mdlen, EVP_sha256(),
+	    NULL), 1);
+	assert_int_equal(jwt_b64url_encode(md, sizeof(md), want,
+	    sizeof(want)), MTLS_X5T_LEN);
+	assert_string_equal(x5t, want);
+	assert_null(strpbrk(x5t, "=+/"));
+	free(d.p);
+}
+
 static void
 test_mtls_new_errors(void **state)
 {
@@ -1690,6 +1796,8 @@ main(void)
 		cmocka_unit_test(test_mtls_refusals),
 		cmocka_unit_test(test_mtls_no_crl),
 		cmocka_unit_test(test_mtls_bad_der),
+		cmocka_unit_test(test_mtls_crl_chain),
+		cmocka_unit_test(test_mtls_x5t),
 		cmocka_unit_test(test_mtls_new_errors),
 	};
 	char err[256];
