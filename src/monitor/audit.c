@@ -274,6 +274,11 @@ build_body(const struct audit *a, const struct audit_rec *rec,
 	if (rec->args != NULL &&
 	    set_str(o, "args", rec->args, trunc, err, errlen) == -1)
 		goto out;
+	if (rec->count > 0 &&
+	    (set_json(o, "count", json_integer(rec->count), err,
+	    errlen) == -1 ||
+	    set_str(o, "since", rec->since, full, err, errlen) == -1))
+		goto out;
 	if (set_json(o, "duration_ms", rec->duration_ms < 0 ? json_null() :
 	    json_integer(rec->duration_ms), err, errlen) == -1 ||
 	    set_str(o, "prev", a->prev, full, err, errlen) == -1)
@@ -315,6 +320,7 @@ check_sizes(const struct audit_rec *rec, int *truncate, char *err,
 		{ "request_id", rec->request_id, 1 },
 		{ "args_sha256", rec->args_sha256, 0 },
 		{ "args", rec->args, 1 },
+		{ "since", rec->count > 0 ? rec->since : NULL, 0 },
 	};
 	size_t i, l, total = 0, keep = 0;
 

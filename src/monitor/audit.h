@@ -43,6 +43,13 @@ struct audit_rec {
 	const char	 *args_sha256;
 	const char	 *args;		/* AuditArguments full only */
 	long long	  duration_ms;	/* -1: none */
+	/*
+	 * > 0: the record stands for this many refusals like it, made since
+	 * the time in `since' (RFC 3339) and not written one by one
+	 * (auditagg.h).  Otherwise neither field is written.
+	 */
+	long long	  count;
+	const char	 *since;
 };
 
 /*
