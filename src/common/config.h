@@ -129,6 +129,13 @@ struct mcpd_config {
 	long		 worker_idle_timeout;	/* seconds, 0 = never, -1 unset */
 
 	int		 stdio;			/* --stdio given */
+
+	/* Per-source and per-user limits over HTTP; -1 = unset. */
+	long		 max_conn_per_source;	/* MaxConnectionsPerSource */
+	long		 netblock_v4;		/* PerSourceNetBlockSize bits */
+	long		 netblock_v6;
+	long		 handshake_timeout;	/* seconds, HandshakeTimeout */
+	long		 max_sessions_per_user;	/* MaxSessionsPerUser */
 };
 
 /* Set every field to "unset". */
