@@ -57,6 +57,8 @@
 #define HTTP_ACCEPT_PAUSE_MS	100
 #define HTTP_SWEEP_SECONDS	30
 #define HTTP_SRC_BUCKETS	1024
+/* A Content-Length of more digits cannot be read into a 64-bit number. */
+#define HTTP_LENGTH_DIGITS_MAX	18
 
 #define REQ_AUTH		1	/* waiting for the monitor's verdict */
 #define REQ_MCP			2	/* body handed to a session */
@@ -82,6 +84,8 @@ struct http_conn {
 	struct http_src		*src;		/* counted against its source */
 	int			 served;	/* a complete request came */
 	uint64_t		 hs_deadline;	/* ms: HandshakeTimeout */
+	int			 hdr_phase;	/* header lines may arrive */
+	int			 injecting;	/* http_conn_scan writes */
 };
 
 /* Connections open from one source block (MaxConnectionsPerSource). */
@@ -292,6 +296,8 @@ http_req_free(struct http_req *r)
  * IdleTimeout.  Once a byte of the request arrives, ClientTimeout bounds
  * the rest of it (http_conn_input), however slowly it trickles in.
  */
+static void http_conn_scan(struct http_conn *);
+
 static uint64_t
 http_now_ms(void)
 {
@@ -308,6 +314,9 @@ http_conn_arm(struct http_conn *c)
 	struct timeval tv;
 
 	c->receiving = 0;
+	/* A request pipelined behind the last one is in the buffer already. */
+	c->hdr_phase = 1;
+	http_conn_scan(c);
 	tv.tv_sec = c->srv->p.idle_timeout;
 	tv.tv_usec = 0;
 	if (evtimer_add(c->deadline, &tv) != 0)
@@ -322,7 +331,10 @@ http_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	struct timeval tv;
 	uint64_t now, left;
 
-	if (info->n_added == 0 || c->receiving || !TAILQ_EMPTY(&c->reqs))
+	if (info->n_added == 0 || c->injecting)
+		return;
+	http_conn_scan(c);
+	if (c->receiving || !TAILQ_EMPTY(&c->reqs))
 		return;
 	c->receiving = 1;
 	tv.tv_sec = c->srv->p.client_timeout;
@@ -340,6 +352,79 @@ http_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	}
 	if (evtimer_add(c->deadline, &tv) != 0)
 		fatal_f("evtimer_add");
+}
+
+/* Whether v (len bytes) is a Content-Length: 1*DIGIT, as RFC 9110 8.6. */
+static int
+http_length_ok(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > HTTP_LENGTH_DIGITS_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * evhttp reads the body its Content-Length announces before we see the
+ * request, and takes a value too large for a number as the largest
+ * number: it would read and drop bytes until the deadline and never
+ * answer.  So the header lines are looked at here as they arrive, before
+ * evhttp parses them, and a request whose Content-Length is not plain
+ * digits is replaced by a line evhttp refuses: evhttp then answers 400 and
+ * closes the connection.  http_gencb checks what evhttp parsed again
+ * (repeats, and what evhttp's own number parser accepts).
+ */
+static void
+http_conn_scan(struct http_conn *c)
+{
+	struct evbuffer *in;
+	const char *p, *line, *nl, *v;
+	size_t len, off = 0, e, vlen;
+
+	if (!c->hdr_phase || c->injecting || c->bev == NULL)
+		return;
+	in = bufferevent_get_input(c->bev);
+	if ((len = evbuffer_get_length(in)) == 0)
+		return;
+	if (len > c->srv->p.max_headers)
+		len = c->srv->p.max_headers;
+	if ((p = (const char *)evbuffer_pullup(in, (ev_ssize_t)len)) == NULL)
+		fatal_f("evbuffer_pullup");
+	while (off < len && (nl = memchr(p + off, '\n', len - off)) != NULL) {
+		line = p + off;
+		e = (size_t)(nl - line);
+		off += e + 1;
+		if (e > 0 && line[e - 1] == '\r')
+			e--;
+		if (e == 0) {
+			c->hdr_phase = 0;	/* the body, if any, follows */
+			return;
+		}
+		if (e < 15 || strncasecmp(line, "Content-Length:", 15) != 0)
+			continue;
+		v = line + 15;
+		vlen = e - 15;
+		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+			vlen--;
+		if (http_length_ok(v, vlen))
+			continue;
+		debug_f("connection %u: bad Content-Length", c->connid);
+		c->injecting = 1;
+		if (evbuffer_drain(in, evbuffer_get_length(in)) != 0 ||
+		    evbuffer_add(in, "X\r\n", 3) != 0)
+			fatal_f("evbuffer");
+		c->injecting = 0;
+		c->hdr_phase = 0;
+		return;
+	}
 }
 
 /* The reply to r's request has been handed to evhttp. */
@@ -755,6 +840,7 @@ http_adopt(evutil_socket_t unused, short what, void *arg)
 		if (srv->p.idle_timeout < hs)
 			hs = srv->p.idle_timeout;
 		c->hs_deadline = http_now_ms() + (uint64_t)hs * 1000;
+		c->hdr_phase = 1;
 		tv.tv_sec = hs;
 		tv.tv_usec = 0;
 		if (evtimer_add(c->deadline, &tv) != 0)
@@ -1239,13 +1325,28 @@ http_gencb(struct evhttp_request *req, void *arg)
 	struct http_server *srv = arg;
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path, *origin, *host, *te;
+	const char *path, *origin, *host, *te, *cl;
 	struct http_conn *c;
 
 	c = http_conn_of(srv, req);
 	evtimer_del(c->deadline);
 	c->served = 1;
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+
+	/*
+	 * A repeated Content-Length, or one that is not plain digits, is a
+	 * request-smuggling attempt behind a proxy that read another length
+	 * than evhttp did (evhttp takes the first, and "+41" as 41).  The
+	 * connection is closed after the 400: nothing after this request on
+	 * it can be framed with confidence.
+	 */
+	if (http_header_one(h, "Content-Length", &cl) != 0 ||
+	    (cl != NULL && !http_length_ok(cl, strlen(cl)))) {
+		http_header(req, "Connection", "close");
+		http_error(req, 400, "Bad Request", MCP_ERR_INVALID_REQ,
+		    "Bad Content-Length");
+		return;
+	}
 
 	/* evhttp would decode chunked bodies; a body has a length here. */
 	if (http_header_one(h, "Transfer-Encoding", &te) != 0 || te != NULL) {
