@@ -41,9 +41,9 @@ struct auditagg {
 static uint32_t
 agg_hash_str(uint32_t h, const char *s)
 {
-	size_t i;
+	size_t i, len = strnlen(s, AUDITAGG_STR_MAX);
 
-	for (i = 0; s[i] != '\0' && i < AUDITAGG_STR_MAX; i++) {
+	for (i = 0; i < len; i++) {
 		h ^= (uint8_t)s[i];
 		h *= 16777619U;
 	}
@@ -63,6 +63,15 @@ static int
 agg_streq(const char *a, const char *b)
 {
 	return strncmp(a, b, AUDITAGG_STR_MAX) == 0;
+}
+
+static int
+agg_match(const struct agg_group *g, uint32_t h, const char *source,
+    const char *event, const char *decision, const char *reason)
+{
+	return g->hash == h && agg_streq(g->source, source) &&
+	    agg_streq(g->event, event) && agg_streq(g->decision, decision) &&
+	    agg_streq(g->reason, reason);
 }
 
 struct auditagg *
@@ -112,12 +121,14 @@ agg_drop(struct auditagg *ag, struct agg_group *g, auditagg_emit emit,
 void
 auditagg_free(struct auditagg *ag)
 {
-	struct agg_group *g;
+	struct agg_group *g, *next;
 
 	if (ag == NULL)
 		return;
-	while ((g = TAILQ_FIRST(&ag->queue)) != NULL)
+	for (g = TAILQ_FIRST(&ag->queue); g != NULL; g = next) {
+		next = TAILQ_NEXT(g, qentry);
 		agg_drop(ag, g, NULL, NULL, NULL);
+	}
 	free(ag);
 }
 
@@ -139,13 +150,9 @@ auditagg_note(struct auditagg *ag, const char *source, const char *event,
 	h = agg_hash_str(h, decision);
 	h = agg_hash_str(h, reason);
 	b = &ag->buckets[h % AUDITAGG_BUCKETS];
-	TAILQ_FOREACH(g, b, hentry) {
-		if (g->hash == h && agg_streq(g->source, source) &&
-		    agg_streq(g->event, event) &&
-		    agg_streq(g->decision, decision) &&
-		    agg_streq(g->reason, reason))
+	for (g = TAILQ_FIRST(b); g != NULL; g = TAILQ_NEXT(g, hentry))
+		if (agg_match(g, h, source, event, decision, reason))
 			break;
-	}
 	if (g != NULL && now_ms - g->start_ms < ag->window_ms) {
 		g->count++;
 		return 0;
@@ -173,12 +180,16 @@ size_t
 auditagg_expire(struct auditagg *ag, uint64_t now_ms, int all,
     auditagg_emit emit, void *arg)
 {
-	struct agg_group *g;
+	struct agg_group *g, *next;
 	size_t n = 0;
 
-	while ((g = TAILQ_FIRST(&ag->queue)) != NULL &&
-	    (all || now_ms - g->start_ms >= ag->window_ms))
+	/* The queue is in the order the windows opened: stop at an open one. */
+	for (g = TAILQ_FIRST(&ag->queue); g != NULL; g = next) {
+		next = TAILQ_NEXT(g, qentry);
+		if (!all && now_ms - g->start_ms < ag->window_ms)
+			break;
 		agg_drop(ag, g, emit, arg, &n);
+	}
 	return n;
 }
 
