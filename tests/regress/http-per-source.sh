@@ -1,16 +1,27 @@
 #!/bin/bash
 # MaxConnectionsPerSource (issue 11, item 4; sshd's PerSourceMaxStartups):
 # idle sockets from one address beyond the cap are closed at once, while
-# the ones within it are still served, and another address (127.0.0.2)
-# is served as if nothing happened.  Once the held sockets close, the
-# address gets its share back.  Before, 300 idle sockets from one address
-# took every slot of MaxConnections and locked every other client out.
+# the ones within it are still served, and another address (127.0.0.2,
+# and ::1 where the host has it) is served as if nothing happened.  Once
+# the held sockets close, the address gets its share back.  Before, 300
+# idle sockets from one address took every slot of MaxConnections and
+# locked every other client out.  An IPv6 client's failed authentications
+# count by its /64.
 . "$(dirname "$0")/lib.sh"
 setup_http "MaxConnectionsPerSource 4" "MaxConnections 20" \
     "IdleTimeout 120" "ClientTimeout 60" "HandshakeTimeout 60"
+# The same port on ::1 as well, if this host has IPv6 loopback.
+V6=0
+if python3 -c 'import socket
+s = socket.socket(socket.AF_INET6)
+s.bind(("::1", '"$PORT"'))' 2>/dev/null; then
+	V6=1
+	http_conf "Listen [::1]:$PORT"
+fi
 start_http
 
-MCPD_TEST_PORT=$PORT MCPD_TEST_KEY=$DEV_KEY python3 - > "$OBJ/src" <<'EOF' ||
+MCPD_TEST_PORT=$PORT MCPD_TEST_KEY=$DEV_KEY MCPD_TEST_V6=$V6 python3 - \
+    > "$OBJ/src" <<'EOF' ||
 import os, socket, time
 PORT = int(os.environ["MCPD_TEST_PORT"])
 KEY = os.environ["MCPD_TEST_KEY"].encode()
@@ -25,6 +36,8 @@ def request():
             b"Content-Length: %d\r\n\r\n" % len(INIT)) + INIT
 
 def connect(src):
+    if ":" in src:
+        return socket.create_connection(("::1", PORT), timeout=10)
     return socket.create_connection(("127.0.0.1", PORT), timeout=10,
                                     source_address=(src, 0))
 
@@ -78,6 +91,12 @@ print("held-open %d/4" % (4 - closed_within(held, 0.5)))
 o = connect("127.0.0.2")
 o.sendall(request())
 print("other-address %s" % status(o))
+if os.environ["MCPD_TEST_V6"] == "1":
+    o = connect("::1")
+    o.sendall(request())
+    print("ipv6 %s" % status(o))
+else:
+    print("ipv6 200")
 for i, s in enumerate(held):
     s.sendall(request())
     print("held%d %s" % (i + 1, status(s)))
@@ -95,6 +114,7 @@ expect_eq "per-source limit" "$(cat "$OBJ/src")" \
 "beyond-cap-closed 30/30
 held-open 4/4
 other-address 200
+ipv6 200
 held1 200
 held2 200
 held3 200
@@ -103,7 +123,21 @@ again1 200
 again2 200
 again3 200
 again4 200"
+# AuthFailureLimit counts an IPv6 client by its /64 (the default
+# PerSourceNetBlockSize): its refusals are summed up under that block.
+if [ "$V6" = 1 ]; then
+	BASE=http://[::1]:$PORT
+	for i in 1 2 3; do
+		http_post /mcp "$(http_init)"
+		expect_status "no credential over IPv6 ($i)" 401
+	done
+fi
 stop_http
+if [ "$V6" = 1 ]; then
+	expect_eq "IPv6 refusals summed up by /64" \
+	    "$(audit_select 'select(.count != null) | [.decision, .source, .count]')" \
+	    '["AUTH_FAILED","::/64",2]'
+fi
 audit_verify
 expect_no_secrets
 exit 0
