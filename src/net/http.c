@@ -291,11 +291,6 @@ http_req_free(struct http_req *r)
 	srv->npending--;
 }
 
-/*
- * The connection waits for its next request: it may do so for
- * IdleTimeout.  Once a byte of the request arrives, ClientTimeout bounds
- * the rest of it (http_conn_input), however slowly it trickles in.
- */
 static void http_conn_scan(struct http_conn *);
 
 static uint64_t
@@ -308,6 +303,12 @@ http_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * The connection waits for its next request: it may do so for
+ * IdleTimeout.  Once a byte of the request arrives, ClientTimeout bounds
+ * the rest of it (http_conn_input), however slowly it trickles in.  (The
+ * first request has HandshakeTimeout instead: http_adopt.)
+ */
 static void
 http_conn_arm(struct http_conn *c)
 {
@@ -809,11 +810,12 @@ http_adopt(evutil_socket_t unused, short what, void *arg)
 			c->loopback = http_sockaddr_loopback(&ss);
 		http_conn_table_put(srv, c);
 		/*
-		 * evhttp made the connection with the bufferevent as its
-		 * callback argument.  Its close callback, set now and not at
-		 * the first request, is what tells us of a connection that
-		 * never makes one, so that it stops counting against its
-		 * source.
+		 * evhttp gave the bufferevent its connection as the argument
+		 * of its callbacks (checked: the connection's bufferevent is
+		 * this one).  The connection's close callback, set now and
+		 * not at the first request, is what tells us of a connection
+		 * that never makes one, so that it stops counting against
+		 * its source.
 		 */
 		bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
 		if ((evcon = cbarg) == NULL ||
