@@ -418,9 +418,13 @@ http_conn_scan(struct http_conn *c)
 		if (http_length_ok(v, vlen))
 			continue;
 		debug_f("connection %u: bad Content-Length", c->connid);
+		/*
+		 * At the front: the bufferevent keeps the end of its input
+		 * frozen except while it reads from the socket.
+		 */
 		c->injecting = 1;
 		if (evbuffer_drain(in, evbuffer_get_length(in)) != 0 ||
-		    evbuffer_add(in, "X\r\n", 3) != 0)
+		    evbuffer_prepend(in, "X\r\n", 3) != 0)
 			fatal_f("evbuffer");
 		c->injecting = 0;
 		c->hdr_phase = 0;

@@ -14,7 +14,7 @@ py() {
 	MCPD_TEST_PORT=$PORT MCPD_TEST_KEY=$DEV_KEY python3 -
 }
 py > "$OBJ/cl" <<'EOF' || fail "python: $(cat "$OBJ/cl")"
-import os, socket
+import os, re, socket
 PORT = int(os.environ["MCPD_TEST_PORT"])
 KEY = os.environ["MCPD_TEST_KEY"].encode()
 BODY = (b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
@@ -73,6 +73,32 @@ cases = [
 ]
 for name, v in cases:
     print("%s %s" % (name, answer(v)))
+
+# Pipelined: a good request, and behind it in the same write one whose
+# length is too large for a number.  The second is looked at only once the
+# first is answered; it too is refused.
+s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+good = (b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Authorization: Bearer " + KEY + b"\r\n"
+        b"Content-Length: %d\r\n\r\n" % n) + BODY
+bad = good.replace(b"Content-Length: %d" % n,
+                   b"Content-Length: 99999999999999999999")
+s.sendall(good + bad)
+data, closed = b"", False
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            closed = True
+            break
+        data += d
+except socket.timeout:
+    pass
+# An answer's body ends without a newline: the next status line follows it.
+print("pipelined %s" % " ".join(
+    l.decode() for l in re.findall(rb"HTTP/1\.1 [0-9]{3} [^\r]*", data)),
+    "closed" if closed else "open")
 EOF
 expect_eq "Content-Length forms" "$(cat "$OBJ/cl")" \
 "good HTTP/1.1 200 OK answers=2 open
@@ -87,10 +113,11 @@ empty HTTP/1.1 400 Bad Request answers=1 closed
 hex HTTP/1.1 400 Bad Request answers=1 closed
 huge HTTP/1.1 400 Bad Request answers=1 closed
 huge-int64 HTTP/1.1 400 Bad Request answers=1 closed
-comma-list HTTP/1.1 400 Bad Request answers=1 closed"
+comma-list HTTP/1.1 400 Bad Request answers=1 closed
+pipelined HTTP/1.1 200 OK HTTP/1.1 400 Bad Request closed"
 stop_http
 audit_verify
 expect_eq "only the good requests ran" \
-    "$(audit_select 'select(.event == "initialize")' | wc -l)" 2
+    "$(audit_select 'select(.event == "initialize")' | wc -l)" 3
 expect_no_secrets
 exit 0
