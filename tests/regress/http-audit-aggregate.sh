@@ -74,6 +74,11 @@ expect_eq "summaries at the end" \
 '["AUTH_FAILED","no credential presented","127.0.0.1/32",9]
 ["RATE_LIMITED","too many failed authentications from source","127.0.0.1/32",339]
 ["AUTH_FAILED","no credential presented","127.0.0.2/32",2]'
+"$MCPCTL" audit show "$OBJ/audit.log" > "$OBJ/show" || fail "audit show"
+expect_eq "audit show" "$(sed 's/^\[[^]]*\] //' "$OBJ/show" | grep count=)" \
+'AUTH_FAILED reason="no credential presented" event=authenticate count=9 source=127.0.0.1/32
+RATE_LIMITED reason="too many failed authentications from source" event=authenticate count=339 source=127.0.0.1/32
+AUTH_FAILED reason="no credential presented" event=authenticate count=2 source=127.0.0.2/32'
 expect_eq "summaries carry the window's start" \
     "$(audit_select 'select(.count != null) | .since | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")' | sort -u)" true
 expect_eq "records in all" "$(wc -l < "$OBJ/audit.log")" \
