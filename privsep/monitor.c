@@ -36,6 +36,7 @@
 #include "apikey.h"
 #include "audit.h"
 #include "auditredact.h"
+#include "auditagg.h"
 #include "authn.h"
 #include "config.h"
 #include "jwt.h"
@@ -43,6 +44,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "mtls.h"
+#include "netblock.h"
 #include "policy.h"
 #include "proto.h"
 #include "ratelimit.h"
@@ -74,6 +76,15 @@
  * the window closes, so that a flood writes two records a window at most.
  */
 #define MON_NOTIFY_WINDOW_S	60
+/*
+ * Refusals before authentication over HTTP are audited one in full and
+ * the rest summed up per source and reason per window (auditagg.h): the
+ * window of AuthFailureLimit, and as many groups as sources it tracks
+ * closely enough.  The windows are looked at every second.
+ */
+#define MON_AGG_WINDOW_MS	60000
+#define MON_AGG_GROUPS		4096
+#define MON_AGG_TICK_S		1
 /* Consecutive workers that die before they are ready: then give up. */
 #define MON_START_FAILURES_MAX	5
 /*
@@ -143,6 +154,7 @@ struct mon_conn {
 	struct sockaddr_storage	 addr;
 	char			 source[MON_SOURCE_MAX];	/* ip:port */
 	char			 host[INET6_ADDRSTRLEN];	/* ip */
+	char			 block[NETBLOCK_STRLEN];	/* its source */
 	int			 cert;		/* AUTHN_CERT_* */
 	int			 cert_seen;	/* PS_CERT_REQ came */
 	char			*cert_identity;
@@ -200,6 +212,8 @@ struct monitor {
 	struct ratelimit	*rl_notify;	/* notifications, per identity */
 	struct event		*notify_ev;	/* closes a drop window */
 	unsigned long long	 notify_dropped;	/* in this window */
+	struct auditagg		*agg;		/* refusals before authn */
+	struct event		*agg_ev;
 
 	pid_t			 net_pid;
 	struct bufferevent	*net_bev;	/* writes only */
@@ -292,6 +306,65 @@ mon_audit_event(struct monitor *mon, const char *event, const char *decision,
 	rec.reason = reason;
 	rec.duration_ms = -1;
 	(void)mon_audit(mon, &rec);
+}
+
+/* One record for the refusals an auditagg group counted. */
+static void
+mon_agg_emit(void *arg, const struct auditagg_sum *sum)
+{
+	struct monitor *mon = arg;
+	struct audit_rec rec;
+	struct timespec ts;
+	char since[AUDIT_TS_LEN + 1];
+
+	ts.tv_sec = (time_t)(sum->since_ms / 1000);
+	ts.tv_nsec = (long)(sum->since_ms % 1000) * 1000000;
+	if (audit_format_ts(&ts, since, sizeof(since)) != 0)
+		fatal_f("audit_format_ts");
+	memset(&rec, 0, sizeof(rec));
+	rec.event = sum->event;
+	rec.decision = sum->decision;
+	rec.reason = sum->reason;
+	rec.source = sum->source;
+	rec.duration_ms = -1;
+	rec.count = (long long)sum->count;
+	rec.since = since;
+	(void)mon_audit(mon, &rec);
+}
+
+static int64_t
+mon_wall_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		fatal_f("clock_gettime: %s", strerror(errno));
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A refusal before authentication: over HTTP, written only if it is the
+ * first of its source block and reason in the window (the others are
+ * summed up later, mon_agg_emit); over stdio, the one local client's,
+ * always.  0, or -1 if it had to be written and could not.
+ */
+static int
+mon_audit_refusal(struct monitor *mon, struct audit_rec *rec,
+    const char *block, uint64_t now)
+{
+	if (block != NULL && !auditagg_note(mon->agg, block, rec->event,
+	    rec->decision, rec->reason, now, mon_wall_ms(), mon_agg_emit,
+	    mon))
+		return 0;
+	return mon_audit(mon, rec);
+}
+
+static void
+mon_agg_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *mon = arg;
+
+	(void)auditagg_expire(mon->agg, mon_now_ms(), 0, mon_agg_emit, mon);
 }
 
 /* Fill the identity fields of a record. */
@@ -719,10 +792,12 @@ mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
     uint32_t *retry_after)
 {
 	/*
-	 * Failed authentications count per address, whatever the port: a
-	 * client opening a connection per attempt is still one source.
+	 * Failed authentications count per source block (an IPv4 address,
+	 * an IPv6 /64 by default: PerSourceNetBlockSize), whatever the port:
+	 * a client opening a connection per attempt, or taking a new address
+	 * of its /64 for each, is still one source.
 	 */
-	const char *fail_key = conn != NULL ? conn->host : MON_SOURCE_STDIO;
+	const char *fail_key = conn != NULL ? conn->block : MON_SOURCE_STDIO;
 	/* RateLimit counts tool lists and calls, not each HTTP request. */
 	int count = tool != NULL || strcmp(event, "tools/list") == 0;
 	struct audit_rec rec;
@@ -760,7 +835,8 @@ mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
 		rec.reason = "too many failed authentications from source";
 		rec.credential = id->credential[0] ? id->credential : NULL;
 		*retry_after = retry;
-		if (mon_audit(mon, &rec) != 0)
+		if (mon_audit_refusal(mon, &rec, conn != NULL ? fail_key : NULL,
+		    now) != 0)
 			return PS_ST_INTERNAL;
 		return PS_ST_RATE_LIMITED;
 	}
@@ -782,7 +858,8 @@ mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
 		rec.reason = reason;
 		rec.credential = id->credential[0] ? id->credential : NULL;
 		verbose("authentication failed from %s: %s", source, reason);
-		if (mon_audit(mon, &rec) != 0)
+		if (mon_audit_refusal(mon, &rec, conn != NULL ? fail_key : NULL,
+		    now) != 0)
 			return PS_ST_INTERNAL;
 		return PS_ST_AUTH_FAILED;
 	}
@@ -1243,6 +1320,7 @@ mon_conn_req(struct monitor *mon, struct sbuf *m)
 	socklen_t len;
 	uint32_t connid;
 	char host[INET6_ADDRSTRLEN];
+	struct netblock nb;
 	const void *ap;
 	unsigned int port;
 	int fd;
@@ -1271,6 +1349,7 @@ mon_conn_req(struct monitor *mon, struct sbuf *m)
 		/* Gone already, or not a TCP socket: no usable source. */
 		(void)snprintf(c->source, sizeof(c->source), "unknown");
 		(void)snprintf(c->host, sizeof(c->host), "unknown");
+		(void)snprintf(c->block, sizeof(c->block), "unknown");
 		memset(&c->addr, 0, sizeof(c->addr));
 	} else {
 		if (c->addr.ss_family == AF_INET) {
@@ -1289,6 +1368,11 @@ mon_conn_req(struct monitor *mon, struct sbuf *m)
 		(void)snprintf(c->source, sizeof(c->source),
 		    c->addr.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
 		    host, port);
+		if (netblock_of((struct sockaddr *)&c->addr,
+		    (int)mon->cfg->netblock_v4, (int)mon->cfg->netblock_v6,
+		    &nb) != 0 ||
+		    netblock_str(&nb, c->block, sizeof(c->block)) != 0)
+			(void)snprintf(c->block, sizeof(c->block), "%s", host);
 	}
 	close(fd);
 	TAILQ_INSERT_TAIL(mon_conn_bucket(mon, connid), c, entry);
@@ -1412,15 +1496,22 @@ mon_auth(struct monitor *mon, struct sbuf *m)
 	struct mon_conn *conn;
 	const uint8_t *cred;
 	size_t credlen;
-	uint32_t callid, connid, status, retry = 0;
+	uint32_t callid, connid, status, retry = 0, flags;
 	const char *error = "";
+	struct audit_rec rec;
+	unsigned int r;
 
 	if (mon_check(mon, sbuf_get_u32(m, &callid), "auth callid") != 0 ||
 	    mon_check(mon, sbuf_get_u32(m, &connid), "auth connid") != 0 ||
 	    mon_check(mon, sbuf_get_string_direct(m, &cred, &credlen,
 	    PS_CRED_MAX), "auth credential") != 0 ||
+	    mon_check(mon, sbuf_get_u32(m, &flags), "auth flags") != 0 ||
 	    mon_check(mon, sbuf_expect_end(m), "auth") != 0)
 		return;
+	if ((flags & ~(uint32_t)PS_AUTH_F_INITIALIZE) != 0) {
+		mon_net_violation(mon, "unknown authentication flags");
+		return;
+	}
 	if (!mon->http) {
 		mon_net_violation(mon, "authentication request over stdio");
 		return;
@@ -1429,6 +1520,23 @@ mon_auth(struct monitor *mon, struct sbuf *m)
 		return;
 	status = mon_gate(mon, "authenticate", conn, NULL, cred, credlen,
 	    NULL, NULL, NULL, &id, &retry);
+	/*
+	 * A session costs the net process memory until SessionTimeout:
+	 * opening one counts against RateLimit like a call (issue 11).
+	 */
+	if (status == PS_ST_OK && (flags & PS_AUTH_F_INITIALIZE) != 0 &&
+	    ratelimit_take(mon->rl_user, id.user, mon_now_ms(), &r)) {
+		memset(&rec, 0, sizeof(rec));
+		rec.event = "initialize";
+		rec.source = conn != NULL ? conn->source : NULL;
+		rec.duration_ms = -1;
+		mon_rec_identity(&rec, &id);
+		rec.decision = AUDIT_RATE_LIMITED;
+		rec.reason = "rate limit exceeded";
+		retry = r;
+		status = mon_audit(mon, &rec) != 0 ? PS_ST_INTERNAL :
+		    PS_ST_RATE_LIMITED;
+	}
 	/* RFC 6750 3.1: no error code when no credential was presented. */
 	if (status == PS_ST_AUTH_FAILED && credlen > 0)
 		error = "invalid_token";
@@ -1739,6 +1847,13 @@ mon_net_init_http(struct monitor *mon)
 	for (i = 0; i < cfg->njwt_scopes; i++)
 		mon_put(mon, sbuf_put_cstring(mon->ans,
 		    cfg->jwt_scopes[i].scope));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->handshake_timeout));
+	mon_put(mon, sbuf_put_u32(mon->ans,
+	    (uint32_t)cfg->max_conn_per_source));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->netblock_v4));
+	mon_put(mon, sbuf_put_u32(mon->ans, (uint32_t)cfg->netblock_v6));
+	mon_put(mon, sbuf_put_u32(mon->ans,
+	    (uint32_t)cfg->max_sessions_per_user));
 }
 
 /*
@@ -2451,6 +2566,9 @@ mon_new(struct monitor_params *p)
 	    (mon->rl_notify = ratelimit_new((unsigned long)p->cfg->rate_limit,
 	    MON_RL_KEYS)) == NULL)
 		fatal_f("ratelimit_new");
+	if ((mon->agg = auditagg_new(MON_AGG_GROUPS,
+	    MON_AGG_WINDOW_MS)) == NULL)
+		fatal_f("auditagg_new");
 	if ((mon->base = event_base_new()) == NULL)
 		fatal_f("event_base_new");
 	if ((mon->net_restart = evtimer_new(mon->base, mon_net_restart,
@@ -2480,6 +2598,7 @@ monitor_run(struct monitor_params *p)
 	struct monitor *mon;
 	static const int sigs[] = { SIGCHLD, SIGUSR1, SIGHUP, SIGTERM, SIGINT };
 	struct timeval one = { 1, 0 };
+	struct timeval agg_tick = { MON_AGG_TICK_S, 0 };
 	struct mon_call *c;
 	size_t i;
 	int status;
@@ -2507,6 +2626,11 @@ monitor_run(struct monitor_params *p)
 	    evtimer_add(mon->checkpoint_ev, &one) != 0)
 		fatal_f("checkpoint timer");
 
+	if ((mon->agg_ev = event_new(mon->base, -1, EV_PERSIST,
+	    mon_agg_timer, mon)) == NULL ||
+	    evtimer_add(mon->agg_ev, &agg_tick) != 0)
+		fatal_f("aggregation timer");
+
 	mon_net_start(mon);
 	mon_worker_start_next(mon);
 
@@ -2520,6 +2644,8 @@ monitor_run(struct monitor_params *p)
 		mon_call_free(mon, c);
 	/* Dropped notifications not yet counted in a record are, now. */
 	mon_notify_window(-1, 0, mon);
+	/* The refusals counted so far are written before the end. */
+	(void)auditagg_expire(mon->agg, mon_now_ms(), 1, mon_agg_emit, mon);
 	(void)audit_flush(p->audit);
 	status = mon->exit_status;
 	debug_f("monitor exiting with status %d", status);
@@ -2645,6 +2771,7 @@ monitor_fuzz_free(struct monitor *mon)
 	ratelimit_free(mon->rl_user);
 	ratelimit_free(mon->rl_fail);
 	ratelimit_free(mon->rl_notify);
+	auditagg_free(mon->agg);
 	event_base_free(mon->base);
 	free(mon);
 }

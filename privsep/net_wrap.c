@@ -283,12 +283,13 @@ mm_toolcall(struct mm_net *mm, uint32_t callid, uint32_t connid,
 
 int
 mm_auth(struct mm_net *mm, uint32_t callid, uint32_t connid,
-    const char *cred, size_t credlen)
+    const char *cred, size_t credlen, uint32_t flags)
 {
 	sbuf_reset(mm->req);
 	if (sbuf_put_u32(mm->req, callid) != SBUF_OK ||
 	    sbuf_put_u32(mm->req, connid) != SBUF_OK ||
-	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK)
+	    sbuf_put_string(mm->req, cred, credlen) != SBUF_OK ||
+	    sbuf_put_u32(mm->req, flags) != SBUF_OK)
 		return -1;
 	return mm_send(mm, PS_AUTH_REQ);
 }

@@ -68,7 +68,7 @@ int	mm_toolcall(struct mm_net *, uint32_t callid, uint32_t connid,
 int	mm_cancel(struct mm_net *, uint32_t connid, uint32_t scope,
 	    const char *cred, size_t credlen, const char *request_id);
 int	mm_auth(struct mm_net *, uint32_t callid, uint32_t connid,
-	    const char *cred, size_t credlen);
+	    const char *cred, size_t credlen, uint32_t flags);
 /*
  * A new HTTP connection: its socket goes to the monitor with the message
  * (SCM_RIGHTS), after everything queued before it, so that the monitor

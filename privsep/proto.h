@@ -117,9 +117,16 @@
 #define PS_CERT_REQ		18
 /*
  * net -> monitor: authenticate one HTTP request before its body is acted on.
- *   u32 callid, u32 connid, str credential (the Bearer value, may be empty)
+ *   u32 callid, u32 connid, str credential (the Bearer value, may be empty),
+ *   u32 flags (PS_AUTH_F_*)
  */
 #define PS_AUTH_REQ		20
+/*
+ * The request would open an MCP session (no Mcp-Session-Id, a version
+ * with sessions): the monitor counts it against RateLimit.  A net process
+ * that leaves the flag off spares only its own clients a token.
+ */
+#define PS_AUTH_F_INITIALIZE	0x01
 /*
  * monitor -> net: u32 callid, u32 status (PS_ST_OK, PS_ST_AUTH_FAILED,
  * PS_ST_RATE_LIMITED, PS_ST_INTERNAL), u32 retry_after, str subject (the

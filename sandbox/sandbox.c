@@ -93,14 +93,16 @@ static const char *const sandbox_net_calls[] = {
 /*
  * The net process serving HTTP adds what a server needs on the sockets
  * the monitor gave it: accept connections on its listeners, learn a
- * connection's local address (loopback or not), cut a connection that
- * missed its deadline, hand a connection's socket to the monitor, and
- * OpenSSL's random numbers for TLS.
+ * connection's local address (loopback or not) and its source (for the
+ * per-source limit), cut a connection that missed its deadline, hand a
+ * connection's socket to the monitor, and OpenSSL's random numbers for
+ * TLS.
  */
 static const char *const sandbox_net_http_calls[] = {
 	"accept4",		/* evconnlistener, on the listeners */
 	"close",		/* a connection that is done */
 	"getsockname",		/* is the connection on loopback? */
+	"getpeername",		/* its source, for MaxConnectionsPerSource */
 	"shutdown",		/* a connection past its deadline */
 	"getrandom",		/* OpenSSL's DRBG; Mcp-Session-Id */
 	NULL

@@ -282,6 +282,15 @@ static const struct {
 	{ "ClientTimeout",	offsetof(struct mcpd_config, client_timeout) },
 	{ "IdleTimeout",	offsetof(struct mcpd_config, idle_timeout) },
 	{ "SessionTimeout",	offsetof(struct mcpd_config, session_timeout) },
+	{ "MaxConnectionsPerSource",
+	    offsetof(struct mcpd_config, max_conn_per_source) },
+	{ "PerSourceNetBlockSize",
+	    offsetof(struct mcpd_config, netblock_v4) },
+	{ "PerSourceNetBlockSize",
+	    offsetof(struct mcpd_config, netblock_v6) },
+	{ "HandshakeTimeout",	offsetof(struct mcpd_config, handshake_timeout) },
+	{ "MaxSessionsPerUser",
+	    offsetof(struct mcpd_config, max_sessions_per_user) },
 };
 
 static int

@@ -66,6 +66,8 @@
 #define SESSION_TIMEOUT_MAX	(7L * 24 * 60 * 60)
 #define AUDIT_CP_RECORDS_MAX	100000000L
 #define AUDIT_CP_SECONDS_MAX	(7L * 24 * 60 * 60)
+#define HANDSHAKE_TIMEOUT_MAX	600
+#define SESSIONS_PER_USER_MAX	4096
 /* Cap on any time value while it is being summed, to rule out overflow. */
 #define TIME_SUM_MAX_MS		(1000ULL * 1000 * 1000 * 1000)
 
@@ -117,7 +119,11 @@ enum kw {
 	KW_MTLSBINDTOKEN,
 	KW_MTLSMATCHIDENTITY,
 	KW_AUDITREDACT,
-	KW_AUDITCHECKPOINT
+	KW_AUDITCHECKPOINT,
+	KW_MAXCONNECTIONSPERSOURCE,
+	KW_PERSOURCENETBLOCKSIZE,
+	KW_HANDSHAKETIMEOUT,
+	KW_MAXSESSIONSPERUSER
 };
 
 static const struct keyword {
@@ -172,6 +178,10 @@ static const struct keyword {
 	{ "MTLSMatchIdentity",		KW_MTLSMATCHIDENTITY },
 	{ "AuditRedact",		KW_AUDITREDACT },
 	{ "AuditCheckpoint",		KW_AUDITCHECKPOINT },
+	{ "MaxConnectionsPerSource",	KW_MAXCONNECTIONSPERSOURCE },
+	{ "PerSourceNetBlockSize",	KW_PERSOURCENETBLOCKSIZE },
+	{ "HandshakeTimeout",		KW_HANDSHAKETIMEOUT },
+	{ "MaxSessionsPerUser",		KW_MAXSESSIONSPERUSER },
 };
 
 struct choice {
@@ -410,6 +420,30 @@ parse_range(struct pctx *p, const char *s, long min, long max, long *out)
 		return -1;
 	}
 	*out = (long)v;
+	return 0;
+}
+
+static void set_long(long *, long);
+
+/*
+ * PerSourceNetBlockSize "V4" or "V4:V6", as sshd_config's: the leading
+ * bits of a source address that make it one source.
+ */
+static int
+parse_netblock(struct pctx *p, const char *s)
+{
+	unsigned long long v4, v6 = 64;
+	const char *ep;
+
+	if (parse_ull(s, &ep, &v4) != 0 || v4 < 1 || v4 > 32 ||
+	    (*ep != '\0' && (*ep != ':' ||
+	    parse_ull(ep + 1, NULL, &v6) != 0 || v6 < 1 || v6 > 128))) {
+		perr(p, "%s: bad value '%s' (must be V4 or V4:V6, "
+		    "1..32 and 1..128)", p->kw, s);
+		return -1;
+	}
+	set_long(&p->cfg->netblock_v4, (long)v4);
+	set_long(&p->cfg->netblock_v6, (long)v6);
 	return 0;
 }
 
@@ -1599,6 +1633,23 @@ process(struct pctx *p, const char *keyword, char *args)
 		return 0;
 	case KW_AUDITREDACT:
 		return parse_audit_redact(p, av, ac);
+	case KW_MAXCONNECTIONSPERSOURCE:
+		if (parse_range(p, av[0], 1, CONNECTIONS_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->max_conn_per_source, lv);
+		return 0;
+	case KW_PERSOURCENETBLOCKSIZE:
+		return parse_netblock(p, av[0]);
+	case KW_HANDSHAKETIMEOUT:
+		if (parse_seconds(p, av[0], 1, HANDSHAKE_TIMEOUT_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->handshake_timeout, lv);
+		return 0;
+	case KW_MAXSESSIONSPERUSER:
+		if (parse_range(p, av[0], 1, SESSIONS_PER_USER_MAX, &lv) != 0)
+			return -1;
+		set_long(&cfg->max_sessions_per_user, lv);
+		return 0;
 	}
 	perr(p, "internal error: unhandled keyword '%s'", k->name);
 	return -1;
@@ -1634,6 +1685,11 @@ config_init(struct mcpd_config *cfg)
 	cfg->mtls_bind_token = -1;
 	cfg->mtls_match_identity = -1;
 	cfg->query_timeout = -1;
+	cfg->max_conn_per_source = -1;
+	cfg->netblock_v4 = -1;
+	cfg->netblock_v6 = -1;
+	cfg->handshake_timeout = -1;
+	cfg->max_sessions_per_user = -1;
 	cfg->stdio = 0;
 	cfg->audit_checkpoint_records = -1;
 	cfg->audit_checkpoint_seconds = -1;
@@ -1983,6 +2039,22 @@ config_fill_defaults(struct mcpd_config *cfg)
 	set_int(&cfg->mtls_bind_token, 1);
 	set_int(&cfg->mtls_match_identity, 0);
 	set_long(&cfg->query_timeout, 5000);
+	/*
+	 * An eighth of the default MaxConnections: a browser opens six
+	 * connections to a host and an SDK client one or two, so 32 serves a
+	 * small NAT, while one address holding its whole share still leaves
+	 * seven eighths of the table to everyone else.
+	 */
+	set_long(&cfg->max_conn_per_source, 32);
+	/*
+	 * As sshd's PerSourceNetBlockSize, but IPv6 by its /64: the smallest
+	 * block a site is given, inside which an attacker picks addresses
+	 * at will.
+	 */
+	set_long(&cfg->netblock_v4, 32);
+	set_long(&cfg->netblock_v6, 64);
+	set_long(&cfg->handshake_timeout, 10);
+	set_long(&cfg->max_sessions_per_user, 10);
 	/* No Listen by default: mcpd then serves stdio. */
 }
 
@@ -2371,6 +2443,11 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 	dump_choice(f, "mtlsbindtoken", yesno_choices, cfg->mtls_bind_token);
 	dump_choice(f, "mtlsmatchidentity", yesno_choices,
 	    cfg->mtls_match_identity);
+	dump_long(f, "maxconnectionspersource", cfg->max_conn_per_source, "");
+	fprintf(f, "persourcenetblocksize %ld:%ld\n", cfg->netblock_v4,
+	    cfg->netblock_v6);
+	dump_long(f, "handshaketimeout", cfg->handshake_timeout, "");
+	dump_long(f, "maxsessionsperuser", cfg->max_sessions_per_user, "");
 }
 
 const char *

@@ -145,6 +145,12 @@ struct mcpd_config {
 	/* AuditCheckpoint: records and seconds, 0 = off, -1 = unset. */
 	long		 audit_checkpoint_records;
 	long		 audit_checkpoint_seconds;
+	/* Per-source and per-user limits over HTTP; -1 = unset. */
+	long		 max_conn_per_source;	/* MaxConnectionsPerSource */
+	long		 netblock_v4;		/* PerSourceNetBlockSize bits */
+	long		 netblock_v6;
+	long		 handshake_timeout;	/* seconds, HandshakeTimeout */
+	long		 max_sessions_per_user;	/* MaxSessionsPerUser */
 };
 
 /* Set every field to "unset". */

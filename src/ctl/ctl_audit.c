@@ -279,10 +279,13 @@ static int
 show_record(char *line, size_t len, struct obuf *ob)
 {
 	const char *ts, *dec, *ev, *user, *tool, *role = NULL, *req, *reason;
+	const char *src;
 	size_t tslen, declen, evlen, ulen, tlen, rlen = 0, qlen, rslen, i;
+	size_t srclen;
 	json_error_t jerr;
-	json_t *o, *roles, *r0;
-	char *up = NULL;
+	json_t *o, *roles, *r0, *cnt;
+	char *up = NULL, num[24];
+	int n;
 	int ret = -1;
 
 	ob->len = 0;
@@ -338,6 +341,17 @@ show_record(char *line, size_t len, struct obuf *ob)
 	    memcmp(ev, "tools/call", evlen) != 0) &&
 	    ob_field(ob, "event", ev, evlen) == -1)
 		goto out;
+	/* A summary of refusals before authentication: how many, whence. */
+	if ((cnt = json_object_get(o, "count")) != NULL && !json_is_null(cnt)) {
+		if (!json_is_integer(cnt) || json_integer_value(cnt) < 1 ||
+		    get_str(o, "source", &src, &srclen) != 1 ||
+		    (n = snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(cnt))) < 0 ||
+		    (size_t)n >= sizeof(num) ||
+		    ob_field(ob, "count", num, (size_t)n) == -1 ||
+		    ob_field(ob, "source", src, srclen) == -1)
+			goto out;
+	}
 	if (ob_add(ob, "\n", 1) == -1)
 		goto out;
 	ret = 0;

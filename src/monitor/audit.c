@@ -291,6 +291,11 @@ build_body(const struct audit *a, const struct audit_rec *rec,
 	    (rec->owner != NULL &&
 	    set_str(o, "owner", rec->owner, full, err, errlen) == -1))
 		goto out;
+	if (rec->count > 0 &&
+	    (set_json(o, "count", json_integer(rec->count), err,
+	    errlen) == -1 ||
+	    set_str(o, "since", rec->since, full, err, errlen) == -1))
+		goto out;
 	if (set_json(o, "duration_ms", rec->duration_ms < 0 ? json_null() :
 	    json_integer(rec->duration_ms), err, errlen) == -1 ||
 	    set_str(o, "prev", a->prev, full, err, errlen) == -1)
@@ -334,6 +339,7 @@ check_sizes(const struct audit_rec *rec, int *truncate, char *err,
 		{ "args", rec->args, 1 },
 		{ "cancelled_by", rec->cancelled_by, 0 },
 		{ "owner", rec->owner, 0 },
+		{ "since", rec->count > 0 ? rec->since : NULL, 0 },
 	};
 	size_t i, l, total = 0, keep = 0;
 

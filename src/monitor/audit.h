@@ -49,6 +49,13 @@ struct audit_rec {
 	 */
 	const char	 *cancelled_by;
 	const char	 *owner;
+	/*
+	 * > 0: the record stands for this many refusals like it, made since
+	 * the time in `since' (RFC 3339) and not written one by one
+	 * (auditagg.h).  Otherwise neither field is written.
+	 */
+	long long	  count;
+	const char	 *since;
 };
 
 /*

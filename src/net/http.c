@@ -49,6 +49,7 @@
 #include "log.h"
 #include "mcp.h"
 #include "net_wrap.h"
+#include "netblock.h"
 #include "proto.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -59,6 +60,9 @@
 #define HTTP_CONN_TABLE		65536	/* fds are below RLIMIT_NOFILE */
 #define HTTP_ACCEPT_PAUSE_MS	100
 #define HTTP_SWEEP_SECONDS	30
+#define HTTP_SRC_BUCKETS	1024
+/* A Content-Length of more digits cannot be read into a 64-bit number. */
+#define HTTP_LENGTH_DIGITS_MAX	18
 
 #define REQ_AUTH		1	/* waiting for the monitor's verdict */
 #define REQ_MCP			2	/* body handed to a session */
@@ -82,7 +86,20 @@ struct http_conn {
 	struct http_reqq	 reqs;
 	TAILQ_ENTRY(http_conn)	 nentry;	/* srv->newborn */
 	int			 newborn;
+	struct http_src		*src;		/* counted against its source */
+	int			 served;	/* a complete request came */
+	uint64_t		 hs_deadline;	/* ms: HandshakeTimeout */
+	int			 hdr_phase;	/* header lines may arrive */
+	int			 injecting;	/* http_conn_scan writes */
 };
+
+/* Connections open from one source block (MaxConnectionsPerSource). */
+struct http_src {
+	TAILQ_ENTRY(http_src)	 entry;
+	struct netblock		 nb;
+	size_t			 n;
+};
+TAILQ_HEAD(http_srcq, http_src);
 
 struct http_session {
 	TAILQ_ENTRY(http_session) entry;
@@ -142,6 +159,7 @@ struct http_server {
 	struct http_session	*stateless;	/* 2026-07-28 requests */
 	char			*prm_url;	/* resource_metadata */
 	char			*prm_doc;	/* the RFC 9728 document */
+	struct http_srcq	 srcs[HTTP_SRC_BUCKETS];
 };
 
 /*
@@ -281,10 +299,23 @@ http_req_free(struct http_req *r)
 	srv->npending--;
 }
 
+static void http_conn_scan(struct http_conn *);
+
+static uint64_t
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal_f("clock_gettime: %s", strerror(errno));
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * The connection waits for its next request: it may do so for
  * IdleTimeout.  Once a byte of the request arrives, ClientTimeout bounds
- * the rest of it (http_conn_input), however slowly it trickles in.
+ * the rest of it (http_conn_input), however slowly it trickles in.  (The
+ * first request has HandshakeTimeout instead: http_adopt.)
  */
 static void
 http_conn_arm(struct http_conn *c)
@@ -295,6 +326,9 @@ http_conn_arm(struct http_conn *c)
 	/* Nothing in flight: evhttp itself sees the client close now. */
 	if (c->gone != NULL && event_del(c->gone) != 0)
 		fatal_f("event_del");
+	/* A request pipelined behind the last one is in the buffer already. */
+	c->hdr_phase = 1;
+	http_conn_scan(c);
 	tv.tv_sec = c->srv->p.idle_timeout;
 	tv.tv_usec = 0;
 	if (evtimer_add(c->deadline, &tv) != 0)
@@ -307,14 +341,106 @@ http_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 {
 	struct http_conn *c = arg;
 	struct timeval tv;
+	uint64_t now, left;
 
-	if (info->n_added == 0 || c->receiving || !TAILQ_EMPTY(&c->reqs))
+	if (info->n_added == 0 || c->injecting)
+		return;
+	http_conn_scan(c);
+	if (c->receiving || !TAILQ_EMPTY(&c->reqs))
 		return;
 	c->receiving = 1;
 	tv.tv_sec = c->srv->p.client_timeout;
 	tv.tv_usec = 0;
+	if (!c->served) {
+		/*
+		 * Before its first request a connection has HandshakeTimeout
+		 * from its accept, however its bytes trickle in: ClientTimeout
+		 * may only bring the deadline closer.
+		 */
+		now = http_now_ms();
+		left = c->hs_deadline > now ? c->hs_deadline - now : 0;
+		if (left <= (uint64_t)tv.tv_sec * 1000)
+			return;
+	}
 	if (evtimer_add(c->deadline, &tv) != 0)
 		fatal_f("evtimer_add");
+}
+
+/* Whether v (len bytes) is a Content-Length: 1*DIGIT, as RFC 9110 8.6. */
+static int
+http_length_ok(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > HTTP_LENGTH_DIGITS_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * evhttp reads the body its Content-Length announces before we see the
+ * request, and takes a value too large for a number as the largest
+ * number: it would read and drop bytes until the deadline and never
+ * answer.  So the header lines are looked at here as they arrive, before
+ * evhttp parses them, and a request whose Content-Length is not plain
+ * digits is replaced by a line evhttp refuses: evhttp then answers 400 and
+ * closes the connection.  http_gencb checks what evhttp parsed again
+ * (repeats, and what evhttp's own number parser accepts).
+ */
+static void
+http_conn_scan(struct http_conn *c)
+{
+	struct evbuffer *in;
+	const char *p, *line, *nl, *v;
+	size_t len, off = 0, e, vlen;
+
+	if (!c->hdr_phase || c->injecting || c->bev == NULL)
+		return;
+	in = bufferevent_get_input(c->bev);
+	if ((len = evbuffer_get_length(in)) == 0)
+		return;
+	if (len > c->srv->p.max_headers)
+		len = c->srv->p.max_headers;
+	if ((p = (const char *)evbuffer_pullup(in, (ev_ssize_t)len)) == NULL)
+		fatal_f("evbuffer_pullup");
+	while (off < len && (nl = memchr(p + off, '\n', len - off)) != NULL) {
+		line = p + off;
+		e = (size_t)(nl - line);
+		off += e + 1;
+		if (e > 0 && line[e - 1] == '\r')
+			e--;
+		if (e == 0) {
+			c->hdr_phase = 0;	/* the body, if any, follows */
+			return;
+		}
+		if (e < 15 || strncasecmp(line, "Content-Length:", 15) != 0)
+			continue;
+		v = line + 15;
+		vlen = e - 15;
+		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+			vlen--;
+		if (http_length_ok(v, vlen))
+			continue;
+		debug_f("connection %u: bad Content-Length", c->connid);
+		/*
+		 * At the front: the bufferevent keeps the end of its input
+		 * frozen except while it reads from the socket.
+		 */
+		c->injecting = 1;
+		if (evbuffer_drain(in, evbuffer_get_length(in)) != 0 ||
+		    evbuffer_prepend(in, "X\r\n", 3) != 0)
+			fatal_f("evbuffer");
+		c->injecting = 0;
+		c->hdr_phase = 0;
+		return;
+	}
 }
 
 /* The reply to r's request has been handed to evhttp. */
@@ -449,6 +575,34 @@ http_session_list(struct http_server *srv, struct http_session *s)
 	srv->nsessions++;
 }
 
+/*
+ * MaxSessionsPerUser: before subject gets one more session, its oldest
+ * are freed until it holds fewer than the cap, so that one identity
+ * cannot fill the session table that every identity shares.  A session
+ * with a request in flight is not taken from under it; with every one of
+ * them busy, the cap is exceeded until they finish.
+ */
+static void
+http_session_cap(struct http_server *srv, const char *subject)
+{
+	struct http_session *s, *next;
+	size_t n = 0;
+
+	TAILQ_FOREACH(s, &srv->sessions, entry)
+		if (strcmp(s->subject, subject) == 0)
+			n++;
+	for (s = TAILQ_FIRST(&srv->sessions);
+	    s != NULL && n >= srv->p.max_sessions_per_user; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (strcmp(s->subject, subject) != 0 ||
+		    !TAILQ_EMPTY(&s->reqs) || mcp_inflight(s->mcp) != 0)
+			continue;
+		debug_f("MaxSessionsPerUser: oldest session evicted");
+		http_session_free(srv, s);
+		n--;
+	}
+}
+
 static void
 http_sweep(evutil_socket_t fd, short what, void *arg)
 {
@@ -483,6 +637,7 @@ http_output(void *ctx, void *origin, int status, const char *msg, size_t len)
 	/* A session is kept once its initialize has been answered. */
 	if (s != NULL && !s->listed && !s->orphan && s != r->srv->stateless &&
 	    mcp_initialized(s->mcp) && status == 200) {
+		http_session_cap(r->srv, s->subject);
 		http_session_list(r->srv, s);
 		http_header(r->req, "Mcp-Session-Id", s->id);
 	}
@@ -565,6 +720,11 @@ http_conn_free(struct http_conn *c, int bev_alive)
 	}
 	if (c->newborn)
 		TAILQ_REMOVE(&srv->newborn, c, nentry);
+	if (c->src != NULL && --c->src->n == 0) {
+		TAILQ_REMOVE(&srv->srcs[netblock_hash(&c->src->nb) %
+		    HTTP_SRC_BUCKETS], c->src, entry);
+		free(c->src);
+	}
 	if (bev_alive && c->incb != NULL)
 		(void)evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
 		    c->incb);
@@ -677,6 +837,41 @@ http_conn_table_put(struct http_server *srv, struct http_conn *c)
 }
 
 /*
+ * Count c against its source block: 0, or -1 if the block has
+ * MaxConnectionsPerSource open already (as sshd's PerSourceMaxStartups).
+ * A socket whose peer is unknown is gone already; it is not counted.
+ */
+static int
+http_conn_count(struct http_server *srv, struct http_conn *c, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct netblock nb;
+	struct http_srcq *q;
+	struct http_src *src;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) != 0 ||
+	    netblock_of((struct sockaddr *)&ss, srv->p.netblock_v4,
+	    srv->p.netblock_v6, &nb) != 0)
+		return 0;
+	q = &srv->srcs[netblock_hash(&nb) % HTTP_SRC_BUCKETS];
+	TAILQ_FOREACH(src, q, entry)
+		if (netblock_eq(&src->nb, &nb))
+			break;
+	if (src != NULL && src->n >= srv->p.max_conn_per_source)
+		return -1;
+	if (src == NULL) {
+		src = xcalloc(1, sizeof(*src));
+		src->nb = nb;
+		TAILQ_INSERT_TAIL(q, src, entry);
+	}
+	src->n++;
+	c->src = src;
+	return 0;
+}
+
+/*
  * Runs right after evhttp has set up the connections whose bufferevents
  * http_bevcb made, in the same pass of the event loop: their sockets are
  * known now, and nothing can have freed them yet.
@@ -688,7 +883,11 @@ http_adopt(evutil_socket_t unused, short what, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct http_conn *c;
+	struct evhttp_connection *evcon;
+	struct timeval tv;
 	evutil_socket_t fd;
+	void *cbarg = NULL;
+	int hs;
 
 	while ((c = TAILQ_FIRST(&srv->newborn)) != NULL) {
 		TAILQ_REMOVE(&srv->newborn, c, nentry);
@@ -702,10 +901,44 @@ http_adopt(evutil_socket_t unused, short what, void *arg)
 		if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
 			c->loopback = http_sockaddr_loopback(&ss);
 		http_conn_table_put(srv, c);
+		/*
+		 * evhttp gave the bufferevent its connection as the argument
+		 * of its callbacks (checked: the connection's bufferevent is
+		 * this one).  The connection's close callback, set now and
+		 * not at the first request, is what tells us of a connection
+		 * that never makes one, so that it stops counting against
+		 * its source.
+		 */
+		bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
+		if ((evcon = cbarg) == NULL ||
+		    evhttp_connection_get_bufferevent(evcon) != c->bev)
+			fatal_f("connection without its evhttp connection");
+		c->evcon = evcon;
+		evhttp_connection_set_closecb(evcon, http_conn_closed, c);
+		if (http_conn_count(srv, c, fd) != 0) {
+			debug_f("connection %u: MaxConnectionsPerSource "
+			    "reached; closed", c->connid);
+			evhttp_connection_free(evcon);	/* frees c */
+			continue;
+		}
 		if ((c->incb = evbuffer_add_cb(bufferevent_get_input(c->bev),
 		    http_conn_input, c)) == NULL)
 			fatal_f("evbuffer_add_cb");
-		http_conn_arm(c);
+		/*
+		 * No complete request (for TLS: no finished handshake, which
+		 * comes first) within HandshakeTimeout, as sshd's
+		 * LoginGraceTime: then it is cut (http_conn_deadline).  An
+		 * IdleTimeout shorter than that applies as well.
+		 */
+		hs = srv->p.handshake_timeout;
+		if (srv->p.idle_timeout < hs)
+			hs = srv->p.idle_timeout;
+		c->hs_deadline = http_now_ms() + (uint64_t)hs * 1000;
+		c->hdr_phase = 1;
+		tv.tv_sec = hs;
+		tv.tv_usec = 0;
+		if (evtimer_add(c->deadline, &tv) != 0)
+			fatal_f("evtimer_add");
 	}
 }
 
@@ -729,6 +962,8 @@ http_conn_of(struct http_server *srv, struct evhttp_request *req)
 	if (c->evcon == NULL) {
 		c->evcon = evcon;
 		evhttp_connection_set_closecb(evcon, http_conn_closed, c);
+	}
+	if (!c->announced) {
 		mm_conn(srv->mm, c->connid, fd);
 		c->announced = 1;
 	}
@@ -1166,8 +1401,10 @@ http_mcp(struct http_server *srv, struct evhttp_request *req,
 		srv->next_authid = 1;
 	r->authid = srv->next_authid;
 	TAILQ_INSERT_TAIL(&srv->authq, r, aentry);
+	/* A request that would open a session counts against RateLimit. */
 	if (mm_auth(srv->mm, r->authid, c->connid, r->cred != NULL ? r->cred :
-	    "", r->credlen) != 0)
+	    "", r->credlen, !r->modern && !r->del && sid == NULL ?
+	    PS_AUTH_F_INITIALIZE : 0) != 0)
 		fatal_f("cannot queue authentication");
 }
 
@@ -1190,12 +1427,28 @@ http_gencb(struct evhttp_request *req, void *arg)
 	struct http_server *srv = arg;
 	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path, *origin, *host, *te;
+	const char *path, *origin, *host, *te, *cl;
 	struct http_conn *c;
 
 	c = http_conn_of(srv, req);
 	evtimer_del(c->deadline);
+	c->served = 1;
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+
+	/*
+	 * A repeated Content-Length, or one that is not plain digits, is a
+	 * request-smuggling attempt behind a proxy that read another length
+	 * than evhttp did (evhttp takes the first, and "+41" as 41).  The
+	 * connection is closed after the 400: nothing after this request on
+	 * it can be framed with confidence.
+	 */
+	if (http_header_one(h, "Content-Length", &cl) != 0 ||
+	    (cl != NULL && !http_length_ok(cl, strlen(cl)))) {
+		http_header(req, "Connection", "close");
+		http_error(req, 400, "Bad Request", MCP_ERR_INVALID_REQ,
+		    "Bad Content-Length");
+		return;
+	}
 
 	/* evhttp would decode chunked bodies; a body has a length here. */
 	if (http_header_one(h, "Transfer-Encoding", &te) != 0 || te != NULL) {
@@ -1314,6 +1567,8 @@ http_new(struct event_base *base, const struct http_params *p,
 	TAILQ_INIT(&srv->sessions);
 	TAILQ_INIT(&srv->orphans);
 	TAILQ_INIT(&srv->newborn);
+	for (i = 0; i < HTTP_SRC_BUCKETS; i++)
+		TAILQ_INIT(&srv->srcs[i]);
 	if ((srv->reap = event_new(base, -1, 0, http_reap, srv)) == NULL ||
 	    (srv->adopt = event_new(base, -1, 0, http_adopt, srv)) == NULL) {
 		(void)snprintf(err, errlen, "event_new failed");

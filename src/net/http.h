@@ -43,6 +43,11 @@ struct http_params {
 	size_t		 nauth_servers;
 	char		**scopes;	/* scopes_supported (JWTScope) */
 	size_t		 nscopes;
+	int		 handshake_timeout;	/* seconds, HandshakeTimeout */
+	size_t		 max_conn_per_source;	/* MaxConnectionsPerSource */
+	int		 netblock_v4;		/* PerSourceNetBlockSize */
+	int		 netblock_v6;
+	size_t		 max_sessions_per_user;	/* MaxSessionsPerUser */
 };
 
 /*

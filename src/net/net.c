@@ -418,7 +418,9 @@ net_get_strv(struct sbuf *p, size_t *np, size_t max)
  *   u32 max_connections, u32 max_headers, u32 client_timeout,
  *   u32 idle_timeout, u32 session_timeout, str resource_url,
  *   u32 n + str origins, u32 n + str authorization servers,
- *   u32 n + str scopes
+ *   u32 n + str scopes,
+ *   u32 handshake_timeout, u32 max_conn_per_source, u32 netblock_v4,
+ *   u32 netblock_v6, u32 max_sessions_per_user
  */
 static unsigned long
 net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
@@ -426,6 +428,7 @@ net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
 	struct http_params hp;
 	struct tls_params tp;
 	uint32_t nlisten, maxconn, maxhdr, ct, it, st, i;
+	uint32_t hst, mcps, nb4, nb6, mspu;
 	uint8_t *cert = NULL, *ca = NULL, *crl = NULL;
 	size_t certlen, calen, crllen;
 	char *url = NULL, err[512];
@@ -447,8 +450,17 @@ net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
 	hp.origins = net_get_strv(p, &hp.norigins, NET_URL_MAX);
 	hp.auth_servers = net_get_strv(p, &hp.nauth_servers, NET_URL_MAX);
 	hp.scopes = net_get_strv(p, &hp.nscopes, PS_NAME_MAX);
-	if ((r = sbuf_expect_end(p)) != SBUF_OK)
+	if ((r = sbuf_get_u32(p, &hst)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &mcps)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &nb4)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &nb6)) != SBUF_OK ||
+	    (r = sbuf_get_u32(p, &mspu)) != SBUF_OK ||
+	    (r = sbuf_expect_end(p)) != SBUF_OK)
 		fatal_f("bad init message: %s", sbuf_strerror(r));
+	if (hst == 0 || hst > 3600 || mcps == 0 || mcps > 65536 ||
+	    nb4 == 0 || nb4 > 32 || nb6 == 0 || nb6 > 128 || mspu == 0 ||
+	    mspu > 65536)
+		fatal_f("bad HTTP per-source settings");
 	if (nlisten == 0 || nlisten > SPAWN_EXTRA_MAX - 1 || maxconn == 0 ||
 	    maxconn > 65536 || maxhdr < 1024 || ct == 0 || it == 0 || st == 0)
 		fatal_f("bad HTTP settings");
@@ -486,6 +498,11 @@ net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
 	hp.idle_timeout = (int)it;
 	hp.session_timeout = (int)st;
 	hp.max_sessions = (size_t)maxconn * 16;
+	hp.handshake_timeout = (int)hst;
+	hp.max_conn_per_source = mcps;
+	hp.netblock_v4 = (int)nb4;
+	hp.netblock_v6 = (int)nb6;
+	hp.max_sessions_per_user = mspu;
 	hp.resource_url = url;
 	if ((n->http = http_new(n->base, &hp, NULL, n->reg, &net_backend, n,
 	    err, sizeof(err))) == NULL)

@@ -83,7 +83,7 @@ static int debug;
 
 int
 mm_auth(struct mm_net *mm, uint32_t callid, uint32_t connid,
-    const char *cred, size_t credlen)
+    const char *cred, size_t credlen, uint32_t flags)
 {
 	FUZZ_ASSERT(mm == (struct mm_net *)&mm_dummy, "the channel given");
 	FUZZ_ASSERT(connid != 0, "HTTP connections are numbered from 1");
@@ -285,6 +285,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	p.nauth_servers = 1;
 	p.scopes = scopes;
 	p.nscopes = 2;
+	p.handshake_timeout = 30;
+	p.max_conn_per_source = 65536;
+	p.netblock_v4 = 32;
+	p.netblock_v6 = 64;
+	p.max_sessions_per_user = 16;
 	if ((srv = http_new(base, &p, (struct mm_net *)&mm_dummy, reg,
 	    &backend, NULL, err, sizeof(err))) == NULL)
 		fuzz_fail(__FILE__, __LINE__, err);

@@ -232,8 +232,9 @@ fields(uint8_t type, struct sbuf *m)
 		    (type == PS_AUTH_REQ || sbuf_get_u32(m, &u3) == SBUF_OK) &&
 		    sbuf_get_string_direct(m, &p, &len, type == PS_AUTH_REQ ?
 		    PS_CRED_MAX : PS_TEXT_MAX) == SBUF_OK &&
-		    (type == PS_AUTH_REQ || sbuf_get_string_direct(m, &p, &len,
-		    PS_REASON_MAX) == SBUF_OK))
+		    (type == PS_AUTH_REQ ? sbuf_get_u32(m, &u3) == SBUF_OK :
+		    sbuf_get_string_direct(m, &p, &len, PS_REASON_MAX) ==
+		    SBUF_OK))
 			(void)sbuf_expect_end(m);
 		break;
 	default:

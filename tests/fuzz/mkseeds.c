@@ -443,6 +443,7 @@ m_auth(struct evbuffer *b, uint32_t callid, uint32_t connid,
 	u32(callid);
 	u32(connid);
 	str(cred);
+	u32(0);
 	mrec(b, 0, PS_AUTH_REQ);
 }
 

@@ -101,7 +101,12 @@ for n in "${!reason[@]}"; do
 	t=$(token "$n")
 	[ -n "$t" ] || fail "jwt-forge.mjs made no token $n"
 	before=$(wc -l < "$OBJ/audit.log")
-	AUTH=$t http_modern 2 tools/call '{"name":"list_tables","arguments":{}}'
+	# Each from a source of its own: refusals of one source and reason
+	# are recorded in full once a minute (http-audit-aggregate.sh), and
+	# two of these share a reason.
+	src=127.0.0.$((10 + checked))
+	AUTH=$t http_modern 2 tools/call '{"name":"list_tables","arguments":{}}' \
+	    --interface "$src"
 	expect_status "$n" 401
 	expect_eq "$n challenge" "$(http_header WWW-Authenticate)" "$CHALLENGE"
 	expect_eq "$n body" "$(http_body '[.error.code, .error.message]')" \
@@ -111,7 +116,7 @@ for n in "${!reason[@]}"; do
 	expect_eq "$n: one record" "$(($(wc -l < "$OBJ/audit.log") - before))" 1
 	expect_eq "$n audited" \
 	    "$(tail -n 1 "$OBJ/audit.log" | jq -c '[.event, .decision, .user, .credential, .source]')" \
-	    "[\"authenticate\",\"AUTH_FAILED\",null,\"$(fingerprint "$t")\",\"127.0.0.1:$LOCAL_PORT\"]"
+	    "[\"authenticate\",\"AUTH_FAILED\",null,\"$(fingerprint "$t")\",\"$src:$LOCAL_PORT\"]"
 	expect_eq "$n reason" "$(tail -n 1 "$OBJ/audit.log" | jq -r .reason)" \
 	    "${reason[$n]}"
 	checked=$((checked + 1))

@@ -898,7 +898,11 @@ static const char default_dump[] =
     "workeridletimeout 300\n"
     "jwttype at+jwt\n"
     "mtlsbindtoken yes\n"
-    "mtlsmatchidentity no\n";
+    "mtlsmatchidentity no\n"
+    "maxconnectionspersource 32\n"
+    "persourcenetblocksize 32:64\n"
+    "handshaketimeout 10\n"
+    "maxsessionsperuser 10\n";
 
 static void
 test_dump_defaults(void **state __attribute__((__unused__)))
@@ -1038,7 +1042,7 @@ test_example_conf(void **state __attribute__((__unused__)))
 	}
 	assert_int_equal(fclose(f), 0);
 	/* Every keyword that has a default is shown. */
-	assert_int_equal(nkw, 33);
+	assert_int_equal(nkw, 37);
 	out = dump(&defs);
 	config_free(&defs);
 	config_init(&defs);
@@ -1318,6 +1322,45 @@ test_http_limits(void **state __attribute__((__unused__)))
 	    "SessionTimeout: bad time '59' (must be 60..604800 seconds)");
 	bad("SessionTimeout 1w1s");
 	bad("SessionTimeout 2w");
+
+	/* The per-source and per-user limits (issue 11). */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "MaxConnectionsPerSource 4", err), 0);
+	assert_int_equal(line(&cfg, "PerSourceNetBlockSize 24:48", err), 0);
+	assert_int_equal(line(&cfg, "PerSourceNetBlockSize 32:128", err), 0);
+	assert_int_equal(line(&cfg, "HandshakeTimeout 1m", err), 0);
+	assert_int_equal(line(&cfg, "MaxSessionsPerUser 1", err), 0);
+	assert_int_equal(cfg.max_conn_per_source, 4);
+	assert_int_equal(cfg.netblock_v4, 24);
+	assert_int_equal(cfg.netblock_v6, 48);
+	assert_int_equal(cfg.handshake_timeout, 60);
+	assert_int_equal(cfg.max_sessions_per_user, 1);
+	config_free(&cfg);
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "PerSourceNetBlockSize 16", err), 0);
+	config_fill_defaults(&cfg);
+	assert_int_equal(cfg.netblock_v4, 16);
+	assert_int_equal(cfg.netblock_v6, 64);
+	assert_int_equal(cfg.max_conn_per_source, 32);
+	assert_int_equal(cfg.handshake_timeout, 10);
+	assert_int_equal(cfg.max_sessions_per_user, 10);
+	config_free(&cfg);
+	assert_string_equal(bad("PerSourceNetBlockSize 33"), "t.conf line 7: "
+	    "PerSourceNetBlockSize: bad value '33' (must be V4 or V4:V6, "
+	    "1..32 and 1..128)");
+	bad("PerSourceNetBlockSize 0:64");
+	bad("PerSourceNetBlockSize 32:0");
+	bad("PerSourceNetBlockSize 32:129");
+	bad("PerSourceNetBlockSize 32:");
+	bad("PerSourceNetBlockSize :64");
+	bad("PerSourceNetBlockSize 32:64:1");
+	bad("PerSourceNetBlockSize +32");
+	bad("MaxConnectionsPerSource 0");
+	bad("MaxConnectionsPerSource 65537");
+	bad("HandshakeTimeout 0");
+	bad("HandshakeTimeout 601");
+	bad("MaxSessionsPerUser 0");
+	bad("MaxSessionsPerUser 4097");
 	bad("SessionTimeout 10y");
 	assert_string_equal(bad("IdleTimeout 1 2"),
 	    "t.conf line 7: IdleTimeout: extra argument '2'");
