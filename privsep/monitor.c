@@ -71,14 +71,9 @@
 /* Identities and sources the rate limiters remember. */
 #define MON_RL_KEYS		10000
 /*
- * Notifications over an identity's bucket are dropped; the first drop of
- * a window is audited in full, the rest are counted in one record when
- * the window closes, so that a flood writes two records a window at most.
- */
-#define MON_NOTIFY_WINDOW_S	60
-/*
- * Refusals before authentication over HTTP are audited one in full and
- * the rest summed up per source and reason per window (auditagg.h): the
+ * Refusals before authentication over HTTP, and notifications dropped
+ * over an identity's bucket, are audited one in full and the rest summed
+ * up per source and reason per window (auditagg.h): the
  * window of AuthFailureLimit, and as many groups as sources it tracks
  * closely enough.  The windows are looked at every second.
  */
@@ -210,8 +205,6 @@ struct monitor {
 	struct ratelimit	*rl_user;
 	struct ratelimit	*rl_fail;
 	struct ratelimit	*rl_notify;	/* notifications, per identity */
-	struct event		*notify_ev;	/* closes a drop window */
-	unsigned long long	 notify_dropped;	/* in this window */
 	struct auditagg		*agg;		/* refusals before authn */
 	struct event		*agg_ev;
 
@@ -1174,38 +1167,18 @@ mon_call_cancel(struct monitor *mon, struct mon_call *c,
 	mon_call_finish(mon, c, 1, reason, text, sizeof(text) - 1);
 }
 
-/* The end of a window of dropped notifications: count them in one. */
-static void
-mon_notify_window(evutil_socket_t fd, short what, void *arg)
-{
-	struct monitor *mon = arg;
-	char reason[160];
-	unsigned long long more = mon->notify_dropped > 0 ?
-	    mon->notify_dropped - 1 : 0;
-
-	mon->notify_dropped = 0;
-	if (more == 0)
-		return;
-	(void)snprintf(reason, sizeof(reason), "%llu more notifications over "
-	    "the limit dropped in the last %d s", more, MON_NOTIFY_WINDOW_S);
-	mon_audit_event(mon, "notifications/cancelled", AUDIT_RATE_LIMITED,
-	    reason);
-}
-
 /*
- * A notification over its identity's bucket: dropped unread.  Only the
- * first of a window is audited in full (who, from where); the window's
- * timer writes one record with the count of the others.
+ * A notification over its identity's bucket: dropped unread, and audited
+ * like a refusal before authentication (mon_audit_refusal): the first of
+ * its source in a window in full (who, from where), the rest counted in
+ * one record when the window closes.
  */
 static void
 mon_notify_dropped(struct monitor *mon, const struct identity *id,
     const struct mon_conn *conn, const char *request_id)
 {
 	struct audit_rec rec;
-	struct timeval tv = { MON_NOTIFY_WINDOW_S, 0 };
 
-	if (mon->notify_dropped++ > 0)
-		return;
 	memset(&rec, 0, sizeof(rec));
 	rec.event = "notifications/cancelled";
 	rec.decision = AUDIT_RATE_LIMITED;
@@ -1214,9 +1187,8 @@ mon_notify_dropped(struct monitor *mon, const struct identity *id,
 	rec.request_id = request_id;
 	rec.source = conn != NULL ? conn->source : NULL;
 	rec.duration_ms = -1;
-	(void)mon_audit(mon, &rec);
-	if (evtimer_add(mon->notify_ev, &tv) != 0)
-		fatal_f("evtimer_add");
+	(void)mon_audit_refusal(mon, &rec,
+	    conn != NULL ? conn->block : MON_SOURCE_STDIO, mon_now_ms());
 }
 
 /*
@@ -2573,8 +2545,6 @@ mon_new(struct monitor_params *p)
 		fatal_f("event_base_new");
 	if ((mon->net_restart = evtimer_new(mon->base, mon_net_restart,
 	    mon)) == NULL ||
-	    (mon->notify_ev = evtimer_new(mon->base, mon_notify_window,
-	    mon)) == NULL ||
 	    (mon->key_stall = evtimer_new(mon->base, mon_key_stalled,
 	    mon)) == NULL)
 		fatal_f("evtimer_new");
@@ -2642,8 +2612,6 @@ monitor_run(struct monitor_params *p)
 	/* Calls still open get no answer: their client is gone. */
 	while ((c = TAILQ_FIRST(&mon->calls)) != NULL)
 		mon_call_free(mon, c);
-	/* Dropped notifications not yet counted in a record are, now. */
-	mon_notify_window(-1, 0, mon);
 	/* The refusals counted so far are written before the end. */
 	(void)auditagg_expire(mon->agg, mon_now_ms(), 1, mon_agg_emit, mon);
 	(void)audit_flush(p->audit);
@@ -2757,7 +2725,6 @@ monitor_fuzz_free(struct monitor *mon)
 	if (mon->net_in != NULL)
 		evbuffer_free(mon->net_in);
 	event_free(mon->net_restart);
-	event_free(mon->notify_ev);
 	event_free(mon->key_stall);
 	if (mon->flush_ev != NULL)
 		event_free(mon->flush_ev);
