@@ -771,7 +771,6 @@ seeds_monitor(char **tok)
 	m_init(b);
 	{
 		struct evbuffer *m = evbuffer_new();
-		int i;
 
 		if (m == NULL)
 			die("evbuffer_new");
@@ -1058,14 +1057,17 @@ seeds_audit(void)
 	struct audit *a;
 	struct audit_rec r;
 	struct evbuffer *b;
-	char err[256], *path, *roles[] = { "developer", "viewer" }, *log;
+	char err[256], *path, *state, *log;
+	char *roles[] = { "developer", "viewer" };
 	size_t len;
 	FILE *f;
 	long sz;
 	int i;
 
 	xasprintf(&path, "%s/audit.tmp", dir);
+	xasprintf(&state, "%s.keystate", path);
 	(void)unlink(path);
+	(void)unlink(state);
 	if (audit_open(&a, path, (const uint8_t *)FUZZ_AUDIT_KEY,
 	    strlen(FUZZ_AUDIT_KEY), AUDIT_SYNC_NONE, err, sizeof(err)) != 0)
 		die(err);
@@ -1102,8 +1104,11 @@ seeds_audit(void)
 	if (fread(log, 1, len, f) != len)
 		die(path);
 	(void)fclose(f);
+	/* The log and the key state that audit_open() keeps beside it. */
 	(void)unlink(path);
+	(void)unlink(state);
 	free(path);
+	free(state);
 
 	b = log_edit(0, log, len, 0, 0);
 	seedb("audit", "verify", b);
