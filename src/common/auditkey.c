@@ -263,21 +263,9 @@ static int
 sync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];
-	const char *slash;
-	size_t n;
 	int fd, r;
 
-	if ((slash = strrchr(path, '/')) == NULL) {
-		dir[0] = '.';
-		n = 1;
-	} else {
-		n = slash == path ? 1 : (size_t)(slash - path);
-		if (n >= sizeof(dir))
-			return -1;
-		memcpy(dir, path, n);
-	}
-	dir[n] = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((fd = open_parent_dir(path, dir, sizeof(dir))) == -1)
 		return -1;
 	r = fsync(fd);
 	(void)close(fd);

@@ -31,17 +31,26 @@
 #define AUDITKEY_EVOLVED_LEN	32	/* SHA-256 */
 #define AUDITKEY_STATE_SUFFIX	".keystate"
 /*
- * A cap on the work an epoch number read from a file can make us do
- * (2^28 HMACs, a few minutes); a checkpoint every second would take
- * eight years to get there, the default five minutes 2500 years.
- */
-#define AUDITKEY_EPOCH_MAX	(1ULL << 28)
-/*
+ * AUDITKEY_EPOCH_MAX caps the work an epoch number read from a file can
+ * make us do (2^28 HMACs, a few minutes); a checkpoint every second would
+ * take eight years to get there, the default five minutes 2500 years.
  * Where the epoch of a record is not written down (a plain record read
  * without the key state, or first in a file checked with --continued),
- * the keys of epochs 0 to this one are tried: about a second of work.
+ * the keys of epochs 0 to AUDIT_EPOCH_SEARCH_MAX are tried: about a second
+ * of work.
+ *
+ * The fuzzers run the same code with far lower bounds: nearly every input
+ * they make is a log whose first record fails, and a second for each (or
+ * minutes for a forged epoch near the maximum) would leave them no time
+ * for anything else.
  */
+#ifdef MCPD_FUZZ
+#define AUDITKEY_EPOCH_MAX	(1ULL << 14)
+#define AUDIT_EPOCH_SEARCH_MAX	(1ULL << 8)
+#else
+#define AUDITKEY_EPOCH_MAX	(1ULL << 28)
 #define AUDIT_EPOCH_SEARCH_MAX	(1ULL << 20)
+#endif
 
 struct auditkey_state {
 	uint64_t	 epoch;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,24 @@ read_fd_capped(int fd, size_t max, uint8_t **bufp, size_t *lenp)
 	freezero(buf, cap);
 	errno = saved;
 	return -1;
+}
+
+int
+open_parent_dir(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash, *src = path;
+	size_t n;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		src = ".";
+		n = 1;
+	} else
+		n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= dirlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, src, n);
+	dir[n] = '\0';
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }

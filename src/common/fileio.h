@@ -24,4 +24,13 @@
  */
 int	read_fd_capped(int fd, size_t max, uint8_t **bufp, size_t *lenp);
 
+/*
+ * Open the directory that holds path (O_RDONLY | O_DIRECTORY), for a
+ * check of its owner and mode or an fsync after a rename in it, and put
+ * its name in dir ("." for a path without a slash).  Returns the
+ * descriptor, or -1 with errno set: ENAMETOOLONG when the name does not
+ * fit in dirlen bytes, or the errno of open(2).
+ */
+int	open_parent_dir(const char *path, char *dir, size_t dirlen);
+
 #endif /* MCPD_FILEIO_H */

@@ -29,6 +29,7 @@
 #include "auditchain.h"
 #include "auditkey.h"
 #include "audit.h"
+#include "fileio.h"
 #include "config.h"
 #include "log.h"
 #include "secretfile.h"
@@ -395,26 +396,15 @@ static int
 dir_check(const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
-	const char *slash;
-	size_t n;
 	int fd, r;
 
-	if ((slash = strrchr(path, '/')) == NULL) {
-		dir[0] = '.';
-		n = 1;
-	} else {
-		n = slash == path ? 1 : (size_t)(slash - path);
-		if (n >= sizeof(dir)) {
+	if ((fd = open_parent_dir(path, dir, sizeof(dir))) == -1) {
+		if (errno == ENAMETOOLONG)
 			snprintf(err, errlen, "audit log path too long: %s",
 			    path);
-			return -1;
-		}
-		memcpy(dir, path, n);
-	}
-	dir[n] = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "cannot open audit log directory %s: %s",
-		    dir, strerror(errno));
+		else
+			snprintf(err, errlen, "cannot open audit log "
+			    "directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	r = secret_owner_check(fd, dir, "audit log directory", err, errlen);

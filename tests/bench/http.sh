@@ -12,6 +12,7 @@
 # per row; measures only, asserts nothing about speed.
 set -eu
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 O=${O:-build}
 SECS=${BENCH_SECONDS:-10}
 CONC=${BENCH_CONC:-"1 16 64"}
@@ -33,17 +34,9 @@ sqlite3 "$TMP/demo.db" < conf/demo.sql
 )
 openssl pkey -in "$TMP/jwt.key" -pubout -out "$TMP/jwt.pub"
 "$O/mcpctl" jwks --kid b1 "$TMP/jwt.pub" > "$TMP/jwks.json"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 ISS=https://as.example
-if [ "$(id -u)" -eq 0 ]; then
-	mkdir -p /var/lib/mcpd/empty
-	chmod 755 /var/lib/mcpd /var/lib/mcpd/empty
-	for u in _mcpd _mcpdtool; do
-		getent passwd "$u" >/dev/null || useradd --system \
-		    --no-create-home --home-dir /nonexistent \
-		    --shell /usr/sbin/nologin "$u"
-	done
-fi
+bench_privsep_setup
 
 run_server() {	# tls|plain
 	local scheme=http

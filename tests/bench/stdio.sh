@@ -5,6 +5,7 @@
 # Runs once per AuditSync mode; N calls each (BENCH_CALLS, default 20000).
 set -eu
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 echo "== privsep round trip (privsep/msg.c framing over a socketpair)"
 "${O:-build}/roundtrip" -n 100000
 O=${O:-build}
@@ -16,15 +17,7 @@ chmod 755 "$TMP"
 sqlite3 "$TMP/demo.db" < conf/demo.sql
 KEY=$("$O/mcpctl" key new --user dev@example.com --roles developer,viewer \
     -f "$TMP/keys")
-if [ "$(id -u)" -eq 0 ]; then
-	mkdir -p /var/lib/mcpd/empty
-	chmod 755 /var/lib/mcpd /var/lib/mcpd/empty
-	for u in _mcpd _mcpdtool; do
-		getent passwd "$u" >/dev/null || useradd --system \
-		    --no-create-home --home-dir /nonexistent \
-		    --shell /usr/sbin/nologin "$u"
-	done
-fi
+bench_privsep_setup
 
 for sync in always batch none; do
 	rm -f "$TMP/audit.log"
