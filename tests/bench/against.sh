@@ -16,7 +16,11 @@
 #   stdio-always  BENCH_CALLS (20000) calls of list_tables pipelined over
 #                 stdio, AuditSync always
 # HTTP rows give requests per second and the CPU time per call of every
-# process of the server; stdio rows give calls per second.  Both servers
+# process of the server; stdio rows give calls per second.
+# BENCH_VARIANT="NAME:LINE" adds a third server, this tree's mcpd with the
+# configuration line LINE as well (e.g. "nocp:AuditCheckpoint 100000000",
+# checkpoints all but off), measured in the same rounds, so that the cost
+# of one feature of this tree shows apart from the rest.  Both servers
 # run privilege-separated with seccomp, 2 workers, every call audited.
 # Measures only: speed is never asserted.  Every answer is checked, and
 # both servers' audit logs must verify; a failed check is a "FAIL bench"
@@ -26,7 +30,19 @@ cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
 [ $# -eq 1 ] || { echo "usage: against.sh BASE_BUILD_DIR" >&2; exit 2; }
 O=${O:-build}
-declare -A BIN=([base]=$1 [head]=$O)
+declare -A BIN=([base]=$1 [head]=$O) EXTRA=()
+SERVERS="base head"
+VARIANT=
+if [ -n "${BENCH_VARIANT:-}" ]; then
+	VARIANT=${BENCH_VARIANT%%:*}
+	case "$VARIANT" in
+	""|base|head|*[!a-z0-9-]*)
+		echo "BENCH_VARIANT: NAME:LINE, NAME in [a-z0-9-]" >&2; exit 2 ;;
+	esac
+	BIN[$VARIANT]=$O
+	EXTRA[$VARIANT]=${BENCH_VARIANT#*:}
+	SERVERS="$SERVERS $VARIANT"
+fi
 SECS=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 CALLS=${BENCH_CALLS:-20000}
@@ -72,6 +88,7 @@ Database $TMP/demo.db
 Workers 2
 MaxConnections 1024
 ${3:-}
+${EXTRA[$1]:-}
 CONF
 }
 
@@ -132,34 +149,41 @@ stdio() {
 
 : > "$TMP/samples"
 for r in $(seq 1 "$ROUNDS"); do
-	for n in base head; do
+	for n in $SERVERS; do
 		echo "$n http-always $r $(http "$n" http-always always)" >> "$TMP/samples"
 		echo "$n http-batch $r $(http "$n" http-batch batch)" >> "$TMP/samples"
 		echo "$n stdio-always $r $(stdio "$n")" >> "$TMP/samples"
 	done
 done
 
-echo "base: $1 ($("${BIN[base]}/mcpd" -V 2>/dev/null || echo mcpd)), head: $O; $ROUNDS rounds, ${SECS} s per HTTP run, $CALLS stdio calls; $(nproc) CPUs"
+echo "base: $1, head: $O${VARIANT:+, $VARIANT: head with \"${EXTRA[$VARIANT]}\"}; $ROUNDS rounds, ${SECS} s per HTTP run, $CALLS stdio calls; $(nproc) CPUs; medians; ratios against base"
 echo
-echo "| row | base req/s | head req/s | head/base | base CPU us/call | head CPU us/call | head/base |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-python3 - "$TMP/samples" <<'PY'
+python3 - "$TMP/samples" $SERVERS <<'PY'
 import statistics, sys
+names = sys.argv[2:]
 rows = {}
 for line in open(sys.argv[1]):
     n, row, _, rps, cpu = line.split()
     rows.setdefault(row, {}).setdefault(n, []).append((float(rps), cpu))
 def med(v):
-    return statistics.median(v) if v else 0
+    return statistics.median(v) if v else None
+def fmt(v):
+    return "-" if v is None else "%.0f" % v
+def ratio(a, c):
+    return "%.2f" % (c / a) if a and c is not None else "-"
+print("| row | " + " | ".join("%s req/s" % n for n in names) + " | " +
+      " | ".join("%s/base" % n for n in names[1:]) + " | " +
+      " | ".join("%s CPU us/call" % n for n in names) + " | " +
+      " | ".join("%s/base CPU" % n for n in names[1:]) + " |")
+print("| --- |" + " ---: |" * (4 * len(names) - 2))
 for row, d in rows.items():
-    b = med([x[0] for x in d.get("base", [])])
-    h = med([x[0] for x in d.get("head", [])])
-    bc = [float(x[1]) for x in d.get("base", []) if x[1] != "-"]
-    hc = [float(x[1]) for x in d.get("head", []) if x[1] != "-"]
-    ratio = lambda a, c: ("%.2f" % (c / a)) if a else "-"
-    print("| %s | %.0f | %.0f | %s | %s | %s | %s |" % (row, b, h, ratio(b, h),
-        "%.0f" % med(bc) if bc else "-", "%.0f" % med(hc) if hc else "-",
-        ratio(med(bc), med(hc)) if bc and hc else "-"))
+    rps = [med([x[0] for x in d.get(n, [])]) for n in names]
+    cpu = [med([float(x[1]) for x in d.get(n, []) if x[1] != "-"]) for n in names]
+    print("| %s | %s | %s | %s | %s |" % (row,
+        " | ".join(fmt(v) for v in rps),
+        " | ".join(ratio(rps[0], v) for v in rps[1:]),
+        " | ".join(fmt(v) for v in cpu),
+        " | ".join(ratio(cpu[0], v) for v in cpu[1:])))
 PY
 [ "$FAILS" -eq 0 ] && echo "ok   bench against"
 exit "$FAILS"
