@@ -13,6 +13,13 @@ struct sbuf {
 	size_t	 size;	/* end of written data */
 	size_t	 alloc;	/* storage size */
 	size_t	 max;	/* cap on size */
+	/*
+	 * The storage below this offset may hold bytes written since the
+	 * last wipe: sbuf_reset() wipes that much, not the whole allocation,
+	 * so that one large message does not make every later reset clear
+	 * megabytes.
+	 */
+	size_t	 dirty;
 };
 
 #define SBUF_INITIAL	256
@@ -43,8 +50,8 @@ void
 sbuf_reset(struct sbuf *b)
 {
 	if (b->d != NULL)
-		explicit_bzero(b->d, b->alloc);
-	b->off = b->size = 0;
+		explicit_bzero(b->d, b->dirty);
+	b->off = b->size = b->dirty = 0;
 }
 
 size_t
@@ -121,6 +128,8 @@ sbuf_reserve(struct sbuf *b, size_t len, uint8_t **dpp)
 	}
 	*dpp = b->d + b->size;
 	b->size += len;
+	if (b->size > b->dirty)
+		b->dirty = b->size;
 	return SBUF_OK;
 }
 

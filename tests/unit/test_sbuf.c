@@ -152,6 +152,37 @@ test_pmsg(void **state)
 	sbuf_free(got);
 }
 
+/*
+ * sbuf_reset() wipes every byte written since the last wipe, also those
+ * already consumed (consuming all of a buffer rewinds it without wiping),
+ * and only those: the storage of an earlier large message is not cleared
+ * again by every later reset.
+ */
+static void
+test_reset_wipes_written(void **state)
+{
+	struct sbuf *b;
+	uint8_t big[3000], got[3000];
+	const uint8_t *p;
+	size_t i;
+
+	memset(big, 0xa5, sizeof(big));
+	assert_non_null(b = sbuf_new(0));
+	assert_int_equal(sbuf_put(b, big, sizeof(big)), SBUF_OK);
+	assert_int_equal(sbuf_get(b, got, sizeof(got)), SBUF_OK);
+	assert_int_equal(sbuf_len(b), 0);
+	sbuf_reset(b);
+	/* The storage is still there: look at what the message left. */
+	p = sbuf_ptr(b);
+	for (i = 0; i < sizeof(big); i++)
+		assert_int_equal(p[i], 0);
+	assert_int_equal(sbuf_put(b, big, 10), SBUF_OK);
+	sbuf_reset(b);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(p[i], 0);
+	sbuf_free(b);
+}
+
 int
 main(void)
 {
@@ -160,6 +191,7 @@ main(void)
 		cmocka_unit_test(test_short_and_caps),
 		cmocka_unit_test(test_huge_length),
 		cmocka_unit_test(test_pmsg),
+		cmocka_unit_test(test_reset_wipes_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
