@@ -65,7 +65,13 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(O)/libmcpd.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
-unit: $(UNIT_BINS)
+unit-build: $(UNIT_BINS)
+
+# The unit tests alone, built and run: what a developer iterates with.
+# "make check T=NAME" runs one regress scenario (or several: T="A B").
+unit: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) unit-build
+	@UNIT_ONLY=1 bash tests/run.sh
 
 $(O)/stdio_bench: tests/bench/stdio_bench.c
 	@mkdir -p $(@D)
@@ -99,10 +105,10 @@ deps:
 # The builds of make check use every CPU, which keeps CI short.
 NPROC		:= $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all unit
+	@$(MAKE) --no-print-directory -j$(NPROC) all unit-build
 	@$(MAKE) --no-print-directory -j$(NPROC) O=$(O)/test-hooks \
 	    TEST_HOOKS=1 all
-	@bash tests/run.sh
+	@T="$(T)" bash tests/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -170,7 +176,7 @@ clean:
 
 FORCE:
 
-.PHONY: all unit deps check demo install lint bench bench-against clean FORCE
+.PHONY: all unit unit-build deps check demo install lint bench bench-against clean FORCE
 
 -include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d
 

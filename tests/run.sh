@@ -4,6 +4,11 @@
 # each starting the real mcpd).  Ends with "N passed, N failed".
 # A scenario that exits 77 is skipped (it needs something this run lacks,
 # e.g. root); it says why.
+#
+# A part of it, for a developer, as OpenSSH's LTESTS: T="NAME ..." runs
+# only the regress scenarios named (tests/regress/NAME.sh; "make check
+# T=http-oauth"), UNIT_ONLY=1 only the unit tests ("make unit").  Each
+# ends with the same summary line.
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -18,8 +23,15 @@ failed=""
 # leave a core idle, at the lowest priority so that they take nothing the
 # tests want; the benchmark's quick form near the end waits for them
 # (tests/bench/peer-install.sh holds a lock, and reports a failure then).
-O="$O" nice -n 19 bash tests/bench/peer-install.sh >/dev/null 2>&1 </dev/null &
-peer_install=$!
+T=${T:-}
+UNIT_ONLY=${UNIT_ONLY:-0}
+FULL=1
+[ -n "$T" ] || [ "$UNIT_ONLY" = 1 ] && FULL=0
+if [ "$FULL" = 1 ]; then
+	O="$O" nice -n 19 bash tests/bench/peer-install.sh >/dev/null 2>&1 \
+	    </dev/null &
+	peer_install=$!
+fi
 
 # "took" lines say where the time of a run goes (CI allows 20 minutes).
 phase_start=$SECONDS
@@ -27,6 +39,63 @@ took() {	# phase
 	echo "took $1: $((SECONDS - phase_start)) s"
 	phase_start=$SECONDS
 }
+
+# The closing line, and the exit status.
+summary() {
+	[ -n "$failed" ] && echo "failed:$failed"
+	if [ "$skip" -gt 0 ]; then
+		echo "$pass passed, $fail failed, $skip skipped"
+	else
+		echo "$pass passed, $fail failed"
+	fi
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+# The regress scenarios of files $@, one result each.
+regress() {
+	local t name log limit t0 rc
+	for t in "$@"; do
+		name=$(basename "$t" .sh)
+		[ "$name" = lib ] && continue
+		log="$LOGDIR/regress-$name.log"
+		# 180 s each, unless the scenario says "# regress-timeout: N"
+		# (the conformance suite installs its own Node and runs 86
+		# scenarios).
+		limit=$(sed -n 's/^# regress-timeout: \([0-9][0-9]*\)$/\1/p' "$t")
+		t0=$SECONDS
+		timeout "${limit:-180}" bash "$t" >"$log" 2>&1 </dev/null
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			pass=$((pass + 1))
+			echo "ok   regress $name ($((SECONDS - t0)) s)"
+		elif [ "$rc" -eq 77 ]; then
+			skip=$((skip + 1))
+			echo "skip regress $name: $(tail -n 1 "$log")"
+		else
+			fail=$((fail + 1))
+			failed="$failed $name"
+			echo "FAIL regress $name (exit $rc, $((SECONDS - t0)) s)"
+			tail -n 40 "$log"
+		fi
+	done
+}
+
+if [ -n "$T" ]; then
+	files=()
+	for name in ${T//,/ }; do
+		name=${name%.sh}
+		if [ ! -f "tests/regress/$name.sh" ] || [ "$name" = lib ]; then
+			echo "FAIL regress $name (no tests/regress/$name.sh)"
+			fail=$((fail + 1))
+			failed="$failed $name"
+			continue
+		fi
+		files+=("tests/regress/$name.sh")
+	done
+	regress "${files[@]}"
+	summary
+fi
 
 for t in "$O"/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -52,6 +121,7 @@ for t in "$O"/tests/test_*; do
 	fi
 done
 took unit
+[ "$UNIT_ONLY" = 1 ] && summary
 
 # Static checks (tests/lint.sh), one result each.  They run beside the
 # regress scenarios, which mostly wait on sockets and timers, at a lower
@@ -67,29 +137,7 @@ rm -rf "$SECRET_SCAN_DIR" && mkdir -m 700 "$SECRET_SCAN_DIR" || exit 1
 export MCPD_SECRET_SCAN_DIR=$SECRET_SCAN_DIR
 # --- end of secret scan, part 1 ---
 
-for t in tests/regress/*.sh; do
-	name=$(basename "$t" .sh)
-	[ "$name" = lib ] && continue
-	log="$LOGDIR/regress-$name.log"
-	# 180 s each, unless the scenario says "# regress-timeout: N" (the
-	# conformance suite installs its own Node and runs 86 scenarios).
-	limit=$(sed -n 's/^# regress-timeout: \([0-9][0-9]*\)$/\1/p' "$t")
-	t0=$SECONDS
-	timeout "${limit:-180}" bash "$t" >"$log" 2>&1 </dev/null
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "ok   regress $name ($((SECONDS - t0)) s)"
-	elif [ "$rc" -eq 77 ]; then
-		skip=$((skip + 1))
-		echo "skip regress $name: $(tail -n 1 "$log")"
-	else
-		fail=$((fail + 1))
-		failed="$failed $name"
-		echo "FAIL regress $name (exit $rc, $((SECONDS - t0)) s)"
-		tail -n 40 "$log"
-	fi
-done
+regress tests/regress/*.sh
 took regress
 wait "$lint"
 while read -r status _ name; do
@@ -148,10 +196,4 @@ cat "$LOGDIR/secret-scan.log"
 took secret-scan
 # --- end of secret scan, part 2 ---
 
-[ -n "$failed" ] && echo "failed:$failed"
-if [ "$skip" -gt 0 ]; then
-	echo "$pass passed, $fail failed, $skip skipped"
-else
-	echo "$pass passed, $fail failed"
-fi
-[ "$fail" -eq 0 ]
+summary

@@ -357,7 +357,7 @@ asan_env() {	# $1: the directory of the per-process logs, $2: the scenario
 }
 
 if [ "$DO_ASAN" = 1 ] &&
-    build "$O/asan" asan 0 all unit &&
+    build "$O/asan" asan 0 all unit-build &&
     build "$O/asan/test-hooks" asan 1 all; then
 	# Unit tests: their cmocka summary, as tests/run.sh reads it.
 	for t in "$O"/asan/tests/test_*; do
