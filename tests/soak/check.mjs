@@ -70,8 +70,10 @@ function allowedAnswers(cls, form) {
 			array: ['400 err-32600'],
 			noversion: ['400 err-32600'],
 			nomethod: ['400 err-32600'],
-			badargs: ['200 err-32602'],
-			extraarg: ['200 err-32602'],
+			// Allowed callers with bad arguments get a tool error
+			// naming the constraint (MCP 2025-11-25, SEP-1303).
+			badargs: ['200 toolerror'],
+			extraarg: ['200 toolerror'],
 			mismatch: ['400 err-32020'],
 			badversion: ['400 err-32022'],
 			contenttype: ['415 err-32600'],
@@ -92,6 +94,8 @@ function expectedRecords(cls, form, outcome) {
 		return [];
 	if (form === 'unknown' && outcome === 'err-32602')
 		return ['tools/call DENIED unknown tool'];
+	if (cls === 'malformed' && outcome === 'toolerror')
+		return ['tools/call ERROR invalid arguments: *'];
 	switch (outcome) {
 	case 'ok':
 		return ['tools/call ALLOWED -', 'tools/result - ok'];
@@ -235,9 +239,13 @@ for (const f of files) {
 		}
 		nrec++;
 		inc(events, `${r.event} ${r.decision ?? '-'}`);
+		// Refusals before authentication are summed up per source
+		// block: a record with a count stands for that many, and
+		// names the block (127.0.0.66/32) instead of ip:port.
 		if (r.event === 'authenticate')
 			inc(authBySource, `${String(r.source).replace(/:\d+$/,
-			    '')} ${r.decision}`);
+			    '').replace(/\/32$/, '')} ${r.decision}`,
+			    r.count ?? 1);
 		if (r.event === 'process' || r.event === 'privsep')
 			inc(processReasons, `${r.event}: ${r.reason}`);
 		if (r.event === 'reload')
@@ -321,8 +329,10 @@ for (const [src, cls] of [[cfg.badSource, 'badtoken'],
 	}
 }
 const authTotal = [...authBySource].reduce((a, [, v]) => a + v, 0);
-verdict('audit-refusals', authBad, `${authTotal} authenticate records, one ` +
-    `per 401 and per AuthFailureLimit 429, by source: ${fmt(authBySource)}; ` +
+verdict('audit-refusals', authBad, `${authTotal} refusals in authenticate ` +
+    'records (summed up per source: a record with a count stands for ' +
+    `that many), one per 401 and per AuthFailureLimit 429, by source: ` +
+    `${fmt(authBySource)}; ` +
     `${initRecords} initialize records for ${initAnswers} sessions`);
 
 // ---- reloads and log rotations -------------------------------------------
@@ -363,6 +373,7 @@ for (const l of err) {
 	else if (l === '' || / debug\d?: /.test(l) ||
 	    /authentication failed from /.test(l) ||
 	    /configuration reloaded$/.test(l) ||
+	    /: audit checkpoint \d+:[0-9a-f]{64} epoch \d+$/.test(l) ||
 	    /audit log reopened|reopen/i.test(l) ||
 	    /^(MCP Server starting|  \[OK\]|Server ready on )/.test(l) ||
 	    /received signal 15|terminat|exiting/i.test(l))
