@@ -9,7 +9,8 @@
  * Every call carries a callid chosen by the requester, and an answer may be
  * one of several parts (PS_F_FINAL marks the last).  That keeps calls
  * multiplexed on one channel and lets a future call be a stream of messages
- * in both directions (DESIGN 11) without a new framing.
+ * in both directions (a gateway's, doc/privsep.md section 2) without a new
+ * framing.
  *
  * Field notation: u32 = 4-byte big-endian, str = u32 length + bytes.
  */
@@ -92,12 +93,13 @@
 #define PS_CANCEL_REQ		12
 
 /*
- * HTTP transport (DESIGN 8).  Connections are numbered by the net process
- * (connid, never 0: 0 means stdio).  The monitor learns each connection's
- * peer address itself, from the socket: PS_CONN_REQ carries the accepted
- * socket as SCM_RIGHTS, the monitor calls getpeername() on it and closes
- * its copy, so that a compromised net process cannot choose the source
- * address that AuthFailureLimit and the audit log see.
+ * HTTP transport (mcpd(8), HTTP TRANSPORT; doc/privsep.md, section 4).
+ * Connections are numbered by the net process (connid, never 0: 0 means
+ * stdio).  The monitor learns each connection's peer address itself, from the
+ * socket: PS_CONN_REQ carries the accepted socket as SCM_RIGHTS, the monitor
+ * calls getpeername() on it and closes its copy, so that a compromised net
+ * process cannot choose the source address that AuthFailureLimit and the
+ * audit log see.
  *
  * net -> monitor, with one fd attached, no answer: u32 connid
  */

@@ -1,10 +1,11 @@
 #!/bin/bash
 # Static checks behind "make check" and "make lint": the man pages, cppcheck,
-# clang-tidy (.clang-tidy), the banned libc calls, and the process
-# boundaries of the source tree (DESIGN 1: monitor code never includes the
+# clang-tidy (.clang-tidy), the banned libc calls, the process boundaries of
+# the source tree (doc/privsep.md, section 1: monitor code never includes the
 # protocol parsers, net code never includes secrets, policy or audit, tool
-# code includes neither side).  Prints one "ok"/"FAIL" line per check and
-# exits with the number of failures.
+# code includes neither side), and the privsep message list of
+# doc/privsep.md against the code (tests/doc-check.sh).  Prints one
+# "ok"/"FAIL" line per check and exits with the number of failures.
 set -u
 cd "$(dirname "$0")/.."
 INCS="-Isrc/common -Isrc/net -Isrc/monitor -Isrc/worker -Isrc/ctl -Iprivsep -Isandbox"
@@ -62,4 +63,9 @@ check boundary-net boundary "src/net privsep/net_wrap.c privsep/net_wrap.h privs
 check boundary-worker boundary "src/worker" \
     mcp.h schema.h stdio_transport.h net.h net_wrap.h authkeys.h authn.h \
     audit.h auditchain.h policy.h ratelimit.h monitor.h config.h apikey.h
+# The message table of doc/privsep.md against privsep/proto.h and the
+# receivers' dispatch (tests/doc-check.sh says where it looks), and the
+# proof that this check fails when the two drift apart.
+check doc-messages bash tests/doc-check.sh
+check doc-messages-selftest bash tests/doc-check.sh --self-test
 exit "$fails"

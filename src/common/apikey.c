@@ -1,6 +1,6 @@
 /*
- * API keys (DESIGN 5): "mcpk_" + 8-character key id + "_" + 43 characters
- * of unpadded base64url carrying 256 bits from the OpenSSL CSPRNG.
+ * API keys (mcpctl(1), API KEYS): "mcpk_" + 8-character key id + "_" + 43
+ * characters of unpadded base64url carrying 256 bits from the OpenSSL CSPRNG.
  *
  * The key id is public (it is written in AuthorizedKeysFile and in the
  * audit log); the secret part is not, so everything that looks at the

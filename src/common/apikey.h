@@ -1,7 +1,7 @@
 /*
- * API key format (DESIGN 5): "mcpk_" + 8-character key id + "_" + 43
- * characters of base64url (256 random bits, no padding).  Shared by mcpctl,
- * which makes keys, and the monitor, which checks them.
+ * API key format (mcpctl(1), API KEYS): "mcpk_" + 8-character key id + "_" +
+ * 43 characters of base64url (256 random bits, no padding).  Shared by
+ * mcpctl, which makes keys, and the monitor, which checks them.
  */
 #ifndef MCPD_APIKEY_H
 #define MCPD_APIKEY_H
@@ -31,8 +31,8 @@ int	apikey_valid_id(const char *s);
 int	apikey_hash(const char *s, size_t len, uint8_t out[32]);
 
 /*
- * Credential fingerprint for logs and audit (DESIGN 7): the first 12 hex
- * digits of SHA-256(data).  out must hold 13 bytes.
+ * Credential fingerprint for logs and audit (doc/audit.md, section 2): the
+ * first 12 hex digits of SHA-256(data).  out must hold 13 bytes.
  */
 void	credential_fingerprint(const void *data, size_t len, char out[13]);
 

@@ -1,6 +1,6 @@
 /*
- * The audit log's tamper evidence (DESIGN 7), shared by the monitor, which
- * writes records, and mcpctl, which verifies them.
+ * The audit log's tamper evidence (doc/audit.md, section 3), shared by the
+ * monitor, which writes records, and mcpctl, which verifies them.
  *
  * A record is one line of compact JSON whose last member is "mac":
  *

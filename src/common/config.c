@@ -2253,7 +2253,7 @@ config_validate(const struct mcpd_config *cfg, char *err, size_t errlen)
 		seterr(err, errlen, "TLSClientCA needs TLSCertificate");
 		return -1;
 	}
-	/* Plain HTTP is for loopback only (DESIGN 8). */
+	/* Plain HTTP is for loopback only (mcpd(8), HTTP TRANSPORT). */
 	if (cfg->tls_certificate == NULL &&
 	    (pub = first_public_listen(cfg)) != NULL) {
 		seterr(err, errlen, "Listen %s: without TLSCertificate only "

@@ -1,11 +1,11 @@
 /*
- * The built-in tools (DESIGN 10).  This table is the one place that names
- * them: the net process lists them and validates arguments against their
- * input schemas, the monitor authorizes by name, the workers implement
- * them (src/worker/sqltools.c).  The schemas are strict (every property
- * typed, lengths bounded, no additional properties) so that whatever
- * reaches a worker has already been cut to size.  The worker checks again
- * all the same, as it trusts no one.
+ * The built-in tools (mcpd.conf(5), BUILT-IN TOOLS).  This table is the one
+ * place that names them: the net process lists them and validates arguments
+ * against their input schemas, the monitor authorizes by name, the workers
+ * implement them (src/worker/sqltools.c).  The schemas are strict (every
+ * property typed, lengths bounded, no additional properties) so that whatever
+ * reaches a worker has already been cut to size.  The worker checks again all
+ * the same, as it trusts no one.
  */
 #include <stddef.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /*
- * The built-in tools (DESIGN 10): names, descriptions and input schemas.
- * The net process validates arguments against the schemas; the monitor
- * uses only the names; the workers implement them.  The schemas are ours,
- * compiled in, never client input.
+ * The built-in tools (mcpd.conf(5), BUILT-IN TOOLS): names, descriptions and
+ * input schemas.  The net process validates arguments against the schemas;
+ * the monitor uses only the names; the workers implement them.  The schemas
+ * are ours, compiled in, never client input.
  */
 #ifndef MCPD_TOOLCATALOG_H
 #define MCPD_TOOLCATALOG_H

@@ -1,5 +1,6 @@
 /*
- * mcpctl audit verify|show: check and display the audit log (DESIGN 7).
+ * mcpctl audit verify|show: check and display the audit log (doc/audit.md,
+ * section 7).
  *
  * verify walks the hash chain with the MAC key (evolving it at each
  * checkpoint, auditkey.h) and names the first record that was altered,

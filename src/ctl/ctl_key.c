@@ -1,5 +1,5 @@
 /*
- * mcpctl key new | list | revoke (DESIGN 5).
+ * mcpctl key new | list | revoke (mcpctl(1), API KEYS).
  *
  * mcpctl is a command-line tool, not a daemon: messages go to stderr with
  * an "mcpctl: " prefix, and stdout carries only what the command

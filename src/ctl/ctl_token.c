@@ -1,5 +1,5 @@
 /*
- * mcpctl token and mcpctl jwks (DESIGN 6): mint a signed JWT from a
+ * mcpctl token and mcpctl jwks (mcpctl(1)): mint a signed JWT from a
  * private key, and publish public keys as a JWKS, for development and
  * tests.  What they produce is what the monitor's verifier (jwt.c)
  * accepts: the same algorithms, kid syntax and base64url.

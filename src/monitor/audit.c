@@ -1,5 +1,5 @@
 /*
- * The audit log writer (DESIGN 7), in the monitor.
+ * The audit log writer (doc/audit.md), in the monitor.
  *
  * Each record is one line of compact, pure-ASCII JSON, hash-chained to the
  * previous line and MACed (auditchain.h), appended with a single write(2)
@@ -233,8 +233,8 @@ escape_del(char *body)
 
 /*
  * Serialise the record without its mac, fields in the fixed order of
- * DESIGN 7.  With truncate, the fields that carry client text of
- * unbounded size are cut to AUDIT_FIELD_TRUNC bytes.  Returns the body
+ * doc/audit.md, section 2.  With truncate, the fields that carry client text
+ * of unbounded size are cut to AUDIT_FIELD_TRUNC bytes.  Returns the body
  * (malloc'd, ends in '}') or NULL with err.
  */
 static char *

@@ -1,5 +1,5 @@
 /*
- * The audit log writer (DESIGN 7), in the monitor.  One JSON line per
+ * The audit log writer (doc/audit.md), in the monitor.  One JSON line per
  * decision, hash-chained and MACed (see auditchain.h), appended to a file
  * opened O_APPEND|O_NOFOLLOW, mode 0600.  A record that cannot be written in
  * full is an error the caller must act on (fail closed).

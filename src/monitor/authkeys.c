@@ -1,5 +1,6 @@
 /*
- * AuthorizedKeysFile (DESIGN 5), read and checked by the monitor:
+ * AuthorizedKeysFile (mcpctl(1), AUTHORIZED KEYS FILE FORMAT), read and
+ * checked by the monitor:
  *
  *	[options] KEYID sha256:HEX
  *

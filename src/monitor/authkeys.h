@@ -1,5 +1,5 @@
 /*
- * AuthorizedKeysFile (DESIGN 5), in the monitor:
+ * AuthorizedKeysFile (mcpctl(1), AUTHORIZED KEYS FILE FORMAT), in the monitor:
  *
  *	[options] KEYID sha256:HEX
  *

@@ -1,6 +1,6 @@
 /*
- * AuthMode evaluation (DESIGN 4).  Each alternative is a set of methods
- * that must all pass; the first alternative that passes decides the
+ * AuthMode evaluation (mcpd.conf(5), AuthMode).  Each alternative is a set of
+ * methods that must all pass; the first alternative that passes decides the
  * identity.
  *
  * The methods: apikey and oauth look at the bearer credential (a

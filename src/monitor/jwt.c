@@ -1,7 +1,7 @@
 /*
- * OAuth bearer JWT verification in the monitor (DESIGN 6): JWKSFile keys,
- * algorithm pinning, one signature check at most per token, the claims,
- * and the cache of verified tokens.
+ * OAuth bearer JWT verification in the monitor (mcpd.conf(5), JWKSFile):
+ * JWKSFile keys, algorithm pinning, one signature check at most per token,
+ * the claims, and the cache of verified tokens.
  *
  * libjwt 1.10 lets the token choose the algorithm, skips verification
  * when it is given no key and checks no claim, so it is not used here:
@@ -13,7 +13,8 @@
  * decoding, and one small JSON parse of the header.
  *
  * The payload is parsed as JSON only after the signature has been found
- * good: DESIGN 1 allows the monitor to parse client JSON in that one case.
+ * good: doc/privsep.md, section 1, allows the monitor to parse client JSON in
+ * that one case.
  *
  * Library code: errors go into the caller's buffer; nothing logs or exits.
  */

@@ -1,7 +1,7 @@
 /*
- * OAuth bearer tokens (DESIGN 6), verified in the monitor: the JWKSFile
- * keys, the algorithm pinned per key, one signature check per token at
- * most, the claims checked here, and a cache of verified tokens so that a
+ * OAuth bearer tokens (mcpd.conf(5), JWKSFile), verified in the monitor: the
+ * JWKSFile keys, the algorithm pinned per key, one signature check per token
+ * at most, the claims checked here, and a cache of verified tokens so that a
  * token presented again costs a hash instead of a signature.
  *
  * Library code: errors go into the caller's buffer; nothing logs or exits.

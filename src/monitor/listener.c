@@ -43,7 +43,7 @@ listener_split(const char *spec, char *host, size_t hostlen,
 		return -1;
 	memcpy(host, spec, len);
 	host[len] = '\0';
-	/* DESIGN 8: the default bind address is loopback. */
+	/* The default bind address is loopback (mcpd.conf(5), Listen). */
 	if (len == 0 || strcmp(host, "localhost") == 0)
 		(void)snprintf(host, hostlen, "127.0.0.1");
 	return 0;

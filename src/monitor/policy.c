@@ -1,5 +1,5 @@
 /*
- * Role-based authorization (DESIGN 4), in the monitor.
+ * Role-based authorization (mcpd.conf(5), User and Role), in the monitor.
  *
  * The policy is the User and Role lines of the configuration, read as they
  * are: no index is built, since the lists are capped (CONFIG_LIST_MAX) and

@@ -1,8 +1,9 @@
 /*
- * Role-based authorization (DESIGN 4), in the monitor.  Default deny: a tool
- * is permitted only if one of the caller's roles lists it (or "*").  For
- * OAuth identities under JWTScope, the roles are those the token's scopes
- * leave in effect (authn.c); policy_missing_scopes() names what is lacking.
+ * Role-based authorization (mcpd.conf(5), User and Role), in the monitor.
+ * Default deny: a tool is permitted only if one of the caller's roles lists
+ * it (or "*").  For OAuth identities under JWTScope, the roles are those the
+ * token's scopes leave in effect (authn.c); policy_missing_scopes() names
+ * what is lacking.
  */
 #ifndef MCPD_POLICY_H
 #define MCPD_POLICY_H

@@ -1,5 +1,5 @@
 /*
- * Token buckets keyed by a string, in the monitor (DESIGN 2, step 2).
+ * Token buckets keyed by a string, in the monitor (mcpd(8), THE PIPELINE).
  *
  * Arithmetic is exact integers.  A token is RL_UNITS_PER_TOKEN units (the
  * number of milliseconds in a minute), so a bucket allowing per_minute

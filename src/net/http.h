@@ -1,7 +1,8 @@
 /*
- * The Streamable HTTP transport (DESIGN 8, 9), in the sandboxed net
- * process: libevent's evhttp on listening sockets the monitor opened, with
- * TLS through bufferevent_openssl when an SSL_CTX is given.
+ * The Streamable HTTP transport (mcpd(8), HTTP TRANSPORT and MCP SESSION), in
+ * the sandboxed net process: libevent's evhttp on listening sockets the
+ * monitor opened, with TLS through bufferevent_openssl when an SSL_CTX is
+ * given.
  *
  * Every request to the MCP endpoint is authenticated by the monitor
  * (PS_AUTH_REQ) before its body is acted on; the body then goes to an MCP

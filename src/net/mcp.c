@@ -1555,7 +1555,7 @@ mcp_toolcall_ans(struct mcp_session *s, const struct mm_toolcall_ans *a)
 		error_f("tool call answer for unknown call %u", a->callid);
 		return;
 	}
-	/* Non-final parts are reserved for streaming (DESIGN 11). */
+	/* Non-final parts: reserved for streaming (doc/privsep.md, 2). */
 	if ((a->flags & PS_F_FINAL) == 0)
 		return;
 	/* MCP: a cancelled request gets no response at all. */

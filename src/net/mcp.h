@@ -1,11 +1,11 @@
 /*
- * The MCP session (DESIGN 9): JSON-RPC 2.0 parsing, the MCP methods and
- * version negotiation, argument validation, and the mapping of the
- * monitor's decisions to answers.  It knows nothing of the transport: one
- * complete message comes in through mcp_input(), each answer goes out
- * through the output callback as one compact JSON text (no newline), and
- * every decision is asked of a backend (the monitor in mcpd, a fake in the
- * unit tests).
+ * The MCP session (mcpd(8), MCP SESSION): JSON-RPC 2.0 parsing, the MCP
+ * methods and version negotiation, argument validation, and the mapping of
+ * the monitor's decisions to answers.  It knows nothing of the transport: one
+ * complete message comes in through mcp_input(), each answer goes out through
+ * the output callback as one compact JSON text (no newline), and every
+ * decision is asked of a backend (the monitor in mcpd, a fake in the unit
+ * tests).
  *
  * The origin pointer given with each input is handed back with every
  * output that answers it, for transports (HTTP) that must route an answer
@@ -111,9 +111,9 @@ typedef int (*mcp_refuse_fn)(void *ctx, void *origin,
 typedef void (*mcp_drop_fn)(void *ctx, void *origin);
 
 /*
- * What an HTTP request adds to its body (DESIGN 8, 9): the credential of
- * the Authorization header and the MCP headers that must agree with the
- * body.  NULL fields were absent.
+ * What an HTTP request adds to its body (mcpd(8), HTTP TRANSPORT): the
+ * credential of the Authorization header and the MCP headers that must agree
+ * with the body.  NULL fields were absent.
  */
 struct mcp_reqctx {
 	uint32_t	 connid;

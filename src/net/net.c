@@ -1,11 +1,12 @@
 /*
- * The net process (DESIGN 1): everything a client sends is parsed here,
- * confined.  Start-up follows the monitor's PS_INIT_REQ: chroot and drop
- * to PrivsepUser, create everything that needs a system call the sandbox
- * forbids (the event base, the inspection of fds 0 and 1, the parsed tool
- * schemas), set the rlimits and PR_SET_NO_NEW_PRIVS, install the seccomp
- * filter, and only then acknowledge and start reading stdin.  From there
- * on, every decision is asked of the monitor through mm_net.
+ * The net process (doc/privsep.md, sections 1 and 6): everything a client
+ * sends is parsed here, confined.  Start-up follows the monitor's
+ * PS_INIT_REQ: chroot and drop to PrivsepUser, create everything that needs a
+ * system call the sandbox forbids (the event base, the inspection of fds 0
+ * and 1, the parsed tool schemas), set the rlimits and PR_SET_NO_NEW_PRIVS,
+ * install the seccomp filter, and only then acknowledge and start reading
+ * stdin.  From there on, every decision is asked of the monitor through
+ * mm_net.
  *
  * Glue only: the stdio transport frames messages, the MCP session answers
  * them, the monitor decides.  Flow control lives here because it needs

@@ -2,17 +2,17 @@
  * AuditRedact (mcpd.conf(5)): which process redacts, and why here.
  *
  * The monitor writes the audit log but never parses JSON that came from
- * a client (DESIGN 1): a parser bug there would be a bug in the process
- * that holds every secret.  The net process parses the arguments anyway
- * (to check them against the tool's schema), is confined, and gets the
- * rules from the monitor at start-up; so it renders the redacted text,
- * and sends it beside the arguments in PS_TOOLCALL_REQ.  The monitor
- * checks that a tool a rule names always comes with that text (and no
- * other tool does), so that the raw arguments of such a tool never reach
- * the log; and the record's args_sha256 is still the monitor's own digest
- * of the arguments the worker runs.  A compromised net process could
- * render a false text, as it could send false arguments in the first
- * place; the digest binds the record to what ran.
+ * a client (doc/privsep.md, section 1): a parser bug there would be a bug in
+ * the process that holds every secret.  The net process parses the arguments
+ * anyway (to check them against the tool's schema), is confined, and gets the
+ * rules from the monitor at start-up; so it renders the redacted text, and
+ * sends it beside the arguments in PS_TOOLCALL_REQ.  The monitor checks that
+ * a tool a rule names always comes with that text (and no other tool does),
+ * so that the raw arguments of such a tool never reach the log; and the
+ * record's args_sha256 is still the monitor's own digest of the arguments the
+ * worker runs.  A compromised net process could render a false text, as it
+ * could send false arguments in the first place; the digest binds the record
+ * to what ran.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * A validator for the subset of JSON Schema (2020-12 keyword forms) that the
  * tool catalog uses, applied in the net process to the arguments of every
- * tools/call before the call leaves it (DESIGN 9).
+ * tools/call before the call leaves it (mcpd(8), MCP SESSION).
  *
  * Supported keywords: type (a name or an array of names: string, integer,
  * number, boolean, object, array, null), properties, required,

@@ -1,6 +1,7 @@
 /*
- * The stdio transport (DESIGN 8): newline-delimited JSON-RPC messages on
- * an input and an output descriptor (0 and 1 in mcpd), driven by libevent.
+ * The stdio transport (mcpd(8), DESCRIPTION): newline-delimited JSON-RPC
+ * messages on an input and an output descriptor (0 and 1 in mcpd), driven by
+ * libevent.
  *
  * (This header is not called stdio.h: the build puts src/net on the
  * include path of every file, where that name would hide <stdio.h>.)

@@ -42,9 +42,10 @@
 #include "tls.h"
 
 /*
- * The policy (DESIGN 8).  TLS 1.2 and 1.3 only; in 1.2 only ECDHE with
- * an AEAD cipher (forward secrecy, no CBC, and no RSA key exchange, which
- * would need a decryption oracle in the monitor); the server's order.
+ * The policy (mcpd(8), SECURITY, TLS).  TLS 1.2 and 1.3 only; in 1.2 only
+ * ECDHE with an AEAD cipher (forward secrecy, no CBC, and no RSA key
+ * exchange, which would need a decryption oracle in the monitor); the
+ * server's order.
  */
 #define TLS_CIPHERS_12	"ECDHE-ECDSA-AES128-GCM-SHA256:" \
 			"ECDHE-RSA-AES128-GCM-SHA256:" \

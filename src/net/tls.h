@@ -1,5 +1,6 @@
 /*
- * TLS for the HTTP transport, in the sandboxed net process (DESIGN 8).
+ * TLS for the HTTP transport, in the sandboxed net process (mcpd(8), HTTP
+ * TRANSPORT).
  *
  * The net process never holds the TLS private key.  It gets the
  * certificate chain (and the client CAs and CRL) as PEM text from the

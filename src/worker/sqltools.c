@@ -1,5 +1,6 @@
 /*
- * The built-in SQLite tools (DESIGN 10).  See sqltools.h for the contract.
+ * The built-in SQLite tools (mcpd.conf(5), BUILT-IN TOOLS).  See sqltools.h
+ * for the contract.
  *
  * A client's SQL reaches two tools.  query is read-only in four
  * independent ways, so that no single mistake makes it writable: it runs

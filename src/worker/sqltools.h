@@ -1,8 +1,9 @@
 /*
- * The built-in SQLite tools (DESIGN 10), as a plain library: no fork, no
- * privilege change, no logging, only return codes, so that the unit tests
- * can drive it directly.  The worker process (worker.c) opens it before it
- * drops privileges and then serves calls through sqltools_exec().
+ * The built-in SQLite tools (mcpd.conf(5), BUILT-IN TOOLS), as a plain
+ * library: no fork, no privilege change, no logging, only return codes, so
+ * that the unit tests can drive it directly.  The worker process (worker.c)
+ * opens it before it drops privileges and then serves calls through
+ * sqltools_exec().
  *
  * Each call runs on a connection of its own, opened for the call and
  * closed after it, so that nothing a call does to its connection (TEMP

@@ -1,10 +1,10 @@
 #!/bin/bash
-# The denial of DESIGN 9: dev@example.com calls delete_users, which needs
-# admin.  The client gets the exact ACCESS DENIED text, the database is
-# untouched, and the audit log holds the DENIED record that mcpctl shows.
-# Authorization comes before argument validation: the same denial,
-# whatever the arguments (the seed's, invalid ones, none), tells the
-# caller nothing of the tool's schema.
+# The denial of mcpd(8), MCP SESSION: dev@example.com calls delete_users,
+# which needs admin.  The client gets the exact ACCESS DENIED text, the
+# database is untouched, and the audit log holds the DENIED record that mcpctl
+# shows.  Authorization comes before argument validation: the same denial,
+# whatever the arguments (the seed's, invalid ones, none), tells the caller
+# nothing of the tool's schema.
 . "$(dirname "$0")/lib.sh"
 setup
 {

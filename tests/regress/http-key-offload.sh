@@ -1,10 +1,10 @@
 #!/bin/bash
-# Key offloading (issue 4, item 3; DESIGN 1): after HTTPS handshakes that
-# needed the server's private key, the net process's memory holds neither
-# the key (an RSA prime p, an EC private scalar, in the byte orders of a
-# file and of an OpenSSL BIGNUM) nor the monitor's other secrets (the audit
-# key, the API keys' hashes, the keys no client presented), while it does
-# hold the certificate (which shows that the search reads its memory).
+# Key offloading (issue 4, item 3; doc/privsep.md, section 5): after HTTPS
+# handshakes that needed the server's private key, the net process's memory
+# holds neither the key (an RSA prime p, an EC private scalar, in the byte
+# orders of a file and of an OpenSSL BIGNUM) nor the monitor's other secrets
+# (the audit key, the API keys' hashes, the keys no client presented), while
+# it does hold the certificate (which shows that the search reads its memory).
 # The same search in the monitor finds the key (which shows that it finds
 # keys).  Reading another process's memory needs root.
 . "$(dirname "$0")/lib.sh"

@@ -1,11 +1,11 @@
 #!/bin/bash
-# The HTTP limits (issue 4, item 1; DESIGN 8): MaxConnections (4 served at
-# once, a 5th waits unanswered until one closes), ClientTimeout against a
-# client that trickles its request (slowloris) in its headers or its body,
-# IdleTimeout on a connection that sends nothing or waits after an answer,
-# MaxMessageSize (413) and MaxHeaderSize (refused) with nothing audited.
-# Every wait is bounded; the bounds are far above the timeouts set, and
-# each case sets the other timeout far above the bound, so that only the
+# The HTTP limits (issue 4, item 1; mcpd(8), HTTP TRANSPORT): MaxConnections
+# (4 served at once, a 5th waits unanswered until one closes), ClientTimeout
+# against a client that trickles its request (slowloris) in its headers or its
+# body, IdleTimeout on a connection that sends nothing or waits after an
+# answer, MaxMessageSize (413) and MaxHeaderSize (refused) with nothing
+# audited.  Every wait is bounded; the bounds are far above the timeouts set,
+# and each case sets the other timeout far above the bound, so that only the
 # limit under test can explain the outcome.
 . "$(dirname "$0")/lib.sh"
 setup_http

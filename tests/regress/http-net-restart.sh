@@ -1,7 +1,7 @@
 #!/bin/bash
-# DESIGN 1 over HTTP: a net process that dies is replaced.  The monitor
-# keeps the listening sockets, so after the net process is killed (as a
-# compromised one would be) a new one serves the same port: the death is
+# doc/privsep.md, section 7, over HTTP: a net process that dies is replaced.
+# The monitor keeps the listening sockets, so after the net process is killed
+# (as a compromised one would be) a new one serves the same port: the death is
 # logged and audited, and the next request is answered as before.
 . "$(dirname "$0")/lib.sh"
 setup_http

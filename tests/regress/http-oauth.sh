@@ -1,13 +1,12 @@
 #!/bin/bash
-# OAuth bearer JWTs over HTTP (issue 4, items 4 and 9; DESIGN 6): tokens
-# minted by mcpctl token with RS256, PS256, ES256 and EdDSA keys published
-# by mcpctl jwks are accepted; the identity is the token's sub and its
-# roles come from the token, else from the User line; JWTScope turns a
-# missing scope into 403 insufficient_scope naming the scope, and lists
-# the scopes in the metadata; an algorithm JWTAlgorithms leaves out is
-# refused; key rotation by SIGHUP: a new kid works once it is published,
-# and a removed kid is refused, even for a token verified (and cached)
-# before.
+# OAuth bearer JWTs over HTTP (issue 4, items 4 and 9; mcpd.conf(5),
+# JWKSFile): tokens minted by mcpctl token with RS256, PS256, ES256 and EdDSA
+# keys published by mcpctl jwks are accepted; the identity is the token's sub
+# and its roles come from the token, else from the User line; JWTScope turns a
+# missing scope into 403 insufficient_scope naming the scope, and lists the
+# scopes in the metadata; an algorithm JWTAlgorithms leaves out is refused;
+# key rotation by SIGHUP: a new kid works once it is published, and a removed
+# kid is refused, even for a token verified (and cached) before.
 . "$(dirname "$0")/lib.sh"
 setup_http
 ISS=https://as.example

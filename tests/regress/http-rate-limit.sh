@@ -1,11 +1,11 @@
 #!/bin/bash
-# Rate limits over HTTP (issue 4, item 7; DESIGN 2): RateLimit 3/min lets
-# an identity make three tools/call requests and answers the fourth 429
-# with Retry-After (another identity unaffected); AuthFailureLimit 3/min:
-# after three bad tokens from 127.0.0.1, each on its own connection as a
-# flood would come, the source is refused 429 before any signature is
-# checked, audited RATE_LIMITED "too many failed authentications from
-# source", and so is a valid token from the same address.
+# Rate limits over HTTP (issue 4, item 7; mcpd(8), THE PIPELINE): RateLimit
+# 3/min lets an identity make three tools/call requests and answers the fourth
+# 429 with Retry-After (another identity unaffected); AuthFailureLimit 3/min:
+# after three bad tokens from 127.0.0.1, each on its own connection as a flood
+# would come, the source is refused 429 before any signature is checked,
+# audited RATE_LIMITED "too many failed authentications from source", and so
+# is a valid token from the same address.
 . "$(dirname "$0")/lib.sh"
 setup_http
 ISS=https://as.example

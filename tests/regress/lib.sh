@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- The whole-suite secret scan (issue 3; DESIGN 1 and 7) -------------
+# --- The whole-suite secret scan (issue 3; doc/privsep.md, doc/audit.md) ---
 #
 # No secret may ever appear in an output: stdout, stderr, logs, the audit
 # log.  When tests/run.sh sets MCPD_SECRET_SCAN_DIR, cleanup() copies every

@@ -1629,7 +1629,7 @@ test_validate_http(void **state __attribute__((__unused__)))
 	    "without TLSCertificate only loopback addresses are allowed");
 }
 
-/* The forms --listen=[addr]:port gives (DESIGN 3), as mcpd passes them. */
+/* The forms of --listen=[addr]:port (mcpd(8)), as mcpd passes them. */
 static void
 test_listen_option_forms(void **state __attribute__((__unused__)))
 {

@@ -1,6 +1,6 @@
 /*
  * Unit tests for role-based authorization (src/monitor/policy.c), on the
- * DESIGN 4 seed policy.
+ * seed policy of conf/demo.conf.
  */
 
 #include <stdarg.h>
