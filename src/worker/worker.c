@@ -1,6 +1,7 @@
 /*
- * Tool worker process (DESIGN 1 and 10).  Started by the monitor as a
- * fresh exec with the monitor channel on fd; see worker.h.
+ * Tool worker process (doc/privsep.md, sections 1 and 6; mcpd.conf(5),
+ * BUILT-IN TOOLS).  Started by the monitor as a fresh exec with the
+ * monitor channel on fd; see worker.h.
  *
  * Order matters: everything that needs a privilege or opens a file (the
  * database and its -wal and -shm files, the time zone, SQLite's PRNG
