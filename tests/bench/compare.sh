@@ -146,8 +146,11 @@ chmod 644 "$TMP/demo.db"
 
 # The tokens: RSA signing is slow in node (about 800 a second per core),
 # so the pool is minted by two processes and kept for 12 hours in
-# $O/bench-tokens (its tokens live 24 hours).
+# $O/bench-tokens (its tokens live 24 hours), and for as long as the
+# minter is the same: a pool minted by an older one (say, without the
+# typ that JWTType asks for) is minted again.
 TOK=$O/bench-tokens
+MINTER=$(sha256sum tests/bench/mint-tokens.mjs | cut -d' ' -f1)
 mint() {	# KEY N OUT
 	local half=$(($2 / 2)) p
 	node tests/bench/mint-tokens.mjs "$1" b1 "$ISS" "$AUD" "$SUB" \
@@ -160,7 +163,8 @@ mint() {	# KEY N OUT
 	rm -f "$3.a" "$3.b"
 }
 if [ -z "$(find "$TOK/fresh.tok" -mmin -720 2>/dev/null)" ] ||
-    [ "$(wc -l < "$TOK/fresh.tok")" -lt "$POOL" ]; then
+    [ "$(wc -l < "$TOK/fresh.tok")" -lt "$POOL" ] ||
+    [ "$(cat "$TOK/minter" 2>/dev/null)" != "$MINTER" ]; then
 	rm -rf "$TOK"
 	mkdir -p "$TOK"
 	chmod 700 "$TOK"
@@ -178,6 +182,7 @@ if [ -z "$(find "$TOK/fresh.tok" -mmin -720 2>/dev/null)" ] ||
 	mint "$TOK/jwt.key" 1 "$TOK/one.tok"
 	mint "$TOK/bad.key" 256 "$TOK/bad.tok"
 	mint "$TOK/jwt.key" "$POOL" "$TOK/fresh.tok"
+	echo "$MINTER" > "$TOK/minter"
 fi
 cp "$TOK/jwks.json" "$TMP/jwks.json"
 chmod 644 "$TMP/jwks.json"
