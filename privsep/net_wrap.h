@@ -50,7 +50,8 @@ struct mm_net_ops {
 	void	(*closed)(void *ctx);
 };
 
-struct mm_net	*mm_net_new(struct event_base *, int fd,
+/* transport: PS_TRANSPORT_*, the answers the channel admits. */
+struct mm_net	*mm_net_new(struct event_base *, int fd, uint32_t transport,
 		    const struct mm_net_ops *, void *ctx);
 void		 mm_net_free(struct mm_net *);
 /* Return 0, or -1 if the request could not be queued (then fatal). */

@@ -654,7 +654,7 @@ net_main(int fd)
 	sandbox_net_apply(transport == PS_TRANSPORT_HTTP);
 	child_init_done(fd);
 
-	net.mm = mm_net_new(net.base, fd, &net_mm_ops, &net);
+	net.mm = mm_net_new(net.base, fd, transport, &net_mm_ops, &net);
 	log_set_handler(mm_net_log_handler, net.mm);
 	log_set_fatal_cleanup(net_fatal_cleanup);
 	sandbox_set_debug_flush(net_fatal_cleanup);
