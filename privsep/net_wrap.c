@@ -329,6 +329,18 @@ mm_cert(struct mm_net *mm, uint32_t connid, uint32_t verdict,
 	return mm_send(mm, PS_CERT_REQ);
 }
 
+#if MCPD_TEST_HOOKS
+int
+mm_test_send(struct mm_net *mm, uint8_t type, const uint8_t *payload,
+    size_t len)
+{
+	sbuf_reset(mm->req);
+	if (sbuf_put(mm->req, payload, len) != SBUF_OK)
+		return -1;
+	return mm_send(mm, type);
+}
+#endif
+
 /* Write out everything queued, blocking for at most about limit_ms. */
 static int
 mm_drain(struct mm_net *mm, int limit_ms)
