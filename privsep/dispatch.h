@@ -27,7 +27,7 @@ struct sbuf;
 #define PS_TR_HTTP	(1U << PS_TRANSPORT_HTTP)
 #define PS_TR_ANY	(PS_TR_STDIO | PS_TR_HTTP)
 
-/* The states an entry allows on a channel that has only one. */
+/* Every state: for an entry, and a channel, without a state machine. */
 #define PS_STATE_ANY	(~0U)
 
 /*
