@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 
 #include "child.h"
+#include "dispatch.h"
 #include "log.h"
 #include "msg.h"
 #include "proto.h"
@@ -16,11 +17,50 @@
 
 static int child_log_fd = -1;
 
+/*
+ * PS_INIT_REQ: the fields every child reads (the rest is its kind's).
+ * arg: the kind of process this child is.
+ */
+static void
+child_init_req(void *arg, struct sbuf *payload)
+{
+	const uint32_t *kind = arg;
+	uint32_t version, k, level;
+	int r;
+
+	if ((r = sbuf_get_u32(payload, &version)) != SBUF_OK ||
+	    (r = sbuf_get_u32(payload, &k)) != SBUF_OK ||
+	    (r = sbuf_get_u32(payload, &level)) != SBUF_OK)
+		fatal_f("parse: %s", sbuf_strerror(r));
+	if (version != PS_PROTO_VERSION)
+		fatal_f("protocol version %u, expected %u", version,
+		    PS_PROTO_VERSION);
+	if (k != *kind)
+		fatal_f("init for process kind %u, expected %u", k, *kind);
+	if (level > LOG_LVL_DEBUG3)
+		fatal_f("bad log level %u", level);
+	log_set_level((int)level);
+}
+
+static void __attribute__((noreturn))
+child_violation(void *arg, const char *what)
+{
+	fatal_f("unexpected message from the monitor: %s", what);
+}
+
+/* Before any other message, and once in the child's life. */
+static const struct ps_dispatch child_ent[] = {
+	{ PS_INIT_REQ, PS_TR_ANY, PS_STATE_ANY, PS_ONCE, child_init_req },
+};
+static const struct ps_table child_table = PS_TABLE("init", child_ent,
+    child_violation, NULL);
+
 void
 child_read_init(int fd, uint32_t kind, struct sbuf *payload)
 {
+	/* The transport is in the kind's part of the message. */
+	static struct ps_chan chan = { PS_TR_ANY, PS_STATE_ANY, 0 };
 	struct evbuffer *in;
-	uint32_t version, k, level;
 	uint8_t type;
 	int r;
 
@@ -32,20 +72,7 @@ child_read_init(int fd, uint32_t kind, struct sbuf *payload)
 	if (evbuffer_get_length(in) != 0)
 		fatal_f("monitor sent data before acknowledging init");
 	evbuffer_free(in);
-	if (type != PS_INIT_REQ)
-		fatal_f("unexpected message type %u", type);
-	if ((r = sbuf_get_u32(payload, &version)) != SBUF_OK ||
-	    (r = sbuf_get_u32(payload, &k)) != SBUF_OK ||
-	    (r = sbuf_get_u32(payload, &level)) != SBUF_OK)
-		fatal_f("parse: %s", sbuf_strerror(r));
-	if (version != PS_PROTO_VERSION)
-		fatal_f("protocol version %u, expected %u", version,
-		    PS_PROTO_VERSION);
-	if (k != kind)
-		fatal_f("init for process kind %u, expected %u", k, kind);
-	if (level > LOG_LVL_DEBUG3)
-		fatal_f("bad log level %u", level);
-	log_set_level((int)level);
+	(void)ps_dispatch(&child_table, &chan, &kind, type, payload);
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 
+#include "dispatch.h"
 #include "key_wrap.h"
 #include "log.h"
 #include "msg.h"
@@ -21,15 +22,60 @@
 #define KEY_ANS_MAX	(PS_SIG_MAX + 64)
 #define KEY_REQ_MAX	(PS_SIGIN_MAX + 64)
 
+/* Where the answer to one signing request goes. */
+struct key_ans {
+	uint8_t	*sig;
+	size_t	*siglen;
+	size_t	 sigmax;
+	int	 refused;
+};
+
+/* PS_SIGN_ANS: u32 status, str signature. */
+static void
+key_sign_ans(void *arg, struct sbuf *m)
+{
+	struct key_ans *a = arg;
+	const uint8_t *s;
+	size_t slen;
+	uint32_t status;
+	int r;
+
+	if ((r = sbuf_get_u32(m, &status)) != SBUF_OK ||
+	    (r = sbuf_get_string_direct(m, &s, &slen, PS_SIG_MAX)) !=
+	    SBUF_OK || (r = sbuf_expect_end(m)) != SBUF_OK)
+		fatal_f("bad sign answer from monitor: %s", sbuf_strerror(r));
+	if (status == 1 && slen == 0) {
+		a->refused = 1;
+		return;
+	}
+	if (status != 0 || slen == 0 || slen > a->sigmax)
+		fatal_f("bad sign answer from monitor: status %u, %zu bytes",
+		    (unsigned int)status, slen);
+	memcpy(a->sig, s, slen);
+	*a->siglen = slen;
+}
+
+static void __attribute__((noreturn))
+key_violation(void *arg, const char *what)
+{
+	fatal_f("unexpected message from monitor: %s", what);
+}
+
+static const struct ps_dispatch key_ent[] = {
+	{ PS_SIGN_ANS, PS_TR_HTTP, PS_STATE_ANY, 0, key_sign_ans },
+};
+static const struct ps_table key_table = PS_TABLE("key channel", key_ent,
+    key_violation, NULL);
+
 int
 mm_key_sign(int fd, uint32_t op, int hash_nid, const uint8_t *in,
     size_t inlen, uint8_t *sig, size_t *siglen, size_t sigmax)
 {
+	/* The key channel exists only for TLS, so only over HTTP. */
+	struct ps_chan chan = { PS_TR_HTTP, PS_STATE_ANY, 0 };
+	struct key_ans a = { sig, siglen, sigmax, 0 };
 	struct sbuf *req, *ans;
 	struct evbuffer *rbuf;
-	const uint8_t *s;
-	size_t slen;
-	uint32_t status;
 	uint8_t type;
 	int r;
 
@@ -50,25 +96,12 @@ mm_key_sign(int fd, uint32_t op, int hash_nid, const uint8_t *in,
 	if ((r = pmsg_read_fd(fd, rbuf, &type, ans)) != PMSG_OK)
 		fatal_f("key channel read failed (%d)", r);
 	/* One request, one answer: anything more is not the monitor. */
-	if (type != PS_SIGN_ANS || evbuffer_get_length(rbuf) != 0)
-		fatal_f("unexpected message type %u on the key channel",
-		    (unsigned int)type);
+	if (evbuffer_get_length(rbuf) != 0)
+		fatal_f("more than one answer on the key channel");
 	evbuffer_free(rbuf);
-	if ((r = sbuf_get_u32(ans, &status)) != SBUF_OK ||
-	    (r = sbuf_get_string_direct(ans, &s, &slen, PS_SIG_MAX)) !=
-	    SBUF_OK || (r = sbuf_expect_end(ans)) != SBUF_OK)
-		fatal_f("bad sign answer from monitor: %s", sbuf_strerror(r));
-	if (status == 1 && slen == 0) {
-		sbuf_free(ans);
-		return -1;
-	}
-	if (status != 0 || slen == 0 || slen > sigmax)
-		fatal_f("bad sign answer from monitor: status %u, %zu bytes",
-		    (unsigned int)status, slen);
-	memcpy(sig, s, slen);
-	*siglen = slen;
+	(void)ps_dispatch(&key_table, &chan, &a, type, ans);
 	sbuf_free(ans);
-	return 0;
+	return a.refused ? -1 : 0;
 }
 
 int

@@ -1,8 +1,9 @@
 /*
  * The monitor's event loop.  It reads only the fixed binary privsep
  * messages; every field is bounds-checked by sbuf, every message type is
- * checked against a table of what the sender may send in its current
- * state, and anything else is treated as a compromise of the sender.
+ * checked against its channel's table of what the sender may send in its
+ * transport and current state (privsep/dispatch.h), and anything else is
+ * treated as a compromise of the sender.
  *
  * A tool call passes, in this order: the per-source limit on failed
  * authentications, authentication, the per-identity rate limit, the tool's
@@ -39,6 +40,7 @@
 #include "auditagg.h"
 #include "authn.h"
 #include "config.h"
+#include "dispatch.h"
 #include "jwt.h"
 #include "log.h"
 #include "monitor.h"
@@ -151,7 +153,7 @@ struct mon_conn {
 	char			 host[INET6_ADDRSTRLEN];	/* ip */
 	char			 block[NETBLOCK_STRLEN];	/* its source */
 	int			 cert;		/* AUTHN_CERT_* */
-	int			 cert_seen;	/* PS_CERT_REQ came */
+	uint32_t		 once;		/* once-only messages seen */
 	char			*cert_identity;
 	char			 cert_reason[160];
 	char			 cert_fp[13];
@@ -190,7 +192,7 @@ struct mon_worker {
 	pid_t			 pid;
 	int			 fd;
 	struct bufferevent	*bev;
-	int			 state;
+	struct ps_chan		 chan;		/* state: W_ST_* */
 	int			 killed;	/* by us: not a crash */
 	unsigned long		 ncalls;	/* calls run, for retirement */
 	struct mon_call		*call;
@@ -213,7 +215,8 @@ struct monitor {
 	struct event		*net_rev;	/* reads, with recvmsg */
 	struct evbuffer		*net_in;
 	int			 net_fd;
-	int			 net_state;
+	struct ps_chan		 net_chan;	/* state: NET_ST_* */
+	struct ps_chan		 key_chan;
 	int			 fdq[MON_FDQ_MAX];	/* passed sockets */
 	size_t			 nfdq;
 	int			 http;		/* the net process: HTTP */
@@ -245,16 +248,9 @@ struct monitor {
 	struct event		*checkpoint_ev;	/* AuditCheckpoint DURATION */
 };
 
-struct mon_dispatch {
-	uint8_t	 type;
-	int	 states;
-	void	(*fn)(struct monitor *, struct sbuf *);
-};
-
 static void mon_stop(struct monitor *, int);
-static void mon_net_violation(struct monitor *, const char *);
-static void mon_worker_violation(struct monitor *, struct mon_worker *,
-    const char *);
+static void mon_net_violation(void *, const char *);
+static void mon_worker_violation(void *, const char *);
 static void mon_schedule(struct monitor *);
 static void mon_worker_start(struct monitor *, struct mon_worker *);
 static void mon_worker_fail(struct monitor *, struct mon_worker *,
@@ -394,7 +390,7 @@ mon_send(struct monitor *mon, struct bufferevent *bev, uint8_t type)
 		}
 		for (i = 0; i < mon->nworkers; i++) {
 			if (mon->workers[i].bev == bev) {
-				mon_worker_violation(mon, &mon->workers[i],
+				mon_worker_violation(&mon->workers[i],
 				    "output queue over its bound");
 				return -1;
 			}
@@ -606,8 +602,9 @@ mon_net_close(struct monitor *mon)
 }
 
 static void
-mon_net_violation(struct monitor *mon, const char *what)
+mon_net_violation(void *arg, const char *what)
 {
+	struct monitor *mon = arg;
 	char reason[256];
 
 	(void)snprintf(reason, sizeof(reason),
@@ -637,8 +634,9 @@ mon_check(struct monitor *mon, int r, const char *what)
 	return -1;
 }
 
-static void
-mon_child_log(struct sbuf *m, const char *who, int *bad)
+/* A child's log message, logged as the monitor's; -1 if malformed. */
+static int
+mon_child_log(struct sbuf *m, const char *who)
 {
 	uint32_t level;
 	char *text = NULL;
@@ -648,8 +646,7 @@ mon_child_log(struct sbuf *m, const char *who, int *bad)
 	    sbuf_expect_end(m) != SBUF_OK ||
 	    level < LOG_LVL_FATAL || level > LOG_LVL_DEBUG3) {
 		free(text);
-		*bad = 1;
-		return;
+		return -1;
 	}
 	/* The child escaped it already; log_emit escapes again anyway. */
 	{
@@ -659,25 +656,25 @@ mon_child_log(struct sbuf *m, const char *who, int *bad)
 		log_emit((int)level, line);
 	}
 	free(text);
+	return 0;
 }
 
 static void
-mon_net_log(struct monitor *mon, struct sbuf *m)
+mon_net_log(void *arg, struct sbuf *m)
 {
-	int bad = 0;
-
-	mon_child_log(m, "net", &bad);
-	if (bad)
-		mon_net_violation(mon, "malformed log message");
+	if (mon_child_log(m, "net") != 0)
+		mon_net_violation(arg, "malformed log message");
 }
 
 static void
-mon_net_init_ans(struct monitor *mon, struct sbuf *m)
+mon_net_init_ans(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
+
 	if (mon_check(mon, sbuf_expect_end(m), "init answer") != 0)
 		return;
 	/* Over HTTP there is no hello: requests may come at once. */
-	mon->net_state = mon->http ? NET_ST_SESSION : NET_ST_READY;
+	mon->net_chan.state = mon->http ? NET_ST_SESSION : NET_ST_READY;
 	debug_f("net process %ld confined and serving", (long)mon->net_pid);
 	if (mon->p->ready != NULL && !mon->ready_done)
 		mon->p->ready();
@@ -722,8 +719,9 @@ mon_scope_check(struct monitor *mon, uint32_t scope)
 }
 
 static void
-mon_hello(struct monitor *mon, struct sbuf *m)
+mon_hello(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct audit_rec rec;
 	struct mon_conn *conn;
 	char *client = NULL, *version = NULL;
@@ -742,19 +740,13 @@ mon_hello(struct monitor *mon, struct sbuf *m)
 		free(version);
 		return;
 	}
-	/* Over stdio there is one session, and one hello. */
+	/* Over stdio there is one session, and one hello (the table). */
 	if (!mon->http) {
-		if (mon->net_state != NET_ST_READY) {
-			free(client);
-			free(version);
-			mon_net_violation(mon, "second hello");
-			return;
-		}
 		free(mon->client_info);
 		free(mon->protocol_version);
 		mon->client_info = xstrdup(client);
 		mon->protocol_version = xstrdup(version);
-		mon->net_state = NET_ST_SESSION;
+		mon->net_chan.state = NET_ST_SESSION;
 	}
 
 	memset(&rec, 0, sizeof(rec));
@@ -869,8 +861,9 @@ mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
 }
 
 static void
-mon_toollist(struct monitor *mon, struct sbuf *m)
+mon_toollist(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct identity id;
 	struct audit_rec rec;
 	struct mon_conn *conn;
@@ -973,8 +966,9 @@ mon_audit_args_bad(struct monitor *mon, const char *tool,
 }
 
 static void
-mon_toolcall(struct monitor *mon, struct sbuf *m)
+mon_toolcall(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct mon_call *c;
 	struct mon_conn *conn;
 	struct audit_rec rec;
@@ -1199,8 +1193,9 @@ mon_notify_dropped(struct monitor *mon, const struct identity *id,
  * scope, is cancelled.  Nothing the net process says picks the call.
  */
 static void
-mon_cancel(struct monitor *mon, struct sbuf *m)
+mon_cancel(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct identity id;
 	struct mon_conn *conn;
 	struct mon_call *c, *other = NULL;
@@ -1286,8 +1281,9 @@ mon_cancel(struct monitor *mon, struct sbuf *m)
  * address comes from the kernel, through getpeername() on that socket.
  */
 static void
-mon_conn_req(struct monitor *mon, struct sbuf *m)
+mon_conn_req(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct mon_conn *c;
 	socklen_t len;
 	uint32_t connid;
@@ -1300,7 +1296,7 @@ mon_conn_req(struct monitor *mon, struct sbuf *m)
 	if (mon_check(mon, sbuf_get_u32(m, &connid), "conn id") != 0 ||
 	    mon_check(mon, sbuf_expect_end(m), "conn") != 0)
 		return;
-	if (!mon->http || mon->nfdq == 0) {
+	if (mon->nfdq == 0) {
 		mon_net_violation(mon, "connection without a socket");
 		return;
 	}
@@ -1365,8 +1361,9 @@ mon_conn_call(struct monitor *mon, uint32_t connid)
 }
 
 static void
-mon_connclose(struct monitor *mon, struct sbuf *m)
+mon_connclose(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct mon_conn *c;
 	struct mon_call *call;
 	uint32_t connid;
@@ -1374,10 +1371,6 @@ mon_connclose(struct monitor *mon, struct sbuf *m)
 	if (mon_check(mon, sbuf_get_u32(m, &connid), "close id") != 0 ||
 	    mon_check(mon, sbuf_expect_end(m), "close") != 0)
 		return;
-	if (!mon->http) {
-		mon_net_violation(mon, "connection close over stdio");
-		return;
-	}
 	/*
 	 * MCP 2026-07-28 over HTTP: closing a request's stream cancels it.
 	 * The calls are the ones the monitor recorded on this connection,
@@ -1398,8 +1391,9 @@ mon_connclose(struct monitor *mon, struct sbuf *m)
  * refuses is refused.
  */
 static void
-mon_cert(struct monitor *mon, struct sbuf *m)
+mon_cert(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct mon_conn *c;
 	const uint8_t *der[PS_CHAIN_MAX];
 	size_t derlen[PS_CHAIN_MAX];
@@ -1420,12 +1414,11 @@ mon_cert(struct monitor *mon, struct sbuf *m)
 			return;
 	if (mon_check(mon, sbuf_expect_end(m), "cert") != 0)
 		return;
-	if (!mon->http || mon->p->auth.mtls == NULL ||
-	    (c = mon_conn_find(mon, connid)) == NULL || c->cert_seen) {
+	if (mon->p->auth.mtls == NULL ||
+	    (c = mon_conn_find(mon, connid)) == NULL) {
 		mon_net_violation(mon, "unexpected client certificate");
 		return;
 	}
-	c->cert_seen = 1;
 	if (n == 0) {
 		c->cert = AUTHN_CERT_NONE;
 		(void)snprintf(c->cert_reason, sizeof(c->cert_reason),
@@ -1462,8 +1455,9 @@ mon_cert(struct monitor *mon, struct sbuf *m)
 
 /* PS_AUTH_REQ: one HTTP request's credential, before its body counts. */
 static void
-mon_auth(struct monitor *mon, struct sbuf *m)
+mon_auth(void *arg, struct sbuf *m)
 {
+	struct monitor *mon = arg;
 	struct identity id;
 	struct mon_conn *conn;
 	const uint8_t *cred;
@@ -1482,10 +1476,6 @@ mon_auth(struct monitor *mon, struct sbuf *m)
 		return;
 	if ((flags & ~(uint32_t)PS_AUTH_F_INITIALIZE) != 0) {
 		mon_net_violation(mon, "unknown authentication flags");
-		return;
-	}
-	if (!mon->http) {
-		mon_net_violation(mon, "authentication request over stdio");
 		return;
 	}
 	if (mon_conn_of(mon, connid, &conn) != 0)
@@ -1523,20 +1513,38 @@ mon_auth(struct monitor *mon, struct sbuf *m)
 	identity_clear(&id);
 }
 
-static const struct mon_dispatch mon_net_table[] = {
-	{ PS_INIT_ANS,		NET_ST_STARTING,	mon_net_init_ans },
-	{ PS_LOG_REQ,		NET_ST_ANY,		mon_net_log },
-	/* Over HTTP the net process is in NET_ST_SESSION from the start. */
-	{ PS_HELLO_REQ,		NET_ST_READY | NET_ST_SESSION,	mon_hello },
-	{ PS_TOOLLIST_REQ,	NET_ST_SESSION,		mon_toollist },
-	{ PS_TOOLCALL_REQ,	NET_ST_SESSION,		mon_toolcall },
-	{ PS_CANCEL_REQ,	NET_ST_SESSION,		mon_cancel },
-	{ PS_CONN_REQ,		NET_ST_SESSION,		mon_conn_req },
-	{ PS_CONNCLOSE_REQ,	NET_ST_SESSION,		mon_connclose },
-	{ PS_CERT_REQ,		NET_ST_SESSION,		mon_cert },
-	{ PS_AUTH_REQ,		NET_ST_SESSION,		mon_auth },
-	{ 0, 0, NULL }
+/*
+ * The scope of a once-per-connection message: the connection its first
+ * field names, peeked at without reading it.
+ */
+static uint32_t *
+mon_conn_once(void *arg, const struct sbuf *m)
+{
+	struct mon_conn *c;
+	uint32_t connid;
+
+	if (ps_peek_u32(m, &connid) != 0 ||
+	    (c = mon_conn_find(arg, connid)) == NULL)
+		return NULL;
+	return &c->once;
+}
+
+/* Over HTTP the net process is in NET_ST_SESSION from the start. */
+static const struct ps_dispatch mon_net_ent[] = {
+	{ PS_TOOLCALL_REQ, PS_TR_ANY, NET_ST_SESSION, 0, mon_toolcall },
+	{ PS_AUTH_REQ, PS_TR_HTTP, NET_ST_SESSION, 0, mon_auth },
+	{ PS_CONN_REQ, PS_TR_HTTP, NET_ST_SESSION, 0, mon_conn_req },
+	{ PS_CONNCLOSE_REQ, PS_TR_HTTP, NET_ST_SESSION, 0, mon_connclose },
+	{ PS_TOOLLIST_REQ, PS_TR_ANY, NET_ST_SESSION, 0, mon_toollist },
+	{ PS_CANCEL_REQ, PS_TR_ANY, NET_ST_SESSION, 0, mon_cancel },
+	{ PS_CERT_REQ, PS_TR_HTTP, NET_ST_SESSION, PS_ONCE_SCOPED, mon_cert },
+	{ PS_HELLO_REQ, PS_TR_STDIO, NET_ST_READY, PS_ONCE, mon_hello },
+	{ PS_HELLO_REQ, PS_TR_HTTP, NET_ST_SESSION, 0, mon_hello },
+	{ PS_LOG_REQ, PS_TR_ANY, NET_ST_ANY, 0, mon_net_log },
+	{ PS_INIT_ANS, PS_TR_ANY, NET_ST_STARTING, PS_ONCE, mon_net_init_ans },
 };
+static const struct ps_table mon_net_table = PS_TABLE("net", mon_net_ent,
+    mon_net_violation, mon_conn_once);
 
 /*
  * Handle every complete message that has arrived, unless the answers
@@ -1546,8 +1554,6 @@ static const struct mon_dispatch mon_net_table[] = {
 static void
 mon_net_process(struct monitor *mon)
 {
-	const struct mon_dispatch *d;
-	char what[64];
 	uint8_t type;
 	int r = PMSG_MORE, blocked = 0;
 
@@ -1559,17 +1565,9 @@ mon_net_process(struct monitor *mon)
 		}
 		if ((r = pmsg_take(mon->net_in, &type, mon->msg)) != PMSG_OK)
 			break;
-		for (d = mon_net_table; d->fn != NULL; d++)
-			if (d->type == type)
-				break;
-		if (d->fn == NULL || (d->states & mon->net_state) == 0) {
-			(void)snprintf(what, sizeof(what),
-			    "message type %u not permitted in state %#x",
-			    type, mon->net_state);
-			mon_net_violation(mon, what);
+		if (ps_dispatch(&mon_net_table, &mon->net_chan, mon, type,
+		    mon->msg) != 0)
 			break;
-		}
-		d->fn(mon, mon->msg);
 	}
 	if (mon->net_bev != NULL && r != PMSG_MORE && r != PMSG_OK)
 		mon_net_violation(mon, "bad frame");
@@ -1695,13 +1693,38 @@ mon_net_eventcb(struct bufferevent *bev, short what, void *arg)
 
 /* ---- the key channel (TLS private-key operations) ---- */
 
+/* PS_SIGN_REQ: one private-key operation of the net process's TLS. */
+static void
+mon_key_sign(void *arg, struct sbuf *m)
+{
+	struct monitor *mon = arg;
+	char reason[160];
+
+	sbuf_reset(mon->ans);
+	reason[0] = '\0';
+	if (tlskey_dispatch(mon->p->tlskey, m, mon->ans, reason,
+	    sizeof(reason)) != 0) {
+		mon_net_violation(mon, "malformed signing request");
+		return;
+	}
+	if (reason[0] != '\0')
+		error("TLS key: refused to sign: %s", reason);
+	(void)mon_send(mon, mon->key_bev, PS_SIGN_ANS);
+}
+
+static const struct ps_dispatch mon_key_ent[] = {
+	{ PS_SIGN_REQ, PS_TR_HTTP, PS_STATE_ANY, 0, mon_key_sign },
+};
+/* The key channel is the net process's: its violations are the same. */
+static const struct ps_table mon_key_table = PS_TABLE("key channel",
+    mon_key_ent, mon_net_violation, NULL);
+
 static void
 mon_key_readcb(struct bufferevent *bev, void *arg)
 {
 	struct monitor *mon = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct timeval stall = { MON_KEY_STALL_SEC, 0 };
-	char reason[160];
 	uint8_t type;
 	int r;
 
@@ -1727,22 +1750,9 @@ mon_key_readcb(struct bufferevent *bev, void *arg)
 		}
 		if ((r = pmsg_take(in, &type, mon->keymsg)) != PMSG_OK)
 			break;
-		if (type != PS_SIGN_REQ) {
-			mon_net_violation(mon, "unexpected message on the key "
-			    "channel");
-			return;
-		}
-		sbuf_reset(mon->ans);
-		reason[0] = '\0';
-		if (tlskey_dispatch(mon->p->tlskey, mon->keymsg, mon->ans, reason,
-		    sizeof(reason)) != 0) {
-			mon_net_violation(mon, "malformed signing request");
-			return;
-		}
-		if (reason[0] != '\0')
-			error("TLS key: refused to sign: %s", reason);
-		if (mon_send(mon, mon->key_bev, PS_SIGN_ANS) != 0)
-			return;
+		/* A violation frees key_bev: the loop ends above. */
+		(void)ps_dispatch(&mon_key_table, &mon->key_chan, mon, type,
+		    mon->keymsg);
 	}
 	if (r != PMSG_MORE)
 		mon_net_violation(mon, "bad frame on the key channel");
@@ -1869,7 +1879,9 @@ mon_net_attach(struct monitor *mon, int fd, int keyfd)
 	if (bufferevent_enable(mon->net_bev, EV_WRITE) != 0 ||
 	    event_add(mon->net_rev, NULL) != 0)
 		fatal_f("cannot watch the net channel");
-	mon->net_state = NET_ST_STARTING;
+	mon->net_chan = (struct ps_chan){ mon->http ? PS_TR_HTTP :
+	    PS_TR_STDIO, NET_ST_STARTING, 0 };
+	mon->key_chan = (struct ps_chan){ PS_TR_HTTP, PS_STATE_ANY, 0 };
 
 	sbuf_reset(mon->ans);
 	mon_put(mon, sbuf_put_u32(mon->ans, PS_PROTO_VERSION));
@@ -1949,9 +1961,10 @@ mon_net_restart(evutil_socket_t fd, short what, void *arg)
 /* ---- workers ---- */
 
 static void
-mon_worker_violation(struct monitor *mon, struct mon_worker *w,
-    const char *what)
+mon_worker_violation(void *arg, const char *what)
 {
+	struct mon_worker *w = arg;
+	struct monitor *mon = w->mon;
 	char reason[256];
 
 	(void)snprintf(reason, sizeof(reason),
@@ -1970,7 +1983,7 @@ static void
 mon_worker_retire(struct monitor *mon, struct mon_worker *w, const char *why)
 {
 	debug_f("worker %ld: %s; retiring it", (long)w->pid, why);
-	w->state = W_ST_DEAD;
+	w->chan.state = W_ST_DEAD;
 	w->killed = 1;
 	evtimer_del(w->timer);
 	if (w->bev != NULL) {
@@ -1985,7 +1998,7 @@ mon_worker_set_idle(struct monitor *mon, struct mon_worker *w)
 {
 	struct timeval tv;
 
-	w->state = W_ST_IDLE;
+	w->chan.state = W_ST_IDLE;
 	if ((unsigned long)mon->cfg->worker_max_calls <= w->ncalls) {
 		mon_worker_retire(mon, w, "WorkerMaxCalls reached");
 		return;
@@ -2012,18 +2025,19 @@ mon_worker_start_next(struct monitor *mon)
 	size_t i;
 
 	for (i = 0; i < mon->nworkers; i++)
-		if (mon->workers[i].state == 0) {
+		if (mon->workers[i].chan.state == 0) {
 			mon_worker_start(mon, &mon->workers[i]);
 			return;
 		}
 }
 
 static void
-mon_worker_init_ans(struct monitor *mon, struct mon_worker *w,
-    struct sbuf *m)
+mon_worker_init_ans(void *arg, struct sbuf *m)
 {
+	struct mon_worker *w = arg;
+	struct monitor *mon = w->mon;
 	if (sbuf_expect_end(m) != SBUF_OK) {
-		mon_worker_violation(mon, w, "malformed init answer");
+		mon_worker_violation(w, "malformed init answer");
 		return;
 	}
 	mon->start_failures = 0;
@@ -2033,9 +2047,10 @@ mon_worker_init_ans(struct monitor *mon, struct mon_worker *w,
 }
 
 static void
-mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
-    struct sbuf *m)
+mon_worker_exec_ans(void *arg, struct sbuf *m)
 {
+	struct mon_worker *w = arg;
+	struct monitor *mon = w->mon;
 	struct mon_call *c = w->call;
 	uint32_t callid, flags, is_error;
 	const uint8_t *text, *why;
@@ -2051,13 +2066,13 @@ mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
 	    (r = sbuf_get_string_direct(m, &why, &whylen,
 	    PS_REASON_MAX)) != SBUF_OK ||
 	    (r = sbuf_expect_end(m)) != SBUF_OK) {
-		mon_worker_violation(mon, w, sbuf_strerror(r));
+		mon_worker_violation(w, sbuf_strerror(r));
 		return;
 	}
 	if (c == NULL || callid != c->callid || is_error > 1 ||
 	    (flags & ~PS_F_FINAL) != 0 || (!is_error && whylen > 0) ||
 	    memchr(why, '\0', whylen) != NULL) {
-		mon_worker_violation(mon, w, "unexpected exec answer");
+		mon_worker_violation(w, "unexpected exec answer");
 		return;
 	}
 	/*
@@ -2082,25 +2097,19 @@ mon_worker_exec_ans(struct monitor *mon, struct mon_worker *w,
 }
 
 static void
-mon_worker_log(struct monitor *mon, struct mon_worker *w, struct sbuf *m)
+mon_worker_log(void *arg, struct sbuf *m)
 {
-	int bad = 0;
-
-	mon_child_log(m, "worker", &bad);
-	if (bad)
-		mon_worker_violation(mon, w, "malformed log message");
+	if (mon_child_log(m, "worker") != 0)
+		mon_worker_violation(arg, "malformed log message");
 }
 
-static const struct {
-	uint8_t	 type;
-	int	 states;
-	void	(*fn)(struct monitor *, struct mon_worker *, struct sbuf *);
-} mon_worker_table[] = {
-	{ PS_INIT_ANS,	W_ST_STARTING,	mon_worker_init_ans },
-	{ PS_LOG_REQ,	W_ST_ANY,	mon_worker_log },
-	{ PS_EXEC_ANS,	W_ST_BUSY,	mon_worker_exec_ans },
-	{ 0, 0, NULL }
+static const struct ps_dispatch mon_worker_ent[] = {
+	{ PS_EXEC_ANS, PS_TR_ANY, W_ST_BUSY, 0, mon_worker_exec_ans },
+	{ PS_LOG_REQ, PS_TR_ANY, W_ST_ANY, 0, mon_worker_log },
+	{ PS_INIT_ANS, PS_TR_ANY, W_ST_STARTING, PS_ONCE, mon_worker_init_ans },
 };
+static const struct ps_table mon_worker_table = PS_TABLE("worker",
+    mon_worker_ent, mon_worker_violation, NULL);
 
 static void
 mon_worker_readcb(struct bufferevent *bev, void *arg)
@@ -2108,28 +2117,16 @@ mon_worker_readcb(struct bufferevent *bev, void *arg)
 	struct mon_worker *w = arg;
 	struct monitor *mon = w->mon;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	char what[64];
 	uint8_t type;
-	size_t i;
 	int r;
 
 	while (w->bev != NULL && (r = pmsg_take(in, &type, mon->msg)) ==
-	    PMSG_OK) {
-		for (i = 0; mon_worker_table[i].fn != NULL; i++)
-			if (mon_worker_table[i].type == type)
-				break;
-		if (mon_worker_table[i].fn == NULL ||
-		    (mon_worker_table[i].states & w->state) == 0) {
-			(void)snprintf(what, sizeof(what),
-			    "message type %u not permitted in state %#x",
-			    type, w->state);
-			mon_worker_violation(mon, w, what);
+	    PMSG_OK)
+		if (ps_dispatch(&mon_worker_table, &w->chan, w, type,
+		    mon->msg) != 0)
 			return;
-		}
-		mon_worker_table[i].fn(mon, w, mon->msg);
-	}
 	if (w->bev != NULL && r != PMSG_MORE)
-		mon_worker_violation(mon, w, "bad frame");
+		mon_worker_violation(w, "bad frame");
 }
 
 static void
@@ -2154,7 +2151,7 @@ mon_worker_timeout(evutil_socket_t fd, short what, void *arg)
 	struct mon_worker *w = arg;
 
 	/* The same timer measures idle time and a call's running time. */
-	if (w->state == W_ST_IDLE) {
+	if (w->chan.state == W_ST_IDLE) {
 		mon_worker_retire(w->mon, w, "WorkerIdleTimeout reached");
 		return;
 	}
@@ -2173,11 +2170,11 @@ mon_worker_fail(struct monitor *mon, struct mon_worker *w, const char *why)
 	struct mon_call *c = w->call;
 	static const char text[] = "tool failed";
 
-	if (w->state == W_ST_DEAD)
+	if (w->chan.state == W_ST_DEAD)
 		return;
-	if (w->state == W_ST_STARTING)
+	if (w->chan.state == W_ST_STARTING)
 		mon->start_failures++;
-	w->state = W_ST_DEAD;
+	w->chan.state = W_ST_DEAD;
 	w->killed = 1;
 	if (w->pid > 0)
 		(void)kill(w->pid, SIGKILL);
@@ -2212,7 +2209,7 @@ mon_worker_start(struct monitor *mon, struct mon_worker *w)
 	w->ncalls = 0;
 	w->call = NULL;
 	if ((w->pid = spawn_child("worker", 0, &fd)) == -1) {
-		w->state = W_ST_DEAD;
+		w->chan.state = W_ST_DEAD;
 		mon->start_failures++;
 		return;
 	}
@@ -2224,7 +2221,8 @@ mon_worker_start(struct monitor *mon, struct mon_worker *w)
 	    mon_worker_eventcb, w);
 	if (bufferevent_enable(w->bev, EV_READ | EV_WRITE) != 0)
 		fatal_f("bufferevent_enable");
-	w->state = W_ST_STARTING;
+	w->chan = (struct ps_chan){ mon->http ? PS_TR_HTTP : PS_TR_STDIO,
+	    W_ST_STARTING, 0 };
 
 	sbuf_reset(mon->ans);
 	mon_put(mon, sbuf_put_u32(mon->ans, PS_PROTO_VERSION));
@@ -2253,14 +2251,14 @@ mon_schedule(struct monitor *mon)
 
 	for (i = 0; i < mon->nworkers && !TAILQ_EMPTY(&mon->queue); i++) {
 		w = &mon->workers[i];
-		if (w->state != W_ST_IDLE)
+		if (w->chan.state != W_ST_IDLE)
 			continue;
 		c = TAILQ_FIRST(&mon->queue);
 		TAILQ_REMOVE(&mon->queue, c, qentry);
 		c->queued = 0;
 		c->worker = w;
 		w->call = c;
-		w->state = W_ST_BUSY;
+		w->chan.state = W_ST_BUSY;
 
 		sbuf_reset(mon->ans);
 		mon_put(mon, sbuf_put_u32(mon->ans, c->callid));

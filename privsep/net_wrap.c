@@ -14,6 +14,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "dispatch.h"
 #include "log.h"
 #include "msg.h"
 #include "net_wrap.h"
@@ -30,6 +31,7 @@ struct mm_net {
 	void			*ctx;
 	struct sbuf		*msg;	/* incoming payload */
 	struct sbuf		*req;	/* outgoing payload */
+	struct ps_chan		 chan;
 };
 
 static void __attribute__((noreturn))
@@ -39,32 +41,34 @@ mm_fatal_parse(const char *what, int r)
 }
 
 static void
-mm_recv_hello(struct mm_net *mm)
+mm_recv_hello(void *arg, struct sbuf *m)
 {
+	struct mm_net *mm = arg;
 	uint32_t callid, status;
 	int r;
 
-	if ((r = sbuf_get_u32(mm->msg, &callid)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &status)) != SBUF_OK ||
-	    (r = sbuf_expect_end(mm->msg)) != SBUF_OK)
+	if ((r = sbuf_get_u32(m, &callid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &status)) != SBUF_OK ||
+	    (r = sbuf_expect_end(m)) != SBUF_OK)
 		mm_fatal_parse("hello answer", r);
 	mm->ops->hello_ans(mm->ctx, callid, status);
 }
 
 static void
-mm_recv_auth(struct mm_net *mm)
+mm_recv_auth(void *arg, struct sbuf *m)
 {
+	struct mm_net *mm = arg;
 	struct mm_auth_ans a;
 	char *subject = NULL, *error = NULL;
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	if ((r = sbuf_get_u32(mm->msg, &a.callid)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &a.status)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &a.retry_after)) != SBUF_OK ||
-	    (r = sbuf_get_cstring(mm->msg, &subject, PS_ID_MAX)) != SBUF_OK ||
-	    (r = sbuf_get_cstring(mm->msg, &error, PS_NAME_MAX)) != SBUF_OK ||
-	    (r = sbuf_expect_end(mm->msg)) != SBUF_OK)
+	if ((r = sbuf_get_u32(m, &a.callid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &a.status)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &a.retry_after)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(m, &subject, PS_ID_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(m, &error, PS_NAME_MAX)) != SBUF_OK ||
+	    (r = sbuf_expect_end(m)) != SBUF_OK)
 		mm_fatal_parse("auth answer", r);
 	if (a.status > PS_ST_MAX)
 		fatal_f("bad status %u from monitor", a.status);
@@ -76,16 +80,17 @@ mm_recv_auth(struct mm_net *mm)
 }
 
 static void
-mm_recv_toollist(struct mm_net *mm)
+mm_recv_toollist(void *arg, struct sbuf *m)
 {
+	struct mm_net *mm = arg;
 	struct mm_toollist_ans a;
 	uint32_t n, i;
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	if ((r = sbuf_get_u32(mm->msg, &a.callid)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &a.status)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &n)) != SBUF_OK)
+	if ((r = sbuf_get_u32(m, &a.callid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &a.status)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &n)) != SBUF_OK)
 		mm_fatal_parse("tool list", r);
 	if (n > MM_TOOLLIST_MAX)
 		fatal_f("tool list too long: %u", n);
@@ -94,14 +99,14 @@ mm_recv_toollist(struct mm_net *mm)
 		a.required = xcalloc(n, sizeof(*a.required));
 	}
 	for (i = 0; i < n; i++) {
-		if ((r = sbuf_get_cstring(mm->msg, &a.names[i],
+		if ((r = sbuf_get_cstring(m, &a.names[i],
 		    PS_NAME_MAX)) != SBUF_OK ||
-		    (r = sbuf_get_cstring(mm->msg, &a.required[i],
+		    (r = sbuf_get_cstring(m, &a.required[i],
 		    PS_NAME_MAX * 16)) != SBUF_OK)
 			mm_fatal_parse("tool list entry", r);
 		a.n = i + 1;
 	}
-	if ((r = sbuf_expect_end(mm->msg)) != SBUF_OK)
+	if ((r = sbuf_expect_end(m)) != SBUF_OK)
 		mm_fatal_parse("tool list", r);
 	mm->ops->toollist_ans(mm->ctx, &a);
 	for (i = 0; i < a.n; i++) {
@@ -113,24 +118,25 @@ mm_recv_toollist(struct mm_net *mm)
 }
 
 static void
-mm_recv_toolcall(struct mm_net *mm)
+mm_recv_toolcall(void *arg, struct sbuf *m)
 {
+	struct mm_net *mm = arg;
 	struct mm_toolcall_ans a;
 	char *required = NULL, *role = NULL;
 	uint8_t *text = NULL;
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	if ((r = sbuf_get_u32(mm->msg, &a.callid)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &a.flags)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &a.status)) != SBUF_OK ||
-	    (r = sbuf_get_cstring(mm->msg, &required,
+	if ((r = sbuf_get_u32(m, &a.callid)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &a.flags)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &a.status)) != SBUF_OK ||
+	    (r = sbuf_get_cstring(m, &required,
 	    PS_NAME_MAX * 16)) != SBUF_OK ||
-	    (r = sbuf_get_cstring(mm->msg, &role, PS_NAME_MAX)) != SBUF_OK ||
-	    (r = sbuf_get_u32(mm->msg, &a.retry_after)) != SBUF_OK ||
-	    (r = sbuf_get_string(mm->msg, &text, &a.textlen,
+	    (r = sbuf_get_cstring(m, &role, PS_NAME_MAX)) != SBUF_OK ||
+	    (r = sbuf_get_u32(m, &a.retry_after)) != SBUF_OK ||
+	    (r = sbuf_get_string(m, &text, &a.textlen,
 	    PS_TEXT_MAX)) != SBUF_OK ||
-	    (r = sbuf_expect_end(mm->msg)) != SBUF_OK)
+	    (r = sbuf_expect_end(m)) != SBUF_OK)
 		mm_fatal_parse("tool call answer", r);
 	if (a.status > PS_ST_MAX)
 		fatal_f("bad status %u from monitor", a.status);
@@ -143,6 +149,22 @@ mm_recv_toolcall(struct mm_net *mm)
 	free(text);
 }
 
+/* A message from the monitor that the table refuses: never expected. */
+static void __attribute__((noreturn))
+mm_violation(void *arg, const char *what)
+{
+	fatal_f("unexpected message from monitor: %s", what);
+}
+
+static const struct ps_dispatch mm_ent[] = {
+	{ PS_TOOLCALL_ANS, PS_TR_ANY, PS_STATE_ANY, 0, mm_recv_toolcall },
+	{ PS_AUTH_ANS, PS_TR_HTTP, PS_STATE_ANY, 0, mm_recv_auth },
+	{ PS_TOOLLIST_ANS, PS_TR_ANY, PS_STATE_ANY, 0, mm_recv_toollist },
+	{ PS_HELLO_ANS, PS_TR_ANY, PS_STATE_ANY, 0, mm_recv_hello },
+};
+static const struct ps_table mm_table = PS_TABLE("monitor channel", mm_ent,
+    mm_violation, NULL);
+
 static void
 mm_readcb(struct bufferevent *bev, void *arg)
 {
@@ -151,25 +173,8 @@ mm_readcb(struct bufferevent *bev, void *arg)
 	uint8_t type;
 	int r;
 
-	while ((r = pmsg_take(in, &type, mm->msg)) == PMSG_OK) {
-		switch (type) {
-		case PS_HELLO_ANS:
-			mm_recv_hello(mm);
-			break;
-		case PS_AUTH_ANS:
-			mm_recv_auth(mm);
-			break;
-		case PS_TOOLLIST_ANS:
-			mm_recv_toollist(mm);
-			break;
-		case PS_TOOLCALL_ANS:
-			mm_recv_toolcall(mm);
-			break;
-		default:
-			fatal_f("unexpected message type %u from monitor",
-			    type);
-		}
-	}
+	while ((r = pmsg_take(in, &type, mm->msg)) == PMSG_OK)
+		(void)ps_dispatch(&mm_table, &mm->chan, mm, type, mm->msg);
 	if (r != PMSG_MORE)
 		fatal_f("bad frame from monitor: %d", r);
 }
@@ -186,13 +191,15 @@ mm_eventcb(struct bufferevent *bev, short what, void *arg)
 }
 
 struct mm_net *
-mm_net_new(struct event_base *base, int fd, const struct mm_net_ops *ops,
-    void *ctx)
+mm_net_new(struct event_base *base, int fd, uint32_t transport,
+    const struct mm_net_ops *ops, void *ctx)
 {
 	struct mm_net *mm;
 
 	mm = xcalloc(1, sizeof(*mm));
 	mm->fd = fd;
+	mm->chan = (struct ps_chan){ transport == PS_TRANSPORT_HTTP ?
+	    PS_TR_HTTP : PS_TR_STDIO, PS_STATE_ANY, 0 };
 	mm->ops = ops;
 	mm->ctx = ctx;
 	if ((mm->msg = sbuf_new(PMSG_MAX)) == NULL ||
@@ -321,6 +328,18 @@ mm_cert(struct mm_net *mm, uint32_t connid, uint32_t verdict,
 			return -1;
 	return mm_send(mm, PS_CERT_REQ);
 }
+
+#if MCPD_TEST_HOOKS
+int
+mm_test_send(struct mm_net *mm, uint8_t type, const uint8_t *payload,
+    size_t len)
+{
+	sbuf_reset(mm->req);
+	if (sbuf_put(mm->req, payload, len) != SBUF_OK)
+		return -1;
+	return mm_send(mm, type);
+}
+#endif
 
 /* Write out everything queued, blocking for at most about limit_ms. */
 static int

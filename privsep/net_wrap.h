@@ -50,7 +50,8 @@ struct mm_net_ops {
 	void	(*closed)(void *ctx);
 };
 
-struct mm_net	*mm_net_new(struct event_base *, int fd,
+/* transport: PS_TRANSPORT_*, the answers the channel admits. */
+struct mm_net	*mm_net_new(struct event_base *, int fd, uint32_t transport,
 		    const struct mm_net_ops *, void *ctx);
 void		 mm_net_free(struct mm_net *);
 /* Return 0, or -1 if the request could not be queued (then fatal). */
@@ -83,5 +84,13 @@ int	mm_cert(struct mm_net *, uint32_t connid, uint32_t verdict,
 void	mm_net_log_handler(int level, const char *msg, void *ctx);
 /* Write out everything queued, blocking; for fatal() and exit. */
 void	mm_net_flush(struct mm_net *);
+#if MCPD_TEST_HOOKS
+/*
+ * Test builds only: queue any message, as a compromised net process
+ * could, so that the tests see the monitor's table refuse it.
+ */
+int	mm_test_send(struct mm_net *, uint8_t type, const uint8_t *payload,
+	    size_t len);
+#endif
 
 #endif /* MCPD_NET_WRAP_H */

@@ -1481,6 +1481,11 @@ http_gencb(struct evhttp_request *req, void *arg)
 		mm_key_test_flood(SPAWN_KEY_FD, 0);
 	if (path != NULL && strcmp(path, "/mcpd-test/keystall") == 0)
 		mm_key_test_flood(SPAWN_KEY_FD, 1);
+	/* PS_CERT_REQ twice for one connection (http-dispatch-once.sh). */
+	if (path != NULL && strcmp(path, "/mcpd-test/certagain") == 0) {
+		http_send_cert(srv, c);
+		http_send_cert(srv, c);
+	}
 #endif
 	if (path != NULL && strcmp(path, HTTP_PATH_MCP) == 0)
 		http_mcp(srv, req, c);

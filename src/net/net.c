@@ -251,6 +251,37 @@ static const struct mm_net_ops net_mm_ops = {
  * untouched.  The hook looks at the decoded line here, in the transport's
  * callback, so that the MCP session code carries no test code at all.
  */
+/*
+ * {"what": "privsep", "type": N, "payload": HEX}: send the monitor
+ * message type N with that payload, whatever the protocol allows, as a
+ * compromised net process could (tests/regress/privsep-dispatch.sh).
+ */
+static void
+net_test_send(struct net_ctx *n, const json_t *params)
+{
+	const char *hex = json_string_value(json_object_get(params,
+	    "payload"));
+	json_int_t type = json_integer_value(json_object_get(params,
+	    "type"));
+	static const char digits[] = "0123456789abcdef";
+	const char *hi, *lo;
+	uint8_t buf[256];
+	size_t i, len;
+
+	if (hex == NULL || strlen(hex) % 2 != 0 ||
+	    (len = strlen(hex) / 2) > sizeof(buf) || type < 0 || type > 255)
+		fatal_f("test hook: bad privsep message");
+	for (i = 0; i < len; i++) {
+		if (hex[2 * i] == '\0' || hex[2 * i + 1] == '\0' ||
+		    (hi = strchr(digits, hex[2 * i])) == NULL ||
+		    (lo = strchr(digits, hex[2 * i + 1])) == NULL)
+			fatal_f("test hook: bad payload");
+		buf[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
+	}
+	if (mm_test_send(n->mm, (uint8_t)type, buf, len) != 0)
+		fatal_f("test hook: cannot send");
+}
+
 static int
 net_test_violate(struct net_ctx *n, const char *buf, size_t len)
 {
@@ -272,6 +303,11 @@ net_test_violate(struct net_ctx *n, const char *buf, size_t len)
 	what = json_string_value(json_object_get(json_object_get(root,
 	    "params"), "what"));
 	logit_f("test hook: attempting %s", what != NULL ? what : "(none)");
+	if (what != NULL && strcmp(what, "privsep") == 0) {
+		net_test_send(n, json_object_get(root, "params"));
+		json_decref(root);
+		return 1;
+	}
 	/* Busy for good: only a signal ends it (the parent-death test). */
 	if (what != NULL && strcmp(what, "cpu") == 0) {
 		for (;;)
@@ -655,7 +691,7 @@ net_main(int fd)
 	sandbox_net_apply(transport == PS_TRANSPORT_HTTP);
 	child_init_done(fd);
 
-	net.mm = mm_net_new(net.base, fd, &net_mm_ops, &net);
+	net.mm = mm_net_new(net.base, fd, transport, &net_mm_ops, &net);
 	log_set_handler(mm_net_log_handler, net.mm);
 	log_set_fatal_cleanup(net_fatal_cleanup);
 	sandbox_set_debug_flush(net_fatal_cleanup);

@@ -36,6 +36,7 @@
 #include <sqlite3.h>
 
 #include "child.h"
+#include "dispatch.h"
 #include "log.h"
 #include "msg.h"
 #include "privdrop.h"
@@ -502,10 +503,20 @@ worker_test_violate(const char *args, size_t argslen, char **textp,
 }
 #endif
 
-/* Serve one PS_EXEC_REQ (in m) and answer it on fd. */
+/* What a handler of the monitor's messages works with. */
+struct worker_ctx {
+	int		 fd;	/* the monitor channel */
+	struct sqltools	*t;
+	struct sbuf	*ans;
+};
+
+/* Serve one PS_EXEC_REQ (in m) and answer it on the monitor channel. */
 static void
-worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
+worker_exec(void *arg, struct sbuf *m)
 {
+	struct worker_ctx *w = arg;
+	struct sqltools *t = w->t;
+	struct sbuf *ans = w->ans;
 	uint32_t callid;
 	char *tool = NULL, *text = NULL, reason[PS_REASON_MAX + 1];
 	uint8_t *args = NULL;
@@ -559,14 +570,31 @@ worker_exec(int fd, struct sqltools *t, struct sbuf *m, struct sbuf *ans)
 	strfreezero(text);
 	explicit_bzero(reason, sizeof(reason));
 	free(tool);
-	if (pmsg_write_fd(fd, PS_EXEC_ANS, ans) != PMSG_OK)
+	if (pmsg_write_fd(w->fd, PS_EXEC_ANS, ans) != PMSG_OK)
 		fatal_f("cannot answer the monitor");
 	sbuf_reset(ans);
 }
 
+/* A message from the monitor that the table refuses: never expected. */
+static void __attribute__((noreturn))
+worker_violation(void *arg, const char *what)
+{
+	fatal_f("unexpected message from the monitor: %s", what);
+}
+
+/* The worker serves one call at a time: the monitor's state says when. */
+static const struct ps_dispatch worker_ent[] = {
+	{ PS_EXEC_REQ, PS_TR_ANY, PS_STATE_ANY, 0, worker_exec },
+};
+static const struct ps_table worker_table = PS_TABLE("worker", worker_ent,
+    worker_violation, NULL);
+
 void
 worker_main(int fd)
 {
+	/* Its answers are the same whatever the transport of the clients. */
+	struct ps_chan chan = { PS_TR_ANY, PS_STATE_ANY, 0 };
+	struct worker_ctx ctx;
 	struct worker_init wi;
 	struct sqltools *t;
 	struct sbuf *m, *ans;
@@ -645,15 +673,16 @@ worker_main(int fd)
 	sandbox_worker_apply();
 	child_init_done(fd);
 
+	ctx.fd = fd;
+	ctx.t = t;
+	ctx.ans = ans;
 	for (;;) {
 		r = pmsg_read_fd(fd, in, &type, m);
 		if (r == PMSG_ERR_IO)
 			exit(0);	/* the monitor closed the channel */
 		if (r != PMSG_OK)
 			fatal_f("bad message from the monitor: %d", r);
-		if (type != PS_EXEC_REQ)
-			fatal_f("unexpected message type %u", type);
-		worker_exec(fd, t, m, ans);
+		(void)ps_dispatch(&worker_table, &chan, &ctx, type, m);
 		sbuf_reset(m);
 		/* The next call's cap; no call is lost if it cannot fit. */
 		if (worker_cpu_cap(budget) != 0) {

@@ -12,8 +12,8 @@
  * for the net process, its key channel and two workers.  The harness
  * writes to those and runs the monitor's event loop, so that every byte
  * goes through mon_net_readcb (recvmsg, descriptors and all),
- * mon_net_process, the dispatch table and the handlers, authn_check,
- * the rate limits, the policy and the audit writer.
+ * mon_net_process, the dispatch table (privsep/dispatch.c) and the
+ * handlers, authn_check, the rate limits, the policy and the audit writer.
  *
  * Input: byte 0 chooses the set-up:
  *   bit 0  HTTP (else stdio)          bit 1  ToolListing all

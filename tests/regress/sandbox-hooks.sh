@@ -1,14 +1,15 @@
 #!/bin/bash
 # The confinement tests' hooks exist only in a TEST_HOOKS build: the
 # normal binary holds neither the "mcpd-test/violate" method, the
-# "/mcpd-test/keyflood" and "keystall" paths (http-key-flood.sh) nor the
+# "/mcpd-test/keyflood" and "keystall" paths (http-key-flood.sh), the
+# "/mcpd-test/certagain" path (http-dispatch-once.sh) nor the
 # "test_violate" tool, and does not list, serve or recognise any.  The
 # test build does list the tool, so the check is not vacuous.
 . "$(dirname "$0")/lib.sh"
 HOOKED=$TOP/$O/test-hooks/mcpd
 [ -x "$HOOKED" ] || fail "no test-hooks build at $HOOKED"
 for s in mcpd-test/violate test_violate mprotect-exec mcpd-test/keyflood \
-    mcpd-test/keystall; do
+    mcpd-test/keystall mcpd-test/certagain; do
 	expect_eq "\"$s\" in $MCPD" "$(strings "$MCPD" | grep -c -- "$s")" 0
 	[ "$(strings "$HOOKED" | grep -c -- "$s")" -gt 0 ] ||
 	    fail "\"$s\" not in the test-hooks build: the check proves nothing"
