@@ -26,20 +26,20 @@
 #
 # RECEIVERS says where each receiver's accepted types are in the code.  A
 # line is: token, file, an ERE for the first line of the region (a table
-# initialiser or a function's definition), an ERE for its last line, and
-# an ERE for the lines in it that accept a type; the first PS_*_REQ or
-# PS_*_ANS name of each such line is taken.  When a dispatch is rewritten
-# (say into one "struct ps_dispatch" table per channel), adapt its line
+# initialiser), an ERE for its last line, and an ERE for the lines in it
+# that accept a type; the first PS_*_REQ or PS_*_ANS name of each such line
+# is taken.  Every channel end has one "struct ps_dispatch" table
+# (privsep/dispatch.h); a table that is renamed or moved must be named
 # here: a region that yields no type at all is reported, never taken as
 # empty.
 RECEIVERS='
-mon-net	privsep/monitor.c	mon_net_table\[\] = \{	^\};	TABLE
-mon-worker	privsep/monitor.c	mon_worker_table\[\] = \{	^\};	TABLE
-mon-key	privsep/monitor.c	^mon_key_readcb\(	^\}	type [!=]= *PS_
-net	privsep/net_wrap.c	^mm_readcb\(	^\}	case PS_
-net-key	privsep/key_wrap.c	^mm_key_sign\(	^\}	type [!=]= *PS_
-worker	src/worker/worker.c	^worker_main\(	^\}	type [!=]= *PS_
-child-init	privsep/child.c	^child_read_init\(	^\}	type [!=]= *PS_
+mon-net	privsep/monitor.c	ps_dispatch mon_net_ent\[\] = \{	^\};	TABLE
+mon-worker	privsep/monitor.c	ps_dispatch mon_worker_ent\[\] = \{	^\};	TABLE
+mon-key	privsep/monitor.c	ps_dispatch mon_key_ent\[\] = \{	^\};	TABLE
+net	privsep/net_wrap.c	ps_dispatch mm_ent\[\] = \{	^\};	TABLE
+net-key	privsep/key_wrap.c	ps_dispatch key_ent\[\] = \{	^\};	TABLE
+worker	src/worker/worker.c	ps_dispatch worker_ent\[\] = \{	^\};	TABLE
+child-init	privsep/child.c	ps_dispatch child_ent\[\] = \{	^\};	TABLE
 '
 # A table entry: "{ PS_X, ..." or a designated ".type = PS_X".
 TABLE_LINE='(^[[:space:]]*\{[[:space:]]*|\.type[[:space:]]*=[[:space:]]*)PS_'
@@ -222,9 +222,9 @@ named in the doc only~doc/privsep.md~s/^(\| 33 \| `PS_EXEC_ANS`.*)$/\1\n| 40 | `
 number differs~doc/privsep.md~s/^\| 18 \| `PS_CERT_REQ`/| 24 | `PS_CERT_REQ`/~PS_CERT_REQ is 18 in privsep/proto.h but not in doc/privsep.md
 dropped from the monitor's table~privsep/monitor.c~/^[[:space:]]*\{ PS_CERT_REQ,/d~says receiver mon-net accepts PS_CERT_REQ, but privsep/monitor.c does not
 added to the monitor's table~privsep/monitor.c~s/^([[:space:]]*)\{ PS_AUTH_REQ,(.*)$/&\n\1{ PS_SIGN_REQ,\2/~receiver mon-net (privsep/monitor.c) accepts PS_SIGN_REQ, but doc/privsep.md does not say so
-added to the net side's switch~privsep/net_wrap.c~s/^([[:space:]]*)case PS_AUTH_ANS:$/\1case PS_SIGN_ANS:\n&/~receiver net (privsep/net_wrap.c) accepts PS_SIGN_ANS
-worker type check changed~src/worker/worker.c~s/type != PS_EXEC_REQ/type != PS_INIT_REQ/~says receiver worker accepts PS_EXEC_REQ, but src/worker/worker.c does not
-table not found~privsep/monitor.c~s/mon_worker_table\[\] = \{/mon_wtable[] = {/~receiver mon-worker: no accepted type found
+added to the net side's table~privsep/net_wrap.c~s/^([[:space:]]*)\{ PS_AUTH_ANS,(.*)$/&\n\1{ PS_SIGN_ANS,\2/~receiver net (privsep/net_wrap.c) accepts PS_SIGN_ANS
+worker table changed~src/worker/worker.c~s/^([[:space:]]*)\{ PS_EXEC_REQ,/\1{ PS_INIT_REQ,/~says receiver worker accepts PS_EXEC_REQ, but src/worker/worker.c does not
+table not found~privsep/monitor.c~s/mon_worker_ent\[\] = \{/mon_wtable[] = {/~receiver mon-worker: no accepted type found
 section missing~doc/privsep.md~s/^### `PS_CANCEL_REQ`$/### Cancel/~PS_CANCEL_REQ has no
 answer numbered wrong~privsep/proto.h~s/^(#define PS_SIGN_ANS[[:space:]]+)23/\125/~answer PS_SIGN_ANS is not its request PS_SIGN_REQ + 1
 EOF
