@@ -261,8 +261,23 @@ auditchain_marker_line(const struct audit_marker *m, const uint8_t *key,
 }
 
 int
+auditchain_is_hex64(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != AUDIT_HEX_LEN)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+int
 auditchain_classify(const char *line, size_t len, long long *seqp,
-    int *kindp, uint64_t *epochp)
+    int *kindp, uint64_t *epochp, char prev[AUDIT_HEX_LEN + 1])
 {
 	json_error_t jerr;
 	json_t *o, *j;
@@ -281,6 +296,14 @@ auditchain_classify(const char *line, size_t len, long long *seqp,
 	    json_integer_value(j) == LLONG_MAX)
 		goto out;
 	*seqp = json_integer_value(j);
+	if (prev != NULL) {
+		j = json_object_get(o, "prev");
+		if (!json_is_string(j) ||
+		    !auditchain_is_hex64(json_string_value(j),
+		    json_string_length(j)))
+			goto out;
+		memcpy(prev, json_string_value(j), AUDIT_HEX_LEN + 1);
+	}
 	j = json_object_get(o, "event");
 	ev = json_is_string(j) ? json_string_value(j) : "";
 	if (strcmp(ev, AUDIT_EVENT_CHECKPOINT) == 0)

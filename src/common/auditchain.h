@@ -98,10 +98,14 @@ int	auditchain_marker_line(const struct audit_marker *m,
 	    const uint8_t *key, size_t keylen, char **line, size_t *linelen,
 	    char hash[AUDIT_HEX_LEN + 1], char *err, size_t errlen);
 /*
- * The kind of a record line (AUDIT_KIND_*), its seq and, for a checkpoint
- * or chain-start, its epoch.  -1 if the line is not a record.
+ * The kind of a record line (AUDIT_KIND_*), its seq, for a checkpoint or
+ * chain-start its epoch, and, when prev is not NULL, its "prev" (which
+ * must then be 64 lowercase hex digits).  -1 if the line is not a record.
+ * One parse of the line gives all of them.
  */
 int	auditchain_classify(const char *line, size_t len, long long *seq,
-	    int *kind, uint64_t *epoch);
+	    int *kind, uint64_t *epoch, char prev[AUDIT_HEX_LEN + 1]);
+/* Whether s is len == 64 lowercase hex digits (a SHA-256 or a MAC). */
+int	auditchain_is_hex64(const char *s, size_t len);
 
 #endif /* MCPD_AUDITCHAIN_H */

@@ -362,50 +362,7 @@ show_record(char *line, size_t len, struct obuf *ob)
 	return ret;
 }
 
-static int
-is_hex64(const char *s, size_t len)
-{
-	size_t i;
 
-	if (len != AUDIT_HEX_LEN)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return 1;
-}
-
-/* seq and prev of a record line; -1 if it is not one. */
-static int
-parse_record(const char *line, size_t len, long long *seqp,
-    char prev[AUDIT_HEX_LEN + 1])
-{
-	json_error_t jerr;
-	json_t *o, *j;
-	int ret = -1;
-
-	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL)
-		return -1;
-	if (!json_is_object(o))
-		goto out;
-	j = json_object_get(o, "seq");
-	if (!json_is_integer(j) || json_integer_value(j) < 1 ||
-	    json_integer_value(j) == LLONG_MAX)
-		goto out;
-	*seqp = json_integer_value(j);
-	j = json_object_get(o, "prev");
-	if (!json_is_string(j) ||
-	    !is_hex64(json_string_value(j), json_string_length(j)))
-		goto out;
-	memcpy(prev, json_string_value(j), AUDIT_HEX_LEN + 1);
-	ret = 0;
- out:
-	json_decref(o);
-	return ret;
-}
 
 /*
  * The key for a record: the current epoch's, except where a marker names
@@ -499,9 +456,8 @@ verify_fd(int fd, const char *name, const uint8_t *key, size_t keylen,
 		expect = nrec == 0 ? (continued ? 0 : 1) : lastseq + 1;
 		if (flags != 0 ||
 		    auditchain_split(line, len, &bodylen, mac) == -1 ||
-		    parse_record(line, len, &seq, prev) == -1 ||
-		    auditchain_classify(line, len, &seq, &kind,
-		    &epoch) == -1) {
+		    auditchain_classify(line, len, &seq, &kind, &epoch,
+		    prev) == -1) {
 			why = "malformed record";
 			break;
 		}
@@ -738,7 +694,7 @@ parse_expect(const char *s, size_t len, struct expect *e)
 		v = v * 10 + (unsigned long long)(*p - '0');
 	}
 	if (p == end || *p != ':' || (size_t)(end - p - 1) < AUDIT_HEX_LEN ||
-	    !is_hex64(p + 1, AUDIT_HEX_LEN))
+	    !auditchain_is_hex64(p + 1, AUDIT_HEX_LEN))
 		return -1;
 	p += 1 + AUDIT_HEX_LEN;
 	/* SEQ:HASH ends there: at the end, or before a space. */

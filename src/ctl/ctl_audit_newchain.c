@@ -122,7 +122,8 @@ read_old_tail(int fd, const char *path, struct old_tail *t)
 	len -= (size_t)(line - tail);
 	/* What is there, whatever it is: the hash is of those bytes. */
 	if (auditchain_hash(line, len, t->hash) != 0 ||
-	    auditchain_classify(line, len, &t->seq, &kind, &epoch) != 0)
+	    auditchain_classify(line, len, &t->seq, &kind, &epoch,
+	    NULL) != 0)
 		t->seq = 0;
 	ret = 0;
  out:

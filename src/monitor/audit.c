@@ -627,7 +627,7 @@ read_tail(struct audit *a, int rfd, off_t size, int have_state, int *dirty,
 	} else
 		line = buf;
 	len = (size_t)(buf + want - 1 - line);
-	if (auditchain_classify(line, len, &seq, &kind, &epoch) == -1) {
+	if (auditchain_classify(line, len, &seq, &kind, &epoch, NULL) == -1) {
 		tail_refusal(a, rfd, size, "previous log tail unreadable: the "
 		    "last line is not an audit record", err, errlen);
 		goto out;
