@@ -965,6 +965,21 @@ mon_audit_args_bad(struct monitor *mon, const char *tool,
 	    tool) != (*audit_args != '\0');
 }
 
+/* A tool call refused before it was recorded: free what was decoded. */
+static void
+mon_toolcall_discard(struct mon_call *c, uint8_t *cred, size_t credlen,
+    char *schema_error, char *audit_args)
+{
+	freezero(cred, credlen);
+	free(c->request_id);
+	free(c->tool);
+	free(c->args);
+	free(c->client);
+	free(schema_error);
+	freezero(audit_args, audit_args != NULL ? strlen(audit_args) : 0);
+	free(c);
+}
+
 static void
 mon_toolcall(void *arg, struct sbuf *m)
 {
@@ -1012,15 +1027,8 @@ mon_toolcall(void *arg, struct sbuf *m)
 		    (r = sbuf_expect_end(m)) != SBUF_OK ||
 		    mon_conn_of(mon, connid, &conn) != 0 ||
 		    mon_scope_check(mon, c->scope) != 0) {
-			freezero(credcopy, credlen);
-			free(c->request_id);
-			free(c->tool);
-			free(c->args);
-			free(c->client);
-			free(schema_error);
-			freezero(audit_args, audit_args != NULL ?
-			    strlen(audit_args) : 0);
-			free(c);
+			mon_toolcall_discard(c, credcopy, credlen,
+			    schema_error, audit_args);
 			if (r != SBUF_OK)
 				(void)mon_check(mon, r, "tool call");
 			return;
@@ -1028,14 +1036,8 @@ mon_toolcall(void *arg, struct sbuf *m)
 		if (mon->ncalls >= mon->max_calls ||
 		    mon_call_find(mon, c->callid) != NULL ||
 		    mon_audit_args_bad(mon, c->tool, audit_args)) {
-			freezero(credcopy, credlen);
-			free(c->request_id);
-			free(c->tool);
-			free(c->args);
-			free(c->client);
-			free(schema_error);
-			freezero(audit_args, strlen(audit_args));
-			free(c);
+			mon_toolcall_discard(c, credcopy, credlen,
+			    schema_error, audit_args);
 			mon_net_violation(mon, "call id reused, too many "
 			    "calls in flight, or audit_args where no "
 			    "AuditRedact rule asks for them");
@@ -1133,16 +1135,15 @@ mon_toolcall(void *arg, struct sbuf *m)
 		goto done;
 	}
 	free(required);
-	free(schema_error);
-	freezero(audit_args, strlen(audit_args));
 	c->queued = 1;
 	TAILQ_INSERT_TAIL(&mon->queue, c, qentry);
 	mon_schedule(mon);
-	return;
+	c = NULL;	/* the queue's now */
  done:
 	free(schema_error);
 	freezero(audit_args, strlen(audit_args));
-	mon_call_free(mon, c);
+	if (c != NULL)
+		mon_call_free(mon, c);
 }
 
 /* Stop a call for the subject cancelled_by: no answer will be sent. */
