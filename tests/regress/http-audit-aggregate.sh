@@ -16,6 +16,7 @@ py() {
 py > "$OBJ/flood" <<'EOF' || fail "python: $(cat "$OBJ/flood")"
 import os, socket
 from collections import Counter
+from rawhttp import Closed, read_answer, status_code
 PORT = int(os.environ["MCPD_TEST_PORT"])
 BODY = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
 
@@ -25,21 +26,10 @@ def request(auth=b""):
             b"Content-Length: %d\r\n\r\n" % len(BODY)) + BODY
 
 def status(s):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = s.recv(4096)
-        if not d:
-            return "closed"
-        data += d
-    head, _, rest = data.partition(b"\r\n\r\n")
-    n = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
-    while len(rest) < n:
-        rest += s.recv(4096)
-    return head.split(b"\r\n")[0].split(b" ")[1].decode()
+    try:
+        return status_code(read_answer(s))
+    except Closed:
+        return "closed"
 
 def flood(src, n, auth=b""):
     s = socket.create_connection(("127.0.0.1", PORT), timeout=10,

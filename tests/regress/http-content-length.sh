@@ -25,6 +25,21 @@ BODY = (b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
 # smuggled one), a second answer would follow.
 SMUGGLED = b"GET /.well-known/oauth-protected-resource HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
+def read_all(s):
+    """Everything the server sends until it closes s or falls silent (the
+    socket's timeout), and whether it closed."""
+    data = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return data, True
+            data += d
+    except socket.timeout:
+        return data, False
+    except ConnectionResetError:
+        return data, True
+
 def answer(lengths):
     """The status of the answer to a POST with these Content-Length header
     lines (raw bytes after the colon) and a request behind it, how many
@@ -36,18 +51,7 @@ def answer(lengths):
     for v in lengths:
         head += b"Content-Length:" + v + b"\r\n"
     s.sendall(head + b"\r\n" + BODY + SMUGGLED)
-    data, closed = b"", False
-    try:
-        while True:
-            d = s.recv(65536)
-            if not d:
-                closed = True
-                break
-            data += d
-    except socket.timeout:
-        pass
-    except ConnectionResetError:
-        closed = True
+    data, closed = read_all(s)
     s.close()
     if not data:
         return "no-answer"
@@ -85,16 +89,7 @@ good = (b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 bad = good.replace(b"Content-Length: %d" % n,
                    b"Content-Length: 99999999999999999999")
 s.sendall(good + bad)
-data, closed = b"", False
-try:
-    while True:
-        d = s.recv(65536)
-        if not d:
-            closed = True
-            break
-        data += d
-except socket.timeout:
-    pass
+data, closed = read_all(s)
 # An answer's body ends without a newline: the next status line follows it.
 print("pipelined %s" % " ".join(
     l.decode() for l in re.findall(rb"HTTP/1\.1 [0-9]{3} [^\r]*", data)),

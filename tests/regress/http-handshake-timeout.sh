@@ -15,6 +15,7 @@ cp "$OBJ/mcpd.conf" "$OBJ/base.conf"
 
 PYLIB='
 import os, socket, ssl, time
+from rawhttp import Closed, read_answer, status_code
 PORT = int(os.environ["MCPD_TEST_PORT"])
 KEY = os.environ["MCPD_TEST_KEY"].encode()
 INIT = (b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
@@ -50,22 +51,11 @@ def closed_after(s, bound=10, trickle=b""):
     return "closed-in-2s" if 1.5 <= t < 5 else "closed-after-%.1fs" % t
 
 def status(s):
-    data = b""
     s.settimeout(10)
-    while b"\r\n\r\n" not in data:
-        d = s.recv(4096)
-        if not d:
-            return "closed"
-        data += d
-    head, _, rest = data.partition(b"\r\n\r\n")
-    n = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
-    while len(rest) < n:
-        rest += s.recv(4096)
-    return head.split(b"\r\n")[0].split(b" ")[1].decode()
+    try:
+        return status_code(read_answer(s))
+    except Closed:
+        return "closed"
 '
 py() {
 	MCPD_TEST_PORT=$PORT MCPD_TEST_KEY=$DEV_KEY python3 -

@@ -25,6 +25,7 @@ py() {
 # Shared by the python snippets: a complete request, and a reader.
 PYLIB='
 import os, socket, time
+from rawhttp import Closed, read_answer
 PORT = int(os.environ["MCPD_TEST_PORT"])
 KEY = os.environ["MCPD_TEST_KEY"].encode()
 
@@ -44,29 +45,14 @@ def connect():
 def status(s, timeout):
     """The status line of the next answer, "" on EOF, None on timeout."""
     s.settimeout(timeout)
-    data = b""
     try:
-        while b"\r\n\r\n" not in data:
-            d = s.recv(4096)
-            if not d:
-                return data.split(b"\r\n")[0].decode() if data else ""
-            data += d
+        return read_answer(s)
+    except Closed as e:
+        return e.partial.split(b"\r\n")[0].decode()
     except socket.timeout:
         return None
     except ConnectionResetError:
         return ""
-    head, _, rest = data.partition(b"\r\n\r\n")
-    n = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
-    while len(rest) < n:
-        d = s.recv(4096)
-        if not d:
-            break
-        rest += d
-    return head.split(b"\r\n")[0].decode()
 
 def closed_within(s, bound):
     """Seconds until the server closed s, or None if not within bound."""

@@ -23,6 +23,7 @@ start_http
 MCPD_TEST_PORT=$PORT MCPD_TEST_KEY=$DEV_KEY MCPD_TEST_V6=$V6 python3 - \
     > "$OBJ/src" <<'EOF' ||
 import os, socket, time
+from rawhttp import Closed, read_answer, status_code
 PORT = int(os.environ["MCPD_TEST_PORT"])
 KEY = os.environ["MCPD_TEST_KEY"].encode()
 INIT = (b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
@@ -43,26 +44,12 @@ def connect(src):
 
 def status(s, timeout=10):
     s.settimeout(timeout)
-    data = b""
     try:
-        while b"\r\n\r\n" not in data:
-            d = s.recv(4096)
-            if not d:
-                return "closed"
-            data += d
+        return status_code(read_answer(s))
     except socket.timeout:
         return "timeout"
-    except ConnectionResetError:
+    except (Closed, ConnectionResetError):
         return "closed"
-    head, _, rest = data.partition(b"\r\n\r\n")
-    n = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            n = int(v)
-    while len(rest) < n:
-        rest += s.recv(4096)
-    return head.split(b"\r\n")[0].split(b" ")[1].decode()
 
 def closed_within(socks, bound):
     """How many of socks the server closes within bound seconds."""

@@ -9,6 +9,8 @@ O=${O:-build}
 MCPD=$TOP/$O/mcpd
 MCPCTL=$TOP/$O/mcpctl
 SCENARIO=$(basename "$0" .sh)
+# The scenarios' python parts import tests/regress/rawhttp.py.
+export PYTHONPATH="$TOP/tests/regress${PYTHONPATH:+:$PYTHONPATH}"
 
 # Users for the privilege drop when the tests run as root; made here if
 # missing, like a package's postinst would.
