@@ -8,8 +8,12 @@ SYSCONFDIR ?= /etc
 DESTDIR	?=
 
 CC	?= cc
-PKGS	 = libevent libevent_openssl openssl jansson libjwt libseccomp sqlite3
 O	?= build
+# Where "make install" puts the children the monitor executes (mcpd-net,
+# mcpd-worker), as OpenSSH puts sshd-session.  The mcpd of the build tree
+# executes those beside it in $(O); the installed one is linked again
+# with this directory (src/monitor/pathnames.c).
+LIBEXECDIR ?= $(PREFIX)/libexec/mcpd
 
 # SANDBOX_DEBUG=1 makes a forbidden syscall trap and be named on stderr
 # instead of killing the process silently.  Never for production.
@@ -24,21 +28,59 @@ HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	   -fstack-clash-protection -fcf-protection
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-INCS	 = -Isrc/common -Isrc/net -Isrc/monitor -Isrc/worker -Isrc/ctl \
-	   -Iprivsep -Isandbox
-CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) $(INCS) \
+
+# One executable per kind of process (doc/privsep.md, section 1).  The
+# source folders are the processes: each is compiled seeing only its own
+# headers and the shared ones (src/common, privsep, sandbox), so that a
+# net-process file that includes a monitor header does not compile, and
+# each image is linked from its own objects and the shared archive, so
+# that a call across the boundary does not link.  Each links only the
+# libraries its process uses.  The unit tests, the fuzz targets and the
+# benchmarks see everything.
+SHARED_INCS = -Isrc/common -Iprivsep -Isandbox
+INCS	 = -Isrc/monitor -Isrc/net -Isrc/worker -Isrc/ctl $(SHARED_INCS)
+$(O)/src/common/%.o $(O)/privsep/%.o $(O)/sandbox/%.o: \
+    INCS = $(SHARED_INCS)
+$(O)/src/monitor/%.o: INCS = -Isrc/monitor $(SHARED_INCS)
+$(O)/src/net/%.o: INCS = -Isrc/net $(SHARED_INCS)
+$(O)/src/worker/%.o: INCS = -Isrc/worker $(SHARED_INCS)
+$(O)/src/ctl/%.o: INCS = -Isrc/ctl -Isrc/monitor $(SHARED_INCS)
+
+PKGS_MONITOR = libevent openssl jansson libjwt
+PKGS_NET     = libevent libevent_openssl openssl jansson libseccomp
+PKGS_WORKER  = libevent openssl jansson sqlite3 libseccomp
+PKGS_CTL     = openssl jansson libjwt
+PKGS	     = $(sort $(PKGS_MONITOR) $(PKGS_NET) $(PKGS_WORKER) $(PKGS_CTL))
+pkglibs	     = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+# INCS stays out of CFLAGS: it differs per folder (above), and make
+# would hand a folder's value on to $(O)/.cflags.
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) \
 	   -DSANDBOX_DEBUG=$(SANDBOX_DEBUG) -DMCPD_TEST_HOOKS=$(TEST_HOOKS) \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
-LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+LIBS	 = $(call pkglibs,$(PKGS)) -lm
 
-LIB_SRCS = $(sort $(wildcard src/common/*.c src/net/*.c src/monitor/*.c \
-	   src/worker/*.c src/ctl/*.c privsep/*.c sandbox/*.c))
-LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o)
+# The entry points are not in the archives.
+ENTRY_SRCS	= src/monitor/mcpd.c src/net/main.c \
+		  src/worker/main.c src/ctl/mcpctl.c
+srcs		= $(sort $(filter-out $(ENTRY_SRCS),$(wildcard $(1))))
+COMMON_SRCS	= $(call srcs,src/common/*.c privsep/*.c sandbox/*.c)
+MONITOR_SRCS	= $(call srcs,src/monitor/*.c)
+NET_SRCS	= $(call srcs,src/net/*.c)
+WORKER_SRCS	= $(call srcs,src/worker/*.c)
+CTL_SRCS	= $(call srcs,src/ctl/*.c)
+LIB_SRCS	= $(COMMON_SRCS) $(MONITOR_SRCS) $(NET_SRCS) $(WORKER_SRCS) \
+		  $(CTL_SRCS)
+LIB_OBJS	= $(LIB_SRCS:%.c=$(O)/%.o)
+# Every archive, in an order that resolves one into the next.
+ALL_LIBS	= $(O)/libctl.a $(O)/libmonitor.a $(O)/libnet.a \
+		  $(O)/libworker.a $(O)/libcommon.a
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
+PROGS	 = $(O)/mcpd $(O)/mcpd-net $(O)/mcpd-worker $(O)/mcpctl
 
-all: $(O)/mcpd $(O)/mcpctl
+all: $(PROGS)
 
 # Objects depend on the flags they were built with, so that e.g.
 # "make SANDBOX_DEBUG=1" rebuilds instead of reusing production objects.
@@ -49,23 +91,74 @@ $(O)/.cflags: FORCE
 $(O)/%.o: %.c $(O)/.cflags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(CC) $(CFLAGS) $(INCS) -MMD -MP -c -o $@ $<
 
-$(O)/libmcpd.a: $(LIB_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+$(O)/libcommon.a: $(COMMON_SRCS:%.c=$(O)/%.o)
+$(O)/libmonitor.a: $(MONITOR_SRCS:%.c=$(O)/%.o)
+$(O)/libnet.a: $(NET_SRCS:%.c=$(O)/%.o)
+$(O)/libworker.a: $(WORKER_SRCS:%.c=$(O)/%.o)
+$(O)/libctl.a: $(CTL_SRCS:%.c=$(O)/%.o)
+$(O)/lib%.a:
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
-$(O)/mcpd: $(O)/src/mcpd.o $(O)/libmcpd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-
-$(O)/mcpctl: $(O)/src/mcpctl.o $(O)/libmcpd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-
-$(O)/tests/%: $(O)/tests/unit/%.o $(O)/libmcpd.a
+# The libexec directory the monitor executes its children from: this
+# tree in libmonitor.a, LIBEXECDIR in the installed mcpd, whose explicit
+# object keeps the archive's out.
+$(O)/src/monitor/pathnames.o: src/monitor/pathnames.c $(O)/.cflags
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(INCS) -DMCPD_LIBEXECDIR='"$(abspath $(O))"' \
+	    -c -o $@ $<
+# INSTALL_O is where that mcpd is linked (a test that installs into a
+# directory of its own sets it, so as not to race another).
+INSTALL_O ?= $(O)/install
+$(INSTALL_O)/pathnames.o: src/monitor/pathnames.c $(O)/.cflags FORCE
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) $(INCS) -DMCPD_LIBEXECDIR='"$(LIBEXECDIR)"' \
+	    -c -o $@ $<
+
+$(O)/mcpd: $(O)/src/monitor/mcpd.o $(O)/libmonitor.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_MONITOR)) -lm
+
+$(INSTALL_O)/mcpd: $(O)/src/monitor/mcpd.o $(INSTALL_O)/pathnames.o \
+    $(O)/libmonitor.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_MONITOR)) -lm
+
+$(O)/mcpd-net: $(O)/src/net/main.o $(O)/libnet.a $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_NET))
+
+$(O)/mcpd-worker: $(O)/src/worker/main.o $(O)/libworker.a \
+    $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_WORKER))
+
+$(O)/mcpctl: $(O)/src/ctl/mcpctl.o $(O)/libctl.a $(O)/libmonitor.a \
+    $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_CTL)) -lm
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(ALL_LIBS) \
+	    -Wl,--end-group $(LIBS) -lcmocka
 
 unit-build: $(UNIT_BINS)
+
+# Images that break the rules of tests/image/rules on purpose, each with
+# one forbidden object pulled in: what "tests/image/check.sh --self-test"
+# must catch.
+IMGT	= $(O)/image-selftest
+image-selftest: $(IMGT)/mcpd $(IMGT)/mcpd-net $(IMGT)/mcpd-worker
+$(IMGT)/mcpd: $(O)/src/monitor/mcpd.o $(ALL_LIBS)
+$(IMGT)/mcpd: BAD = mcp_registry_new
+$(IMGT)/mcpd-net: $(O)/src/net/main.o $(ALL_LIBS)
+$(IMGT)/mcpd-net: BAD = config_load_file
+$(IMGT)/mcpd-worker: $(O)/src/worker/main.o $(ALL_LIBS)
+$(IMGT)/mcpd-worker: BAD = mcp_session_new
+$(IMGT)/%:
+	@mkdir -p $(@D)
+	@$(CC) $(LDFLAGS) -o $@ $< -Wl,--undefined=$(BAD) \
+	    -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS)
 
 # The unit tests alone, built and run: what a developer iterates with.
 # "make check T=NAME" runs one regress scenario (or several: T="A B").
@@ -78,8 +171,9 @@ $(O)/stdio_bench: tests/bench/stdio_bench.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Benchmarks measure; they assert nothing about speed.
-$(O)/roundtrip: $(O)/tests/bench/roundtrip.o $(O)/libmcpd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(O)/roundtrip: $(O)/tests/bench/roundtrip.o $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(ALL_LIBS) \
+	    -Wl,--end-group $(LIBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(O)/stdio_bench $(O)/roundtrip
@@ -114,13 +208,16 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@MCPD=$(abspath $(O))/mcpd MCPCTL=$(abspath $(O))/mcpctl bash conf/demo.sh
 
-install: all
+install: all $(INSTALL_O)/mcpd
 	@if [ "$(TEST_HOOKS)" != 0 ]; then \
 		echo "refusing to install a TEST_HOOKS build" >&2; exit 1; fi
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/mcpd
-	install -m 0755 $(O)/mcpd $(DESTDIR)$(SBINDIR)/mcpd
+	install -m 0755 $(INSTALL_O)/mcpd $(DESTDIR)$(SBINDIR)/mcpd
+	install -m 0755 $(O)/mcpd-net $(DESTDIR)$(LIBEXECDIR)/mcpd-net
+	install -m 0755 $(O)/mcpd-worker $(DESTDIR)$(LIBEXECDIR)/mcpd-worker
 	install -m 0755 $(O)/mcpctl $(DESTDIR)$(BINDIR)/mcpctl
 	install -m 0644 man/mcpctl.1 $(DESTDIR)$(MANDIR)/man1/mcpctl.1
 	install -m 0644 man/mcpd.conf.5 $(DESTDIR)$(MANDIR)/man5/mcpd.conf.5
@@ -169,6 +266,7 @@ install-users:
 .PHONY: install-users
 
 lint: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash tests/lint.sh
 
 clean:
@@ -176,9 +274,9 @@ clean:
 
 FORCE:
 
-.PHONY: all unit unit-build deps check demo install lint bench bench-against clean FORCE
+.PHONY: all unit unit-build image-selftest deps check demo install lint bench bench-against clean FORCE
 
--include $(LIB_OBJS:.o=.d) $(O)/src/mcpd.d $(O)/src/mcpctl.d
+-include $(LIB_OBJS:.o=.d) $(ENTRY_SRCS:%.c=$(O)/%.d)
 
 # --- fuzz (issue 5) ---
 # libFuzzer targets, one per parser (tests/fuzz/fuzz_<name>.c), built by
@@ -198,6 +296,7 @@ FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) \
 		   -fsanitize=fuzzer-no-link $(filter-out -Werror,$(WARN)) \
 		   $(INCS) -DSANDBOX_DEBUG=0 \
 		   -DMCPD_TEST_HOOKS=0 -DMCPD_FUZZ=1 \
+		   -DMCPD_LIBEXECDIR='"/nonexistent"' \
 		   -DFUZZ_DATA_DIR='"$(CURDIR)/tests/fuzz/data"' \
 		   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB_OBJS	 = $(LIB_SRCS:%.c=$(FUZZ_O)/%.o)
@@ -236,8 +335,9 @@ $(FUZZ_O)/fuzz_%: $(FUZZ_O)/tests/fuzz/fuzz_%.o \
 
 # The seed generator is an ordinary program of the normal build.
 $(O)/fuzz-mkseeds: $(O)/tests/fuzz/mkseeds.o $(O)/tests/fuzz/harness.o \
-    $(O)/libmcpd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+    $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group \
+	    $(ALL_LIBS) -Wl,--end-group $(LIBS)
 
 fuzz-build: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

@@ -2,7 +2,13 @@
  * Start-up of a confined child: the monitor's first message tells it who
  * to become; nothing comes from the command line or the environment.
  */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +18,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
+#include "privdrop.h"
 #include "proto.h"
 #include "sbuf.h"
 
@@ -101,4 +108,52 @@ child_log_to_monitor(int fd)
 {
 	child_log_fd = fd;
 	log_set_handler(child_log_handler, NULL);
+}
+
+void
+child_start(const char *name, int argc)
+{
+	struct stat st;
+	socklen_t len;
+	int type = -1, domain = -1;
+
+	/*
+	 * Nothing on the command line or in the environment changes what a
+	 * child does; the check only stops someone who runs it by hand
+	 * before it waits for a monitor that is not there.  Whoever starts
+	 * it still gets a process that confines itself before it reads
+	 * anything but the init message.
+	 */
+	len = sizeof(type);
+	if (argc != 1 || fstat(PS_CHANNEL_FD, &st) != 0 ||
+	    !S_ISSOCK(st.st_mode) ||
+	    getsockopt(PS_CHANNEL_FD, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    type != SOCK_STREAM ||
+	    getsockopt(PS_CHANNEL_FD, SOL_SOCKET, SO_DOMAIN, &domain,
+	    &len) != 0 || domain != AF_UNIX) {
+		fprintf(stderr, "%s: started only by mcpd(8)\n", name);
+		exit(1);
+	}
+	/*
+	 * Executed through a descriptor, the process is named after its
+	 * number; give it its own name for ps -e and pkill.
+	 */
+	if (prctl(PR_SET_NAME, name, 0, 0, 0) != 0)
+		fatal("prctl(PR_SET_NAME): %s", strerror(errno));
+	privdrop_harden_process();
+	log_init("mcpd", LOG_LVL_INFO, 1);
+	child_log_to_monitor(PS_CHANNEL_FD);
+}
+
+void
+child_check_unprivileged(void)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
+		fatal_f("getresuid/getresgid: %s", strerror(errno));
+	if (ru == 0 || eu == 0 || su == 0 || rg == 0 || eg == 0 || sg == 0)
+		fatal_f("running as root: refusing to run without dropping "
+		    "privileges");
 }

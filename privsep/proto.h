@@ -20,6 +20,19 @@
 #define PS_PROTO_VERSION	1
 
 /*
+ * The descriptors a child finds when it starts (src/monitor/spawn.c puts
+ * them there; the child's own code and its seccomp profile rely on the
+ * numbers).  Every child has the monitor channel at PS_CHANNEL_FD; the
+ * net process over HTTP also has the key channel (key offloading) at
+ * PS_KEY_FD and the listening sockets from PS_LISTEN_FD on.  At most
+ * PS_EXTRA_FDS_MAX descriptors follow the channel.
+ */
+#define PS_CHANNEL_FD		3
+#define PS_KEY_FD		4
+#define PS_LISTEN_FD		5
+#define PS_EXTRA_FDS_MAX	64
+
+/*
  * monitor -> child, first message after exec.  Answer: PS_INIT_ANS (empty)
  * once the child is confined.
  *   net:    u32 version, u32 kind=PS_KIND_NET, u32 log_level,

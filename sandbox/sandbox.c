@@ -46,10 +46,10 @@
 #include "log.h"
 #include "sandbox.h"
 #include "sanitize.h"
-#include "spawn.h"
+#include "proto.h"
 
 /* The monitor channel of a child (spawn.h). */
-#define SANDBOX_CHANNEL_FD	SPAWN_CHANNEL_FD
+#define SANDBOX_CHANNEL_FD	PS_CHANNEL_FD
 
 #ifndef SANDBOX_DEBUG
 #define SANDBOX_DEBUG 0

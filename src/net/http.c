@@ -44,7 +44,6 @@
 #include "http.h"
 #if MCPD_TEST_HOOKS
 #include "key_wrap.h"
-#include "spawn.h"
 #endif
 #include "log.h"
 #include "mcp.h"
@@ -1478,9 +1477,9 @@ http_gencb(struct evhttp_request *req, void *arg)
 #if MCPD_TEST_HOOKS
 	/* Test builds only (key_wrap.h): a net process gone hostile. */
 	if (path != NULL && strcmp(path, "/mcpd-test/keyflood") == 0)
-		mm_key_test_flood(SPAWN_KEY_FD, 0);
+		mm_key_test_flood(PS_KEY_FD, 0);
 	if (path != NULL && strcmp(path, "/mcpd-test/keystall") == 0)
-		mm_key_test_flood(SPAWN_KEY_FD, 1);
+		mm_key_test_flood(PS_KEY_FD, 1);
 	/* PS_CERT_REQ twice for one connection (http-dispatch-once.sh). */
 	if (path != NULL && strcmp(path, "/mcpd-test/certagain") == 0) {
 		http_send_cert(srv, c);

@@ -43,7 +43,6 @@
 #include "stdio_transport.h"
 #include "http.h"
 #include "key_wrap.h"
-#include "spawn.h"
 #include "tls.h"
 #include "wipealloc.h"
 #include "xmalloc.h"
@@ -498,12 +497,12 @@ net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
 	    nb4 == 0 || nb4 > 32 || nb6 == 0 || nb6 > 128 || mspu == 0 ||
 	    mspu > 65536)
 		fatal_f("bad HTTP per-source settings");
-	if (nlisten == 0 || nlisten > SPAWN_EXTRA_MAX - 1 || maxconn == 0 ||
+	if (nlisten == 0 || nlisten > PS_EXTRA_FDS_MAX - 1 || maxconn == 0 ||
 	    maxconn > 65536 || maxhdr < 1024 || ct == 0 || it == 0 || st == 0)
 		fatal_f("bad HTTP settings");
 	fds = xcalloc(nlisten, sizeof(*fds));
 	for (i = 0; i < nlisten; i++)
-		fds[i] = SPAWN_LISTEN_FD + (int)i;
+		fds[i] = PS_LISTEN_FD + (int)i;
 
 	if (tls_init_early(err, sizeof(err)) != 0)
 		fatal_f("TLS: %s", err);
@@ -519,7 +518,7 @@ net_http_setup(struct net_ctx *n, struct sbuf *p, uint32_t max_message)
 			tp.crl_pem = (const char *)crl;
 			tp.crl_pemlen = crllen;
 		}
-		n->key_fd = SPAWN_KEY_FD;
+		n->key_fd = PS_KEY_FD;
 		if ((hp.tls = tls_ctx_new(&tp, mm_key_sign_cb, &n->key_fd, err,
 		    sizeof(err))) == NULL)
 			fatal_f("TLS: %s", err);
@@ -653,8 +652,10 @@ net_main(int fd)
 	if (drop)
 		privdrop_permanently(*chroot_dir != '\0' ? chroot_dir : NULL,
 		    (uid_t)uid, (gid_t)gid);
-	else
+	else {
+		child_check_unprivileged();
 		debug_f("running without chroot and uid change");
+	}
 	free(chroot_dir);
 	/* After the last credential change, which would disarm it. */
 	privdrop_die_with_parent(ppid);

@@ -646,6 +646,8 @@ worker_main(int fd)
 
 	if (wi.drop)
 		privdrop_permanently(NULL, (uid_t)wi.uid, (gid_t)wi.gid);
+	else
+		child_check_unprivileged();
 	/* Die with the monitor; and do not start if it is already gone. */
 	privdrop_die_with_parent(ppid);
 	privdrop_rlimit(RLIMIT_NOFILE, WORKER_NOFILE_MAX);

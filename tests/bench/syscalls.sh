@@ -8,7 +8,7 @@
 #   bash tests/bench/syscalls.sh --regress   every regress scenario
 #
 # The profiles are taken from the code itself: a small program linked with
-# $O/libmcpd.a asks sandbox_export() for each profile as libseccomp
+# $O/libcommon.a asks sandbox_export() for each profile as libseccomp
 # compiles it.  The calls are recorded with "strace -D -ff": one file per
 # process, split at the process's own seccomp(SECCOMP_SET_MODE_FILTER).
 # The representative session uses every built-in tool, a write large
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.."
 O=${O:-build}
 MODE=${1:-session}
 command -v strace > /dev/null || { echo "strace is needed (apt-get install strace)" >&2; exit 1; }
-[ -x "$O/mcpd" ] && [ -f "$O/libmcpd.a" ] || { echo "build first: make all" >&2; exit 1; }
+[ -x "$O/mcpd" ] && [ -f "$O/libcommon.a" ] || { echo "build first: make all" >&2; exit 1; }
 W=$(mktemp -d /tmp/mcpd-syscalls.XXXXXX) || exit 1
 trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 chmod 755 "$W"
@@ -45,7 +45,7 @@ main(int argc, char **argv)
 EOF
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -Isandbox -Isrc/common -o "$W/profile" \
-    "$W/profile.c" "$O/libmcpd.a" $(pkg-config --libs libevent \
+    "$W/profile.c" "$O/libcommon.a" $(pkg-config --libs libevent \
     libevent_openssl openssl jansson libjwt libseccomp sqlite3) ||
     { echo "cannot build the profile exporter" >&2; exit 1; }
 for k in net worker; do

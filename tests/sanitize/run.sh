@@ -418,20 +418,20 @@ memcheck_tree() {	# $1: the tree of mcpd and mcpctl
 	# would lose the argv[0] given below.
 	vg=$(command -v valgrind) || return 1
 	[ -x "$vg.bin" ] && vg=$vg.bin
-	# The children: started as "child -R KIND" with no environment.  The
-	# title the monitor gives them (spawn.c) is put back as argv[0],
-	# which valgrind passes on, so that "pgrep -f '^mcpd: worker'" finds
-	# them.  Their valgrind writes to stderr, the relay to
-	# MCPD_SANITIZE_LOG; -q: nothing but the errors.
+	# The children: started as "child PROGRAM" (mcpd-net, mcpd-worker)
+	# with no environment.  The title the monitor gives them (spawn.c)
+	# is put back as argv[0], which valgrind passes on, so that
+	# "pgrep -f '^mcpd: worker'" finds them.  Their valgrind writes to
+	# stderr, the relay to MCPD_SANITIZE_LOG; -q: nothing but the errors.
 	for v in "" test-hooks/; do
 		real=$main
 		[ -n "$v" ] && real=$hooks
 		cat > "$r/${v}child" <<EOF
 #!/bin/bash
 # tests/sanitize/run.sh: a child of $real/mcpd under valgrind.
-echo "\$2 \$\$" >> "$TOP/$r/started"
-exec -a "mcpd: \$2" $vg $VG_OPTS -q --log-fd=2 \\
-    "$real/mcpd" "\$@"
+echo "\${1#mcpd-} \$\$" >> "$TOP/$r/started"
+exec -a "mcpd: \${1#mcpd-}" $vg $VG_OPTS -q --log-fd=2 \\
+    "$real/\$1"
 EOF
 		chmod 755 "$r/${v}child" || return 1
 	done

@@ -3,10 +3,8 @@
  * start-up: options, configuration, secrets, the audit log, the privilege
  * separation users; then monitor_run() starts the confined children.
  *
- * The same binary, started by the monitor as "mcpd -R net" or
- * "mcpd -R worker" with a socketpair on fd 3, becomes a confined child;
- * such a child reads nothing from its command line or environment but the
- * kind, and takes everything else from the monitor.
+ * The children are other programs (mcpd-net, mcpd-worker), which the
+ * monitor executes from its libexec directory: src/monitor/spawn.c.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -28,7 +26,6 @@
 #include "auditchain.h"
 #include "auditkey.h"
 #include "authkeys.h"
-#include "child.h"
 #include "config.h"
 #include "fileio.h"
 #include "jwt.h"
@@ -36,12 +33,10 @@
 #include "log.h"
 #include "monitor.h"
 #include "mtls.h"
-#include "net.h"
 #include "privdrop.h"
 #include "secretfile.h"
 #include "spawn.h"
 #include "tlskey.h"
-#include "worker.h"
 #include "xmalloc.h"
 
 #define ENV_CRED_MAX	16384
@@ -54,25 +49,6 @@ usage(void)
 "            [--listen=[addr]:port] [--auth-mode=methods]\n"
 "            [--audit-log=path] [--rate-limit=N]\n");
 	exit(1);
-}
-
-static void __attribute__((noreturn))
-child_main(const char *kind)
-{
-	char comm[16];
-
-	/* Name the process for ps -e and pkill: "mcpd-net", "mcpd-worker". */
-	(void)snprintf(comm, sizeof(comm), "mcpd-%s", kind);
-	if (prctl(PR_SET_NAME, comm, 0, 0, 0) != 0)
-		fatal("prctl(PR_SET_NAME): %s", strerror(errno));
-	privdrop_harden_process();
-	log_init("mcpd", LOG_LVL_INFO, 1);
-	child_log_to_monitor(SPAWN_CHANNEL_FD);
-	if (strcmp(kind, "net") == 0)
-		net_main(SPAWN_CHANNEL_FD);
-	if (strcmp(kind, "worker") == 0)
-		worker_main(SPAWN_CHANNEL_FD);
-	fatal("unknown process kind");
 }
 
 /*
@@ -506,10 +482,6 @@ main(int argc, char **argv)
 	char err[1024], line[CONFIG_LINE_MAX], buf[256];
 	int ch, debug_flag = 0, test_flag = 0, dump_flag = 0, status;
 
-	/* A confined child: nothing else on its command line counts. */
-	if (argc == 3 && strcmp(argv[1], "-R") == 0)
-		child_main(argv[2]);
-
 	privdrop_harden_process();
 	log_init("mcpd", LOG_LVL_INFO, 1);
 	cfg = xcalloc(1, sizeof(*cfg));
@@ -583,6 +555,8 @@ main(int argc, char **argv)
 		exit(0);
 	}
 
+	/* The children's programs, checked as sshd checks sshd-session. */
+	spawn_init();
 	if (!test_flag)
 		fprintf(stderr, "MCP Server starting...\n");
 	if (load_auth(cfg, &auth, err, sizeof(err)) != 0)
@@ -698,7 +672,6 @@ main(int argc, char **argv)
 			debug("key material not locked in memory: %s",
 			    strerror(e));
 	}
-	spawn_init();
 	mp.ready = server_ready;
 	mp.reload = reload;
 	mp.release = release;

@@ -1914,7 +1914,7 @@ static void
 mon_net_start(struct monitor *mon)
 {
 	int fd, devnull, ksp[2] = { -1, -1 };
-	int extra[SPAWN_EXTRA_MAX];
+	int extra[PS_EXTRA_FDS_MAX];
 	size_t i, nextra = 0;
 
 	if (mon->http) {
