@@ -27,13 +27,13 @@ files_of() {
 	schema) echo src/net/schema.c ;;
 	http) echo src/net/http.c src/net/mcp.c ;;
 	jwt|jwks) echo src/monitor/jwt.c ;;
-	authkeys) echo src/monitor/authkeys.c src/common/apikey.c ;;
-	config) echo src/common/config.c ;;
-	monitor) echo privsep/monitor.c src/monitor/authn.c \
+	authkeys) echo src/monitor/authkeys.c src/monitor/apikey.c ;;
+	config) echo src/monitor/config.c ;;
+	monitor) echo src/monitor/monitor.c src/monitor/authn.c \
 	    src/monitor/policy.c src/monitor/ratelimit.c src/monitor/audit.c ;;
 	msg) echo privsep/msg.c src/common/sbuf.c src/monitor/tlskey.c \
 	    src/monitor/mtls.c ;;
-	audit) echo src/ctl/ctl_audit.c src/common/auditchain.c ;;
+	audit) echo src/ctl/ctl_audit.c src/monitor/auditchain.c ;;
 	esac
 }
 

@@ -3,7 +3,7 @@
  * inside one process: libevent's evhttp and src/net/http.c listening on
  * a loopback socket, src/net/mcp.c behind them.  The monitor is replaced
  * by fakes of the four mm_* calls http.c makes (they are defined here, so
- * privsep/net_wrap.c is not linked), and the session backend by a fake
+ * src/net/net_wrap.c is not linked), and the session backend by a fake
  * that answers every call.  TLS is not used: the bytes after the
  * handshake are what this covers (headers, bodies, MCP headers, sessions,
  * the metadata document); the TLS record layer is OpenSSL's.

@@ -2,7 +2,7 @@
  * Fuzz target: the privsep framing (privsep/msg.c) and sbuf
  * (src/common/sbuf.c) under the field caps the monitor applies, and the
  * monitor's decoders of net-process messages that live outside
- * privsep/monitor.c: the TLS private-key operations (tlskey_dispatch, what
+ * src/monitor/monitor.c: the TLS private-key operations (tlskey_dispatch, what
  * the key channel carries) and the re-verification of a client
  * certificate chain (mtls_verify, what PS_CERT_REQ carries).  The monitor's
  * own dispatch is fuzz_monitor's.

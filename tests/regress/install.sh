@@ -13,11 +13,21 @@ sum_users() {
 	cat /etc/passwd /etc/group /etc/shadow 2>/dev/null | sha256sum
 }
 users_before=$(sum_users)
-make -s -C "$TOP" install O="$O" DESTDIR="$D" PREFIX=/opt/mcpd \
-    SYSCONFDIR=/etc > "$OBJ/out" 2>&1 || fail "make install: $(cat "$OBJ/out")"
-for f in /opt/mcpd/sbin/mcpd /opt/mcpd/bin/mcpctl; do
+# INSTALL_O: the installed mcpd is linked here, not in the shared tree.
+make -s -C "$TOP" install O="$O" INSTALL_O="$OBJ/inst" DESTDIR="$D" \
+    PREFIX=/opt/mcpd SYSCONFDIR=/etc > "$OBJ/out" 2>&1 ||
+    fail "make install: $(cat "$OBJ/out")"
+for f in /opt/mcpd/sbin/mcpd /opt/mcpd/bin/mcpctl \
+    /opt/mcpd/libexec/mcpd/mcpd-net /opt/mcpd/libexec/mcpd/mcpd-worker; do
 	[ -x "$D$f" ] || fail "$f missing"
+	expect_eq "mode of $f" "$(stat -c %a "$D$f")" 755
 done
+# The installed monitor executes its children from the installed libexec
+# directory, not from the build tree.
+grep -q /opt/mcpd/libexec/mcpd "$D/opt/mcpd/sbin/mcpd" ||
+    fail "installed mcpd does not name /opt/mcpd/libexec/mcpd"
+grep -q "$(cd "$TOP/$O" && pwd)" "$D/opt/mcpd/sbin/mcpd" &&
+    fail "installed mcpd names the build tree"
 for f in man1/mcpctl.1 man5/mcpd.conf.5 man8/mcpd.8; do
 	[ -f "$D/opt/mcpd/share/man/$f" ] || fail "$f missing"
 done
@@ -59,15 +69,38 @@ grep -qxF "$USERADD _mcpd" "$OBJ/out" || fail "no useradd line for _mcpd"
 grep -qxF "$USERADD _mcpdtool" "$OBJ/out" ||
     fail "no useradd line for _mcpdtool"
 
-# The installed daemon works.
-"$D/opt/mcpd/sbin/mcpd" -t -f "$OBJ/mcpd.conf" 2>"$OBJ/err" || fail "installed mcpd -t"
+# Staged under DESTDIR, the installed daemon cannot find its children
+# where it was built to look, and says so.
+"$D/opt/mcpd/sbin/mcpd" -t -f "$OBJ/mcpd.conf" 2>"$OBJ/err" &&
+    fail "staged mcpd -t passed without /opt/mcpd/libexec/mcpd"
+grep -q "/opt/mcpd/libexec/mcpd: No such file or directory" "$OBJ/err" ||
+    fail "staged mcpd -t: $(cat "$OBJ/err")"
+
+# In place (a mount namespace of its own puts the staged /opt/mcpd at
+# /opt/mcpd, over an empty tmpfs /opt that no one else sees), it works:
+# a whole session with a tool call in a worker.
+if is_root && command -v unshare > /dev/null; then
+	cat > "$OBJ/in-place" <<EOF
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=755 tmpfs /opt &&
+    mkdir /opt/mcpd && mount --bind "\$0" /opt/mcpd && exec /opt/mcpd/sbin/mcpd "\$@"' \
+    "$D/opt/mcpd" "\$@"
+EOF
+	chmod 755 "$OBJ/in-place"
+	"$OBJ/in-place" -t -f "$OBJ/mcpd.conf" 2>"$OBJ/err" ||
+	    fail "installed mcpd -t: $(cat "$OBJ/err")"
+	{ init_msg; call_msg 1 list_tables '{}'; } > "$OBJ/in"
+	KEY=$DEV_KEY MCPD=$OBJ/in-place run_mcpd ||
+	    fail "installed mcpd: $(cat "$OBJ/err")"
+	expect_eq "installed mcpd: tool call" "$(answer 1 '.result.isError')" false
+fi
 
 # An existing configuration is kept; a directory with a wrong mode is
 # repaired; SYSTEMDUNITDIR moves the unit.
 echo "# local" > "$D/etc/mcpd/mcpd.conf"
 chmod 0777 "$D/var/log/mcpd"
-make -s -C "$TOP" install O="$O" DESTDIR="$D" PREFIX=/opt/mcpd \
-    SYSCONFDIR=/etc SYSTEMDUNITDIR=/usr/lib/systemd/system \
+make -s -C "$TOP" install O="$O" INSTALL_O="$OBJ/inst" DESTDIR="$D" \
+    PREFIX=/opt/mcpd SYSCONFDIR=/etc SYSTEMDUNITDIR=/usr/lib/systemd/system \
     > "$OBJ/out" 2>&1 || fail "second make install"
 expect_eq "config kept" "$(cat "$D/etc/mcpd/mcpd.conf")" "# local"
 expect_eq "log dir mode repaired" "$(stat -c %a "$D/var/log/mcpd")" 750

@@ -8,10 +8,17 @@
 . "$(dirname "$0")/lib.sh"
 HOOKED=$TOP/$O/test-hooks/mcpd
 [ -x "$HOOKED" ] || fail "no test-hooks build at $HOOKED"
+# The strings of all three images of a tree (the monitor and the
+# children it executes).
+images() {	# mcpd
+	cat "$1" "$(dirname "$1")/mcpd-net" "$(dirname "$1")/mcpd-worker" |
+	    strings
+}
 for s in mcpd-test/violate test_violate mprotect-exec mcpd-test/keyflood \
     mcpd-test/keystall mcpd-test/certagain; do
-	expect_eq "\"$s\" in $MCPD" "$(strings "$MCPD" | grep -c -- "$s")" 0
-	[ "$(strings "$HOOKED" | grep -c -- "$s")" -gt 0 ] ||
+	expect_eq "\"$s\" in $MCPD and its children" \
+	    "$(images "$MCPD" | grep -c -- "$s")" 0
+	[ "$(images "$HOOKED" | grep -c -- "$s")" -gt 0 ] ||
 	    fail "\"$s\" not in the test-hooks build: the check proves nothing"
 done
 

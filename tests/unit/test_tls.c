@@ -1,6 +1,6 @@
 /*
  * Unit tests for TLS with key offloading: src/net/tls.c (the net side:
- * policy, proxy keys, client certificate verdicts), privsep/key_wrap.c
+ * policy, proxy keys, client certificate verdicts), src/net/key_wrap.c
  * (the key channel), src/monitor/tlskey.c (the monitor's key, what it
  * agrees to sign, the PSS check) and src/monitor/mtls.c (the
  * monitor's re-verification of client certificates).
