@@ -37,14 +37,26 @@ WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 # that a call across the boundary does not link.  Each links only the
 # libraries its process uses.  The unit tests, the fuzz targets and the
 # benchmarks see everything.
-SHARED_INCS = -Isrc/common -Iprivsep -Isandbox
-INCS	 = -Isrc/monitor -Isrc/net -Isrc/worker -Isrc/ctl $(SHARED_INCS)
+SHARED_INCS  = -Isrc/common -Iprivsep -Isandbox
+MONITOR_INCS = -Isrc/monitor $(SHARED_INCS)
+NET_INCS     = -Isrc/net $(SHARED_INCS)
+WORKER_INCS  = -Isrc/worker $(SHARED_INCS)
+CTL_INCS     = -Isrc/ctl -Isrc/monitor $(SHARED_INCS)
+INCS	     = -Isrc/monitor -Isrc/net -Isrc/worker -Isrc/ctl $(SHARED_INCS)
 $(O)/src/common/%.o $(O)/privsep/%.o $(O)/sandbox/%.o: \
     INCS = $(SHARED_INCS)
-$(O)/src/monitor/%.o: INCS = -Isrc/monitor $(SHARED_INCS)
-$(O)/src/net/%.o: INCS = -Isrc/net $(SHARED_INCS)
-$(O)/src/worker/%.o: INCS = -Isrc/worker $(SHARED_INCS)
-$(O)/src/ctl/%.o: INCS = -Isrc/ctl -Isrc/monitor $(SHARED_INCS)
+$(O)/src/monitor/%.o: INCS = $(MONITOR_INCS)
+$(O)/src/net/%.o: INCS = $(NET_INCS)
+$(O)/src/worker/%.o: INCS = $(WORKER_INCS)
+$(O)/src/ctl/%.o: INCS = $(CTL_INCS)
+
+# What tests/image/check.sh --self-test compiles with: each process's
+# include directories, one "NAME FLAGS" line each.
+print-incs:
+	@echo "shared $(SHARED_INCS)"
+	@echo "monitor $(MONITOR_INCS)"
+	@echo "net $(NET_INCS)"
+	@echo "worker $(WORKER_INCS)"
 
 PKGS_MONITOR = libevent openssl jansson libjwt
 PKGS_NET     = libevent libevent_openssl openssl jansson libseccomp
@@ -274,7 +286,7 @@ clean:
 
 FORCE:
 
-.PHONY: all unit unit-build image-selftest deps check demo install lint bench bench-against clean FORCE
+.PHONY: all unit unit-build image-selftest print-incs deps check demo install lint bench bench-against clean FORCE
 
 -include $(LIB_OBJS:.o=.d) $(ENTRY_SRCS:%.c=$(O)/%.d)
 

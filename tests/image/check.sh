@@ -10,7 +10,10 @@
 #                                       image-selftest), each executable
 #                                       with one forbidden object added,
 #                                       and passes only if the check
-#                                       catches each, naming the rule
+#                                       catches each, naming the rule;
+#                                       and compiles a file of each
+#                                       process that includes another's
+#                                       header, which must fail
 set -u
 cd "$(dirname "$0")/../.."
 RULES=tests/image/rules
@@ -69,6 +72,49 @@ if [ "${1:-}" = --self-test ]; then
 			fail=1
 		fi
 	done
+	# And a file of one process that includes another's header does not
+	# compile: each folder sees only its own headers and the shared ones.
+	t=$(mktemp -d /tmp/mcpd-image.XXXXXX) || exit 1
+	make -s --no-print-directory print-incs > "$t/incs" ||
+	    { echo "make print-incs failed"; exit 1; }
+	while read -r who header; do
+		flags=$(sed -n "s/^$who //p" "$t/incs")
+		[ -n "$flags" ] || { echo "no include flags for $who"; fail=1; }
+		printf '#include "%s"\n' "$header" > "$t/probe.c"
+		# shellcheck disable=SC2086
+		if cc -fsyntax-only $flags "$t/probe.c" 2> "$t/err"; then
+			echo "$who code can include $header"
+			fail=1
+		elif ! grep -q "$header: No such file" "$t/err"; then
+			echo "$who including $header: $(cat "$t/err")"
+			fail=1
+		fi
+	done <<-EOF
+	net config.h
+	net audit.h
+	net authn.h
+	net tlskey.h
+	net sqltools.h
+	worker http.h
+	worker mcp.h
+	worker config.h
+	worker audit.h
+	monitor mcp.h
+	monitor http.h
+	monitor schema.h
+	monitor net_wrap.h
+	shared config.h
+	shared net.h
+	shared worker.h
+	EOF
+	# The same probe with a header of its own process compiles, so the
+	# failures above are the boundary's and not the probe's.
+	printf '#include "net_wrap.h"\n' > "$t/probe.c"
+	# shellcheck disable=SC2046
+	cc -fsyntax-only $(sed -n 's/^net //p' "$t/incs") \
+	    $(pkg-config --cflags libevent jansson) "$t/probe.c" ||
+	    { echo "net code cannot include net_wrap.h"; fail=1; }
+	rm -rf "$t"
 	exit "$fail"
 fi
 
