@@ -73,7 +73,8 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) \
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 LIBS	 = $(call pkglibs,$(PKGS)) -lm
 
-# The entry points are not in the archives.
+# The entry points are not in the archives.  Each program's link map
+# ($@.map) says which objects it was linked from (tests/image/modules.sh).
 ENTRY_SRCS	= src/monitor/mcpd.c src/net/main.c \
 		  src/worker/main.c src/ctl/mcpctl.c
 srcs		= $(sort $(filter-out $(ENTRY_SRCS),$(wildcard $(1))))
@@ -132,22 +133,22 @@ $(INSTALL_O)/pathnames.o: src/monitor/pathnames.c $(O)/.cflags FORCE
 	    -c -o $@ $<
 
 $(O)/mcpd: $(O)/src/monitor/mcpd.o $(O)/libmonitor.a $(O)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_MONITOR)) -lm
+	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_MONITOR)) -lm
 
 $(INSTALL_O)/mcpd: $(O)/src/monitor/mcpd.o $(INSTALL_O)/pathnames.o \
     $(O)/libmonitor.a $(O)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_MONITOR)) -lm
+	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_MONITOR)) -lm
 
 $(O)/mcpd-net: $(O)/src/net/main.o $(O)/libnet.a $(O)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_NET))
+	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_NET))
 
 $(O)/mcpd-worker: $(O)/src/worker/main.o $(O)/libworker.a \
     $(O)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_WORKER))
+	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_WORKER))
 
 $(O)/mcpctl: $(O)/src/ctl/mcpctl.o $(O)/libctl.a $(O)/libmonitor.a \
     $(O)/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_CTL)) -lm
+	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_CTL)) -lm
 
 $(O)/tests/%: $(O)/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(@D)
