@@ -8,10 +8,13 @@
 . "$(dirname "$0")/lib.sh"
 HOOKED=$TOP/$O/test-hooks/mcpd
 [ -x "$HOOKED" ] || fail "no test-hooks build at $HOOKED"
+# Each executable: the monitor's and its children's.
 for s in mcpd-test/violate test_violate mprotect-exec mcpd-test/keyflood \
     mcpd-test/keystall mcpd-test/certagain; do
-	expect_eq "\"$s\" in $MCPD" "$(strings "$MCPD" | grep -c -- "$s")" 0
-	[ "$(strings "$HOOKED" | grep -c -- "$s")" -gt 0 ] ||
+	expect_eq "\"$s\" in $MCPD" "$(strings "$MCPD" "$MCPD-net" \
+	    "$MCPD-worker" | grep -c -- "$s")" 0
+	[ "$(strings "$HOOKED" "$HOOKED-net" "$HOOKED-worker" |
+	    grep -c -- "$s")" -gt 0 ] ||
 	    fail "\"$s\" not in the test-hooks build: the check proves nothing"
 done
 

@@ -1,6 +1,7 @@
 /*
  * The hooks a sanitizer build gives the sanitizer runtime (make sanitize;
- * never production, where MCPD_SANITIZE is 0 and this file is empty).
+ * only a sanitizer build compiles this file, and links it into every
+ * program: see the Makefile's "sanitize" section).
  *
  * With AddressSanitizer and UBSan (MCPD_SANITIZE 1):
  *  - LeakSanitizer's check at exit stops the world with ptrace from a
@@ -135,6 +136,12 @@ munlock(const void *addr, size_t len)
 	return (int)syscall(SYS_munlock, addr, len);
 }
 #endif /* MCPD_SANITIZE == 1 */
+
+int
+sanitize_rlimit_as(void)
+{
+	return 0;
+}
 
 #if MCPD_SANITIZE == 2
 int	setrlimit(__rlimit_resource_t, const struct rlimit *);
