@@ -23,9 +23,9 @@
 
 #if MCPD_SANITIZE == 1
 /*
- * A sanitizer build only (sanitize.h; never production): what the
- * AddressSanitizer and UBSan runtimes call in a confined process, as a
- * SANDBOX_DEBUG build of it named them over the regress suite.
+ * What the AddressSanitizer and UBSan runtimes call in a confined
+ * process, as a SANDBOX_DEBUG build of it named them over the regress
+ * suite.
  */
 static const char *const sandbox_sanitize_calls[] = {
 	"sigaltstack",		/* ASan's signal stack, reset at exit */
@@ -33,40 +33,7 @@ static const char *const sandbox_sanitize_calls[] = {
 	"futex",		/* a report: the runtime's and libc's locks */
 	NULL
 };
-#endif
 
-#if MCPD_SANITIZE == 2
-/*
- * Under valgrind (sanitize.h; never production): what valgrind itself
- * calls in a confined process, and what the client calls through it
- * rather than the vDSO, as strace saw them over the regress suite (a
- * SANDBOX_DEBUG build cannot name them: the SIGSYS goes to valgrind).
- */
-static const char *const sandbox_valgrind_calls[] = {
-	"gettid",		/* its scheduler lock checks its owner */
-	"write",		/* its scheduler lock (a pipe); its log */
-	"read",			/* its scheduler lock */
-	"mmap",			/* its translations, executable */
-	"rt_sigtimedwait",	/* polls for signals between blocks */
-	"rt_sigaction",		/* a fatal signal: the default action */
-	"futex",		/* its thread wake-ups */
-	"getrlimit",		/* RLIMIT_CORE, on a fatal signal */
-	"time",			/* the client's time(3): no vDSO here */
-	"rt_sigreturn",		/* it grows the stack on SIGSEGV */
-	NULL
-};
-#endif
-
-#if MCPD_SANITIZE == 2
-/* valgrind, on a fatal signal: RLIMIT_CORE read (measured). */
-static const struct sandbox_rule sandbox_valgrind_rules[] = {
-	{ SCMP_SYS(prlimit64), 2, { SB_ARG(0, SCMP_CMP_EQ, 0, 0),
-	    SB_ARG(2, SCMP_CMP_EQ, 0, 0) } },
-	{ 0, 0, { { 0 } } }
-};
-#endif
-
-#if MCPD_SANITIZE == 1
 /*
  * AddressSanitizer's allocator: on each large block it maps, and when it
  * gives a large block's pages back (measured).
@@ -78,9 +45,7 @@ static const struct sandbox_rule sandbox_sanitize_rules[] = {
 	{ SCMP_SYS(madvise), 1, { SB_ARG(2, SCMP_CMP_EQ, MADV_DONTNEED, 0) } },
 	{ 0, 0, { { 0 } } }
 };
-#endif
 
-#if MCPD_SANITIZE == 1
 /*
  * A report reads /proc/self/maps and /proc/self/exe, and falls back on
  * what sanitize_confine() had it cache when that fails; a kill would end
@@ -106,7 +71,36 @@ sandbox_sanitize_refuse(scmp_filter_ctx ctx)
 	}
 	return 0;
 }
-#endif
+#endif /* MCPD_SANITIZE == 1 */
+
+#if MCPD_SANITIZE == 2
+/*
+ * What valgrind itself calls in a confined process, and what the client
+ * calls through it rather than the vDSO, as strace saw them over the
+ * regress suite (a SANDBOX_DEBUG build cannot name them: the SIGSYS goes
+ * to valgrind).
+ */
+static const char *const sandbox_valgrind_calls[] = {
+	"gettid",		/* its scheduler lock checks its owner */
+	"write",		/* its scheduler lock (a pipe); its log */
+	"read",			/* its scheduler lock */
+	"mmap",			/* its translations, executable */
+	"rt_sigtimedwait",	/* polls for signals between blocks */
+	"rt_sigaction",		/* a fatal signal: the default action */
+	"futex",		/* its thread wake-ups */
+	"getrlimit",		/* RLIMIT_CORE, on a fatal signal */
+	"time",			/* the client's time(3): no vDSO here */
+	"rt_sigreturn",		/* it grows the stack on SIGSEGV */
+	NULL
+};
+
+/* valgrind, on a fatal signal: RLIMIT_CORE read (measured). */
+static const struct sandbox_rule sandbox_valgrind_rules[] = {
+	{ SCMP_SYS(prlimit64), 2, { SB_ARG(0, SCMP_CMP_EQ, 0, 0),
+	    SB_ARG(2, SCMP_CMP_EQ, 0, 0) } },
+	{ 0, 0, { { 0 } } }
+};
+#endif /* MCPD_SANITIZE == 2 */
 
 int
 sandbox_san_init(void)

@@ -7,22 +7,22 @@
  * on a connection opened SQLITE_OPEN_READONLY with PRAGMA query_only, the
  * prepared statement must satisfy sqlite3_stmt_readonly(), and an
  * authorizer (sqlauth.c) admits only SELECT, reads, recursive CTEs and
- * harmless
- * functions (so ATTACH, PRAGMA, transaction control, writes and DDL fail
- * at prepare time).  execute_sql may write, but still cannot ATTACH,
- * DETACH, run a PRAGMA, VACUUM (VACUUM INTO writes a new file anywhere the
- * worker can write), control transactions or load extensions.  Both take
- * exactly one statement: anything but whitespace and comments after it is
- * refused before anything runs.
+ * harmless functions (so ATTACH, PRAGMA, transaction control, writes and
+ * DDL fail at prepare time).  execute_sql may write, but still cannot
+ * ATTACH, DETACH, run a PRAGMA, VACUUM (VACUUM INTO writes a new file
+ * anywhere the worker can write), control transactions or load
+ * extensions.  Both take exactly one statement: anything but whitespace
+ * and comments after it is refused before anything runs.
  *
  * Each call runs on a fresh connection, closed when the call ends
  * (sqltools_exec()): isolation between calls does not rest on what the
- * authorizer thought of.  On every connection SQLite is hardened: defensive mode (no writable
- * schema, read-only shadow tables), extension loading off, untrusted
- * schema (functions with side effects cannot run from views or
- * triggers), no attached databases, a cap on the SQL text and on any one
- * value, temporary storage in memory, a process-wide heap limit, and a
- * progress handler that ends a statement at the call's deadline.
+ * authorizer thought of.  On every connection SQLite is hardened:
+ * defensive mode (no writable schema, read-only shadow tables),
+ * extension loading off, untrusted schema (functions with side effects
+ * cannot run from views or triggers), no attached databases, a cap on the
+ * SQL text and on any one value, temporary storage in memory, a
+ * process-wide heap limit, and a progress handler that ends a statement
+ * at the call's deadline.
  */
 #include <ctype.h>
 #include <math.h>
