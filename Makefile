@@ -73,11 +73,16 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE $(OPTFLAGS) $(HARDEN) $(WARN) \
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 LIBS	 = $(call pkglibs,$(PKGS)) -lm
 
-# The entry points are not in the archives.  Each program's link map
-# ($@.map) says which objects it was linked from (tests/image/modules.sh).
+# The entry points are not in the archives.  Neither are a folder's
+# *_san.c files but in a sanitizer build (see "sanitize" below).  Each
+# program's link map ($@.map) says which objects it was linked from
+# (tests/image/modules.sh).
 ENTRY_SRCS	= src/monitor/mcpd.c src/net/main.c \
 		  src/worker/main.c src/ctl/mcpctl.c
-srcs		= $(sort $(filter-out $(ENTRY_SRCS),$(wildcard $(1))))
+SANITIZE	?= $(shell cat $(O)/.sanitize 2>/dev/null)
+SAN_SKIP	 = $(if $(filter-out 0,$(SANITIZE)),,%_san.c)
+srcs		= $(sort $(filter-out $(ENTRY_SRCS) $(SAN_SKIP),\
+		  $(wildcard $(1))))
 COMMON_SRCS	= $(call srcs,src/common/*.c privsep/*.c sandbox/*.c)
 MONITOR_SRCS	= $(call srcs,src/monitor/*.c)
 NET_SRCS	= $(call srcs,src/net/*.c)
@@ -158,19 +163,19 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(ALL_LIBS)
 unit-build: $(UNIT_BINS)
 
 # Images that break the rules of tests/image/rules on purpose, each with
-# one forbidden object pulled in: what "tests/image/check.sh --self-test"
-# must catch.
+# forbidden objects pulled in (BAD): what "tests/image/check.sh
+# --self-test" must catch.
 IMGT	= $(O)/image-selftest
 image-selftest: $(IMGT)/mcpd $(IMGT)/mcpd-net $(IMGT)/mcpd-worker
 $(IMGT)/mcpd: $(O)/src/monitor/mcpd.o $(ALL_LIBS)
 $(IMGT)/mcpd: BAD = mcp_registry_new
 $(IMGT)/mcpd-net: $(O)/src/net/main.o $(ALL_LIBS)
-$(IMGT)/mcpd-net: BAD = config_load_file
+$(IMGT)/mcpd-net: BAD = config_load_file sandbox_worker_apply
 $(IMGT)/mcpd-worker: $(O)/src/worker/main.o $(ALL_LIBS)
-$(IMGT)/mcpd-worker: BAD = mcp_session_new
+$(IMGT)/mcpd-worker: BAD = mcp_session_new sandbox_net_apply
 $(IMGT)/%:
 	@mkdir -p $(@D)
-	@$(CC) $(LDFLAGS) -o $@ $< -Wl,--undefined=$(BAD) \
+	@$(CC) $(LDFLAGS) -o $@ $< $(BAD:%=-Wl,--undefined=%) \
 	    -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS)
 
 # The unit tests alone, built and run: what a developer iterates with.
@@ -382,13 +387,28 @@ fuzz-coverage: deps
 # errors and zero definite or indirect leaks (tests/sanitize/run.sh,
 # whose --quick form is the one for "make check").  SANITIZE=asan or
 # SANITIZE=valgrind compiles in MCPD_SANITIZE (1 or 2): the confinement
-# made livable for the sanitizer's runtime, as sandbox/sandbox.c,
-# privsep/spawn.c and src/worker/worker.c say.  Never for production.
-# A tree built with SANITIZE keeps it in $(O)/.sanitize, so that a later
-# make on that tree does not rebuild it without; "make install" refuses
-# it.  The hooks of sandbox/sanitize.c go into every program, the unit
-# tests too: their mlock() must win over the sanitizer runtime's.
-SANITIZE ?= $(shell cat $(O)/.sanitize 2>/dev/null)
+# made livable for the sanitizer's runtime.  Never for production.
+# A tree built with SANITIZE keeps it in $(O)/.sanitize (read above, with
+# the sources), so that a later make on that tree does not rebuild it
+# without; "make install" refuses it.
+# What goes where: the code of a sanitizer build is in files named
+# *_san.c, each in the folder of the code it serves, which only a
+# sanitizer build compiles (SAN_SKIP above) and archives with that
+# folder's objects.  The production code calls their hooks, declared in
+# a header beside them (sandbox/sanitize.h, sandbox/sandbox_san.h,
+# src/monitor/spawn_san.h) whose production versions are empty inline
+# functions: so no production file has a sanitizer block and no
+# production image any sanitizer code.
+#   sandbox/runtime_san.c     the sanitizer runtime's settings, mlock(),
+#                             and valgrind's setrlimit() and exit status;
+#                             linked into every program (the unit tests
+#                             too: their mlock() must win over the
+#                             runtime's), hence --undefined below
+#   sandbox/sandbox_san.c     what the runtime or valgrind calls under
+#                             seccomp; the errors the test hook makes
+#   src/monitor/spawn_san.c   the children's stderr relay
+#                             (MCPD_SANITIZE_LOG); valgrind on the
+#                             children (MCPD_SANITIZE_EXEC)
 ifeq ($(SANITIZE),asan)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -DMCPD_SANITIZE=1

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "sanitize.h"
 #include "toolcatalog.h"
 
 /* Shared by the tools that name a table. */
@@ -106,10 +107,8 @@ static const struct tool_def toolcat[] = {
 		"\"enum\":[\"open\",\"execve\",\"socket\",\"connect\","
 		"\"fork\",\"mmap-exec\",\"mprotect-exec\",\"ptrace\","
 		"\"foreign-arch\",\"cpu\""
-#if MCPD_SANITIZE
-		/* The sanitizer runs' errors (sandbox.h, tests/sanitize/). */
-		",\"heap-overflow\",\"int-overflow\",\"uninit\",\"leak\""
-#endif
+		/* A sanitizer build's errors (sanitize.h, tests/sanitize/). */
+		SANITIZE_VIOLATIONS_JSON
 		"]}},"
 		"\"required\":[\"what\"],\"additionalProperties\":false}",
 		0, 1

@@ -14,11 +14,8 @@
 
 #include "log.h"
 #include "proto.h"
-#include "sanitize.h"
 #include "spawn.h"
-#if MCPD_SANITIZE == 2
-#include "xmalloc.h"
-#endif
+#include "spawn_san.h"
 
 /* The programs of the children, opened once by spawn_init(). */
 static struct spawn_prog {
@@ -32,29 +29,6 @@ static struct spawn_prog {
 #define SPAWN_NPROGS	(sizeof(spawn_progs) / sizeof(spawn_progs[0]))
 
 static int spawn_ready;
-
-#if MCPD_SANITIZE
-/*
- * A sanitizer build (sandbox/sanitize.h; never production).  The
- * children's sanitizer reports go to their stderr, and tests/sanitize/
- * run.sh must see every one: when the monitor's environment names a file
- * in MCPD_SANITIZE_LOG, each child's stderr is a pipe to a relay process
- * that copies it both to the monitor's stderr and to that file.  The pipe
- * also gets the net process's reports past its RLIMIT_FSIZE of 0, under
- * which a write to a stderr that is a regular file fails.
- */
-static int spawn_san_log = -1;
-#endif
-#if MCPD_SANITIZE == 2
-/*
- * Under valgrind, the children must run under valgrind too: when the
- * monitor's environment names an executable in MCPD_SANITIZE_EXEC, the
- * children exec that instead of their program, with the program's file
- * name as the one argument; tests/sanitize/run.sh makes it a script that
- * starts valgrind on that program.
- */
-static char *spawn_san_exec;
-#endif
 
 /*
  * What sshd checks of sshd-session, and of its directory: a file that
@@ -103,92 +77,9 @@ spawn_init(void)
 	}
 	(void)close(dfd);
 	debug_f("children from %s", spawn_libexec_dir);
-#if MCPD_SANITIZE
-	{
-		const char *p;
-
-		if ((p = getenv("MCPD_SANITIZE_LOG")) != NULL && *p != '\0' &&
-		    (spawn_san_log = open(p, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0600)) == -1)
-			fatal_f("%s: %s", p, strerror(errno));
-#if MCPD_SANITIZE == 2
-		if ((p = getenv("MCPD_SANITIZE_EXEC")) != NULL && *p != '\0')
-			spawn_san_exec = xstrdup(p);
-#endif
-	}
-#endif
+	spawn_san_init();
 	spawn_ready = 1;
 }
-
-#if MCPD_SANITIZE
-/* In the relay: write all of buf to fd, or give up on fd. */
-static void
-spawn_san_write(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-/*
- * In the child, between fork and exec (async-signal-safe calls only):
- * make stderr the pipe to a new relay process (see spawn_san_log).  The
- * relay, a child of the child, holds nothing of the monitor's but the
- * stderr and the log, and copies until the child and everything it execs
- * have closed the pipe.
- */
-static void
-spawn_san_relay(void)
-{
-	struct sigaction sa;
-	char buf[4096];
-	ssize_t n;
-	int p[2], sig;
-
-	if (spawn_san_log == -1)
-		return;
-	if (pipe2(p, O_CLOEXEC) == -1)
-		_exit(127);
-	switch (fork()) {
-	case -1:
-		_exit(127);
-	case 0:
-		if (dup2(p[0], STDIN_FILENO) == -1 ||
-		    dup2(spawn_san_log, STDOUT_FILENO) == -1 ||
-		    close_range(STDERR_FILENO + 1, ~0U, 0) == -1)
-			_exit(127);
-		/* None of the monitor's handlers; a gone reader is no death. */
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (sig = 1; sig < NSIG; sig++)
-			(void)sigaction(sig, &sa, NULL);
-		sa.sa_handler = SIG_IGN;
-		(void)sigaction(SIGPIPE, &sa, NULL);
-		for (;;) {
-			if ((n = read(STDIN_FILENO, buf, sizeof(buf))) == -1 &&
-			    errno == EINTR)
-				continue;
-			if (n <= 0)
-				_exit(0);
-			spawn_san_write(STDERR_FILENO, buf, (size_t)n);
-			spawn_san_write(STDOUT_FILENO, buf, (size_t)n);
-		}
-	default:
-		break;
-	}
-	if (dup2(p[1], STDERR_FILENO) == -1)
-		_exit(127);
-	(void)close(p[0]);
-	(void)close(p[1]);
-}
-#endif
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void __attribute__((noreturn))
@@ -211,9 +102,8 @@ spawn_exec(const struct spawn_prog *prog, int keep_stdio, int chan,
 	argv[1] = NULL;
 	argv[2] = NULL;
 
-#if MCPD_SANITIZE
+	/* A sanitizer build's relay of stderr (spawn_san.h). */
 	spawn_san_relay();
-#endif
 	/* The monitor's signal mask and handlers are not the child's. */
 	(void)sigemptyset(&set);
 	(void)sigprocmask(SIG_SETMASK, &set, NULL);
@@ -246,13 +136,8 @@ spawn_exec(const struct spawn_prog *prog, int keep_stdio, int chan,
 	/* Nothing of the monitor's but stdio and these survives. */
 	if (close_range((unsigned int)progfd + 1, ~0U, 0) == -1)
 		_exit(127);
-#if MCPD_SANITIZE == 2
-	if (spawn_san_exec != NULL) {
-		argv[1] = (char *)prog->file;
-		(void)execve(spawn_san_exec, argv, envp);
-		_exit(127);
-	}
-#endif
+	/* A sanitizer build's valgrind (spawn_san.h): no return if so. */
+	spawn_san_exec(argv, prog->file, envp);
 	/* The file spawn_init() opened and checked, whatever is on disk. */
 	(void)execveat(progfd, "", argv, envp, AT_EMPTY_PATH);
 	_exit(127);

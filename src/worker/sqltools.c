@@ -6,22 +6,23 @@
  * independent ways, so that no single mistake makes it writable: it runs
  * on a connection opened SQLITE_OPEN_READONLY with PRAGMA query_only, the
  * prepared statement must satisfy sqlite3_stmt_readonly(), and an
- * authorizer admits only SELECT, reads, recursive CTEs and harmless
- * functions (so ATTACH, PRAGMA, transaction control, writes and DDL fail
- * at prepare time).  execute_sql may write, but still cannot ATTACH,
- * DETACH, run a PRAGMA, VACUUM (VACUUM INTO writes a new file anywhere the
- * worker can write), control transactions or load extensions.  Both take
- * exactly one statement: anything but whitespace and comments after it is
- * refused before anything runs.
+ * authorizer (sqlauth.c) admits only SELECT, reads, recursive CTEs and
+ * harmless functions (so ATTACH, PRAGMA, transaction control, writes and
+ * DDL fail at prepare time).  execute_sql may write, but still cannot
+ * ATTACH, DETACH, run a PRAGMA, VACUUM (VACUUM INTO writes a new file
+ * anywhere the worker can write), control transactions or load
+ * extensions.  Both take exactly one statement: anything but whitespace
+ * and comments after it is refused before anything runs.
  *
  * Each call runs on a fresh connection, closed when the call ends
  * (sqltools_exec()): isolation between calls does not rest on what the
- * authorizer thought of.  On every connection SQLite is hardened: defensive mode (no writable
- * schema, read-only shadow tables), extension loading off, untrusted
- * schema (functions with side effects cannot run from views or
- * triggers), no attached databases, a cap on the SQL text and on any one
- * value, temporary storage in memory, a process-wide heap limit, and a
- * progress handler that ends a statement at the call's deadline.
+ * authorizer thought of.  On every connection SQLite is hardened:
+ * defensive mode (no writable schema, read-only shadow tables),
+ * extension loading off, untrusted schema (functions with side effects
+ * cannot run from views or triggers), no attached databases, a cap on the
+ * SQL text and on any one value, temporary storage in memory, a
+ * process-wide heap limit, and a progress handler that ends a statement
+ * at the call's deadline.
  */
 #include <ctype.h>
 #include <math.h>
@@ -37,6 +38,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "sqlauth.h"
 #include "sqltools.h"
 
 /* The texts a client may see: fixed, and free of paths and SQLite's. */
@@ -77,21 +79,9 @@
  */
 #define SQLT_COUNT_SLACK	48
 
-enum sqlt_mode {
-	SQLT_MODE_INTERNAL,	/* our own fixed statements */
-	SQLT_MODE_QUERY,	/* a client's statement through query */
-	SQLT_MODE_EXEC		/* a client's statement via execute_sql */
-};
-
-struct sqltools;
-
 struct sqlt_conn {
 	sqlite3		*db;
-	struct sqltools	*t;
-	enum sqlt_mode	 mode;
-	int		 denied;	/* the authorizer said no */
-	int		 preparing;	/* in sqlt_prepare_client() */
-	int		 dml;		/* ...saw INSERT/UPDATE/DELETE */
+	struct sqlauth	 auth;		/* its authorizer's (sqlauth.h) */
 };
 
 struct sqltools {
@@ -211,131 +201,6 @@ sqlt_busy(void *ctx, int n)
 	return 1;
 }
 
-/* ---- authorizer ---- */
-
-/*
- * Functions no client may call in any mode: extension loading, the FTS3
- * tokenizer registration (which hands out and accepts raw pointers when
- * the library is built with SQLITE_ENABLE_FTS3_TOKENIZER, as Debian's
- * is), and the file access functions of the sqlite3 shell, in case a
- * build ever links them in.
- */
-static int
-sqlt_function_denied(const char *name)
-{
-	static const char *const denied[] = {
-		"load_extension", "fts3_tokenizer", "readfile", "writefile",
-		"edit", NULL
-	};
-	size_t i;
-
-	if (name == NULL)
-		return 1;
-	for (i = 0; denied[i] != NULL; i++) {
-		if (strcasecmp(name, denied[i]) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The pragmas a client's statement may cause: those SQLite's own virtual
- * table modules run internally, without an argument, to read a number
- * (FTS5 checks data_version to see whether another connection changed
- * its configuration; FTS3 and R*Tree size their nodes by page_size).
- */
-static int
-sqlt_pragma_harmless(const char *name, const char *arg)
-{
-	return name != NULL && arg == NULL &&
-	    (strcasecmp(name, "data_version") == 0 ||
-	    strcasecmp(name, "page_size") == 0);
-}
-
-/*
- * Declaring a virtual table (json_each, FTS5, ...) parses a CREATE TABLE
- * whose schema update is never run but is still authorized, as
- * SQLITE_UPDATE of the schema table's columns.  Read-only statements that
- * use a virtual table need it; a real UPDATE of the schema table is still
- * stopped by the read-only connection, sqlite3_stmt_readonly() and
- * defensive mode.
- */
-static int
-sqlt_is_schema_table(const char *name)
-{
-	return name != NULL && (strcasecmp(name, "sqlite_master") == 0 ||
-	    strcasecmp(name, "sqlite_temp_master") == 0);
-}
-
-static int
-sqlt_authorize(void *ctx, int action, const char *a1, const char *a2,
-    const char *dbname, const char *trigger)
-{
-	struct sqlt_conn *c = ctx;
-	int allow = 1;
-
-	(void)dbname;
-	/*
-	 * Whether the client's own statement writes rows, as opposed to
-	 * statements a virtual table runs on its behalf while it runs.
-	 */
-	if (c->preparing && trigger == NULL && (action == SQLITE_INSERT ||
-	    action == SQLITE_UPDATE || action == SQLITE_DELETE) &&
-	    !sqlt_is_schema_table(a1))
-		c->dml = 1;
-	switch (action) {
-	case SQLITE_ATTACH:
-	case SQLITE_DETACH:
-		allow = 0;
-		break;
-	case SQLITE_FUNCTION:
-		allow = !sqlt_function_denied(a2);
-		break;
-	}
-	if (allow) {
-		switch (c->mode) {
-		case SQLT_MODE_INTERNAL:
-			break;
-		case SQLT_MODE_QUERY:
-			switch (action) {
-			case SQLITE_SELECT:
-			case SQLITE_READ:
-			case SQLITE_FUNCTION:
-			case SQLITE_RECURSIVE:
-				break;
-			case SQLITE_UPDATE:
-				allow = sqlt_is_schema_table(a1);
-				break;
-			case SQLITE_PRAGMA:
-				allow = sqlt_pragma_harmless(a1, a2);
-				break;
-			default:
-				allow = 0;
-				break;
-			}
-			break;
-		case SQLT_MODE_EXEC:
-			switch (action) {
-			case SQLITE_PRAGMA:
-				allow = sqlt_pragma_harmless(a1, a2);
-				break;
-			case SQLITE_TRANSACTION:
-			case SQLITE_SAVEPOINT:
-				allow = 0;
-				break;
-			}
-			break;
-		}
-	}
-	if (allow)
-		return SQLITE_OK;
-	c->denied = 1;
-	sqlt_detail(c->t, "authorizer denied action %d (%s, %s)", action,
-	    a1 == NULL ? "-" : a1, a2 == NULL ? "-" : a2);
-	return SQLITE_DENY;
-}
-
-/* ---- errors and replies ---- */
 
 /* Record SQLite's precise message and return the client's generic one. */
 static const char *
@@ -612,34 +477,34 @@ sqlt_is_vacuum(const char *sql)
  * of mode.  Leading empty statements are skipped; anything after the
  * statement other than whitespace, comments and semicolons refuses the
  * whole (the rest is only prepared, never run).  Returns 0 and the
- * statement in *stp, or -1 and the client's message in *msgp.  c->mode
+ * statement in *stp, or -1 and the client's message in *msgp.  c->auth.mode
  * stays set: SQLite may prepare the statement again while it runs.
  */
 static int
 sqlt_prepare_client(struct sqltools *t, struct sqlt_conn *c,
-    enum sqlt_mode mode, const char *sql, size_t len, sqlite3_stmt **stp,
-    const char **msgp)
+    enum sqlauth_mode mode, const char *sql, size_t len,
+    sqlite3_stmt **stp, const char **msgp)
 {
 	const char *p = sql, *end = sql + len, *tail = NULL, *next = NULL;
 	sqlite3_stmt *st = NULL, *st2 = NULL;
-	int rc, q = mode == SQLT_MODE_QUERY;
+	int rc, q = mode == SQLAUTH_QUERY;
 
 	*stp = NULL;
-	c->mode = mode;
-	c->denied = 0;
-	c->dml = 0;
+	c->auth.mode = mode;
+	c->auth.denied = 0;
+	c->auth.dml = 0;
 	if (len > SQLT_SQL_MAX) {
 		sqlt_detail(t, "statement of %zu bytes", len);
 		*msgp = MSG_SQL_TOOBIG;
 		return -1;
 	}
 	for (;;) {
-		c->preparing = 1;
+		c->auth.preparing = 1;
 		rc = sqlite3_prepare_v3(c->db, p, (int)(end - p), 0, &st,
 		    &tail);
-		c->preparing = 0;
+		c->auth.preparing = 0;
 		if (rc != SQLITE_OK) {
-			*msgp = c->denied ? (q ? MSG_QUERY_READONLY :
+			*msgp = c->auth.denied ? (q ? MSG_QUERY_READONLY :
 			    MSG_EXEC_DENIED) : sqlt_sqlerr(t, c, rc, "prepare");
 			return -1;
 		}
@@ -659,7 +524,7 @@ sqlt_prepare_client(struct sqltools *t, struct sqlt_conn *c,
 		    next <= tail) {
 			if (rc == SQLITE_OK)
 				sqlt_detail(t, "more than one statement");
-			else if (!c->denied)
+			else if (!c->auth.denied)
 				(void)sqlt_sqlerr(t, c, rc, "prepare tail");
 			(void)sqlite3_finalize(st2);
 			(void)sqlite3_finalize(st);
@@ -674,7 +539,7 @@ sqlt_prepare_client(struct sqltools *t, struct sqlt_conn *c,
 		*msgp = MSG_QUERY_READONLY;
 		return -1;
 	}
-	if (mode == SQLT_MODE_EXEC && sqlt_is_vacuum(sqlite3_sql(st))) {
+	if (mode == SQLAUTH_EXEC && sqlt_is_vacuum(sqlite3_sql(st))) {
 		sqlt_detail(t, "VACUUM refused");
 		(void)sqlite3_finalize(st);
 		*msgp = MSG_EXEC_DENIED;
@@ -804,6 +669,55 @@ sqlt_args_string(json_t *args, const char *key, size_t maxchars,
 
 /* ---- the tools ---- */
 
+/*
+ * A read tool's fixed statement sql, with param (if not NULL) bound as
+ * ?1, on the read-only connection: each row added to list by row(), then
+ * o as the answer; or the client's message if the statement fails (what
+ * names the tool in the log).  SQLT_ERR_ALLOC if a row cannot be added.
+ */
+static int
+sqlt_read_tool(struct sqltools *t, const char *what, const char *sql,
+    const char *param, int (*row)(sqlite3_stmt *, json_t *), json_t *list,
+    json_t *o, char **textp, int *is_errorp)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((rc = sqlite3_prepare_v3(t->ro.db, sql, -1, 0, &st, NULL)) !=
+	    SQLITE_OK || (param != NULL && (rc = sqlite3_bind_text(st, 1,
+	    param, -1, SQLITE_TRANSIENT)) != SQLITE_OK)) {
+		r = sqlt_reply_error(sqlt_sqlerr(t, &t->ro, rc, what), textp,
+		    is_errorp);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row(st, list) != 0) {
+			r = SQLT_ERR_ALLOC;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = sqlt_reply_error(sqlt_sqlerr(t, &t->ro, rc, what), textp,
+		    is_errorp);
+	else
+		r = sqlt_reply_json(t, o, textp, is_errorp);
+ out:
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+/* A row of list_tables: the table's name. */
+static int
+sqlt_row_table(sqlite3_stmt *st, json_t *names)
+{
+	const unsigned char *s;
+
+	if ((s = sqlite3_column_text(st, 0)) == NULL)
+		return -1;
+	return json_array_append_new(names, sqlt_json_text((const char *)s,
+	    (size_t)sqlite3_column_bytes(st, 0)));
+}
+
 static int
 tool_list_tables(struct sqltools *t, json_t *args, char **textp,
     int *is_errorp)
@@ -812,46 +726,48 @@ tool_list_tables(struct sqltools *t, json_t *args, char **textp,
 	static const char sql[] = "SELECT name FROM main.sqlite_schema "
 	    "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
 	    "ORDER BY name";
-	sqlite3_stmt *st = NULL;
 	json_t *o = NULL, *names;
-	const unsigned char *s;
-	const char *msg;
-	int rc, r;
+	int r;
 
 	if (!sqlt_args_keys(args, allowed)) {
 		sqlt_detail(t, "unexpected argument");
 		return sqlt_reply_error(MSG_INVALID_ARGS, textp, is_errorp);
 	}
 	if ((o = json_object()) == NULL || (names = json_array()) == NULL ||
-	    json_object_set_new(o, "tables", names) != 0) {
+	    json_object_set_new(o, "tables", names) != 0)
 		r = SQLT_ERR_ALLOC;
-		goto out;
-	}
-	if ((rc = sqlite3_prepare_v3(t->ro.db, sql, -1, 0, &st, NULL)) !=
-	    SQLITE_OK) {
-		msg = sqlt_sqlerr(t, &t->ro, rc, "list_tables");
-		r = sqlt_reply_error(msg, textp, is_errorp);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((s = sqlite3_column_text(st, 0)) == NULL ||
-		    json_array_append_new(names, sqlt_json_text(
-		    (const char *)s, (size_t)sqlite3_column_bytes(st, 0))) !=
-		    0) {
-			r = SQLT_ERR_ALLOC;
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		msg = sqlt_sqlerr(t, &t->ro, rc, "list_tables");
-		r = sqlt_reply_error(msg, textp, is_errorp);
-		goto out;
-	}
-	r = sqlt_reply_json(t, o, textp, is_errorp);
- out:
-	(void)sqlite3_finalize(st);
+	else
+		r = sqlt_read_tool(t, "list_tables", sql, NULL,
+		    sqlt_row_table, names, o, textp, is_errorp);
 	json_decref(o);
 	return r;
+}
+
+/* A row of describe_table: one column. */
+static int
+sqlt_row_column(sqlite3_stmt *st, json_t *cols)
+{
+	const unsigned char *s;
+	json_t *col;
+	int hidden;
+
+	if ((col = json_object()) == NULL ||
+	    json_array_append_new(cols, col) != 0)
+		return -1;
+	s = sqlite3_column_text(st, 1);
+	hidden = sqlite3_column_int(st, 5);
+	if (sqlt_set(col, "name", sqlt_json_value(st, 0)) != 0 ||
+	    sqlt_set(col, "type", s == NULL ? json_string("") :
+	    sqlt_json_text((const char *)s,
+	    (size_t)sqlite3_column_bytes(st, 1))) != 0 ||
+	    sqlt_set(col, "notnull",
+	    json_boolean(sqlite3_column_int(st, 2) != 0)) != 0 ||
+	    sqlt_set(col, "default", sqlt_json_value(st, 3)) != 0 ||
+	    sqlt_set(col, "pk", json_integer(sqlite3_column_int(st, 4))) != 0 ||
+	    sqlt_set(col, "generated",
+	    json_boolean(hidden == 2 || hidden == 3)) != 0)
+		return -1;
+	return 0;
 }
 
 static int
@@ -862,13 +778,11 @@ tool_describe_table(struct sqltools *t, json_t *args, char **textp,
 	static const char sql[] = "SELECT name, type, \"notnull\", "
 	    "dflt_value, pk, hidden FROM pragma_table_xinfo(?1, 'main') "
 	    "WHERE hidden <> 1 ORDER BY cid";
-	sqlite3_stmt *st = NULL;
-	json_t *o = NULL, *cols, *col;
+	json_t *o = NULL, *cols;
 	const char *name, *msg;
-	const unsigned char *s;
 	char *canon = NULL;
 	size_t len;
-	int rc, r, hidden;
+	int r;
 
 	if ((name = sqlt_args_string(args, "table", SQLT_NAME_CHARS_MAX,
 	    &len)) == NULL) {
@@ -881,48 +795,11 @@ tool_describe_table(struct sqltools *t, json_t *args, char **textp,
 	if ((o = json_object()) == NULL ||
 	    sqlt_set(o, "table", sqlt_json_text(canon, strlen(canon))) != 0 ||
 	    (cols = json_array()) == NULL ||
-	    json_object_set_new(o, "columns", cols) != 0) {
+	    json_object_set_new(o, "columns", cols) != 0)
 		r = SQLT_ERR_ALLOC;
-		goto out;
-	}
-	if ((rc = sqlite3_prepare_v3(t->ro.db, sql, -1, 0, &st, NULL)) !=
-	    SQLITE_OK || (rc = sqlite3_bind_text(st, 1, canon, -1,
-	    SQLITE_TRANSIENT)) != SQLITE_OK) {
-		msg = sqlt_sqlerr(t, &t->ro, rc, "describe_table");
-		r = sqlt_reply_error(msg, textp, is_errorp);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((col = json_object()) == NULL ||
-		    json_array_append_new(cols, col) != 0) {
-			r = SQLT_ERR_ALLOC;
-			goto out;
-		}
-		s = sqlite3_column_text(st, 1);
-		hidden = sqlite3_column_int(st, 5);
-		if (sqlt_set(col, "name", sqlt_json_value(st, 0)) != 0 ||
-		    sqlt_set(col, "type", s == NULL ? json_string("") :
-		    sqlt_json_text((const char *)s,
-		    (size_t)sqlite3_column_bytes(st, 1))) != 0 ||
-		    sqlt_set(col, "notnull",
-		    json_boolean(sqlite3_column_int(st, 2) != 0)) != 0 ||
-		    sqlt_set(col, "default", sqlt_json_value(st, 3)) != 0 ||
-		    sqlt_set(col, "pk", json_integer(
-		    sqlite3_column_int(st, 4))) != 0 ||
-		    sqlt_set(col, "generated",
-		    json_boolean(hidden == 2 || hidden == 3)) != 0) {
-			r = SQLT_ERR_ALLOC;
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		msg = sqlt_sqlerr(t, &t->ro, rc, "describe_table");
-		r = sqlt_reply_error(msg, textp, is_errorp);
-		goto out;
-	}
-	r = sqlt_reply_json(t, o, textp, is_errorp);
- out:
-	(void)sqlite3_finalize(st);
+	else
+		r = sqlt_read_tool(t, "describe_table", sql, canon,
+		    sqlt_row_column, cols, o, textp, is_errorp);
 	json_decref(o);
 	free(canon);
 	return r;
@@ -941,7 +818,7 @@ static int
 sqlt_run_client(struct sqltools *t, struct sqlt_conn *c, sqlite3_stmt *st,
     json_t *o, const char **msgp)
 {
-	int q = c->mode == SQLT_MODE_QUERY, rc, r;
+	int q = c->auth.mode == SQLAUTH_QUERY, rc, r;
 
 	*msgp = NULL;
 	if (q || sqlite3_column_count(st) > 0) {
@@ -958,7 +835,7 @@ sqlt_run_client(struct sqltools *t, struct sqlt_conn *c, sqlite3_stmt *st,
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return SQLT_OK;
 	/* A virtual table may prepare statements while it runs. */
-	if (c->denied)
+	if (c->auth.denied)
 		*msgp = q ? MSG_QUERY_READONLY : MSG_EXEC_DENIED;
 	else
 		*msgp = sqlt_sqlerr(t, c, rc, q ? "query" : "execute_sql");
@@ -979,7 +856,7 @@ tool_query(struct sqltools *t, json_t *args, char **textp, int *is_errorp)
 		sqlt_detail(t, "bad sql argument");
 		return sqlt_reply_error(MSG_INVALID_ARGS, textp, is_errorp);
 	}
-	if (sqlt_prepare_client(t, &t->ro, SQLT_MODE_QUERY, sql, len, &st,
+	if (sqlt_prepare_client(t, &t->ro, SQLAUTH_QUERY, sql, len, &st,
 	    &msg) != 0)
 		return sqlt_reply_error(msg, textp, is_errorp);
 	if ((o = json_object()) == NULL) {
@@ -1012,7 +889,7 @@ tool_execute_sql(struct sqltools *t, json_t *args, char **textp,
 		sqlt_detail(t, "bad sql argument");
 		return sqlt_reply_error(MSG_INVALID_ARGS, textp, is_errorp);
 	}
-	if (sqlt_prepare_client(t, &t->rw, SQLT_MODE_EXEC, sql, len, &st,
+	if (sqlt_prepare_client(t, &t->rw, SQLAUTH_EXEC, sql, len, &st,
 	    &msg) != 0)
 		return sqlt_reply_error(msg, textp, is_errorp);
 	if ((o = json_object()) == NULL ||
@@ -1041,7 +918,7 @@ tool_execute_sql(struct sqltools *t, json_t *args, char **textp,
 		r = sqlt_reply_error(msg, textp, is_errorp);
 		goto out;
 	}
-	if (t->rw.dml && sqlite3_total_changes64(t->rw.db) != before)
+	if (t->rw.auth.dml && sqlite3_total_changes64(t->rw.db) != before)
 		changes = sqlite3_changes64(t->rw.db);
 	if (sqlt_set(o, "changes", json_integer((json_int_t)changes)) != 0) {
 		r = SQLT_ERR_ALLOC;
@@ -1213,9 +1090,10 @@ sqlt_conn_open(struct sqltools *t, struct sqlt_conn *c, const char *path,
 {
 	int rc;
 
-	c->t = t;
-	c->mode = SQLT_MODE_INTERNAL;
-	c->denied = 0;
+	c->auth.mode = SQLAUTH_INTERNAL;
+	c->auth.denied = 0;
+	c->auth.detail = t->detail;
+	c->auth.detaillen = sizeof(t->detail);
 	rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		sqlt_detail(t, "open: %s (%d)", sqlite3_errstr(rc), rc);
@@ -1241,8 +1119,8 @@ sqlt_conn_open(struct sqltools *t, struct sqlt_conn *c, const char *path,
 	}
 	sqlite3_progress_handler(c->db, SQLT_PROGRESS_STEPS, sqlt_progress, t);
 	if ((rc = sqlite3_busy_handler(c->db, sqlt_busy, t)) != SQLITE_OK ||
-	    (rc = sqlite3_set_authorizer(c->db, sqlt_authorize, c)) !=
-	    SQLITE_OK) {
+	    (rc = sqlite3_set_authorizer(c->db, sqlauth_authorize,
+	    &c->auth)) != SQLITE_OK) {
 		sqlt_detail(t, "installing handlers: %s (%d)",
 		    sqlite3_errstr(rc), rc);
 		goto fail;
@@ -1345,7 +1223,7 @@ static void
 sqlt_conn_close(struct sqlt_conn *c)
 {
 	/* Our own statement: not under the client's authorizer mode. */
-	c->mode = SQLT_MODE_INTERNAL;
+	c->auth.mode = SQLAUTH_INTERNAL;
 	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
 		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	(void)sqlite3_close_v2(c->db);
@@ -1391,7 +1269,6 @@ sqltools_open(const char *path, unsigned max_rows, unsigned timeout_ms,
 	t->max_rows = max_rows;
 	t->timeout_ms = timeout_ms;
 	t->max_result = max_result;
-	t->ro.t = t->rw.t = t;
 
 	/*
 	 * Temporary storage is in memory, so without a cap one sort could

@@ -651,14 +651,12 @@ worker_main(int fd)
 	/* Die with the monitor; and do not start if it is already gone. */
 	privdrop_die_with_parent(ppid);
 	privdrop_rlimit(RLIMIT_NOFILE, WORKER_NOFILE_MAX);
-#if MCPD_SANITIZE
 	/*
 	 * Not in a sanitizer build (sanitize.h): AddressSanitizer's shadow
 	 * memory and valgrind's own mappings are far above the cap.
 	 */
-#else
-	privdrop_rlimit(RLIMIT_AS, WORKER_AS_MAX);
-#endif
+	if (sanitize_rlimit_as())
+		privdrop_rlimit(RLIMIT_AS, WORKER_AS_MAX);
 	/* Already 0 since privdrop_harden_process(); here for the reader. */
 	privdrop_rlimit(RLIMIT_CORE, 0);
 	/* A worker runs SQLite in-process: it never needs a new process. */

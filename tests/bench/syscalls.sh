@@ -133,8 +133,8 @@ fi
 # kind name count, for every call after the process's own filter.
 awk '
 FNR == 1 { kind = "monitor"; on = 0 }
-/^execve\(/ && /\["mcpd: net"/ { kind = "net" }
-/^execve\(/ && /\["mcpd: worker"/ { kind = "worker" }
+/^execve(at)?\(/ && /\["mcpd: net"/ { kind = "net" }
+/^execve(at)?\(/ && /\["mcpd: worker"/ { kind = "worker" }
 /^seccomp\(SECCOMP_SET_MODE_FILTER, 0,.*= 0$/ { on = 1; procs[kind]++; next }
 on && /^[a-z_0-9]+\(/ { n = $0; sub(/\(.*/, "", n); count[kind " " n]++; last[FILENAME] = n }
 on && /^\+\+\+ killed by SIGSYS/ { print kind, "KILLED-AT-" last[FILENAME], 1 }

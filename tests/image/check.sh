@@ -8,7 +8,7 @@
 #   tests/image/check.sh --self-test [O]
 #                                       links, in O/image-selftest (make
 #                                       image-selftest), each executable
-#                                       with one forbidden object added,
+#                                       with forbidden objects added,
 #                                       and passes only if the check
 #                                       catches each, naming the rule;
 #                                       and compiles a file of each
@@ -62,10 +62,12 @@ if [ "${1:-}" = --self-test ]; then
 	    { echo "make image-selftest failed"; exit 1; }
 	out=$(check "$O/image-selftest")
 	fail=0
-	# Each image has one forbidden object linked in (Makefile,
-	# image-selftest); the check must name it.
+	# Each image has forbidden objects linked in (Makefile,
+	# image-selftest); the check must name each.
 	for want in "mcpd-net: config parsing (def config_load_file)" \
+	    "mcpd-net: the workers' seccomp profile (def sandbox_worker_apply)" \
 	    "mcpd-worker: HTTP or MCP parsing (def mcp_session_new)" \
+	    "mcpd-worker: the net process's seccomp profile (def sandbox_net_apply)" \
 	    "mcpd: JSON-RPC/MCP/HTTP parsing (def mcp_registry_new)"; do
 		if ! printf '%s\n' "$out" | grep -qxF "$want"; then
 			echo "not caught: $want"

@@ -16,9 +16,9 @@
 #   $O/asan, $O/asan/test-hooks       make SANITIZE=asan (MCPD_SANITIZE 1)
 #   $O/memcheck, $O/memcheck/test-hooks   make SANITIZE=valgrind (2)
 # valgrind is installed (apt-get, as root) if it is missing.
-# What MCPD_SANITIZE changes, and why: sandbox/sanitize.c, and the
-# MCPD_SANITIZE blocks of sandbox/sandbox.c, privsep/spawn.c and
-# src/worker/worker.c.
+# What MCPD_SANITIZE changes, and why: the *_san.c files, which only
+# such a build compiles (the Makefile's "sanitize" section says which),
+# and the hooks of sandbox/sanitize.h.
 #
 # How every report is collected, whatever the scenario does with mcpd's
 # stderr:
@@ -27,17 +27,17 @@
 #     valgrind's --log-file (memcheck), one file per process;
 #   - the confined children, which run with an empty environment, in a
 #     chroot, under seccomp: their stderr goes through a relay process to
-#     MCPD_SANITIZE_LOG (privsep/spawn.c), one file per scenario.  Their
+#     MCPD_SANITIZE_LOG (src/monitor/spawn_san.c), one file per scenario.  Their
 #     AddressSanitizer reports are symbolized here (addr2line), since they
 #     cannot open the binary themselves; LeakSanitizer cannot run in them
 #     at all (ptrace, /proc), so their leaks are valgrind's part.
 # Under valgrind, the children are started through a script that runs
-# valgrind on mcpd (MCPD_SANITIZE_EXEC, privsep/spawn.c).
+# valgrind on mcpd (MCPD_SANITIZE_EXEC, src/monitor/spawn_san.c).
 #
 # A scenario passes when it passes as in "make check" and no report came
 # from any of its processes.  Every memory error counts; under valgrind a
 # leak counts in a process that exited with status 0 (the exit status is
-# in valgrind's log: sandbox/sanitize.c), since one that fails through
+# in valgrind's log: sandbox/runtime_san.c), since one that fails through
 # fatal() or dies of a signal leaves as "lost" what its stack held.
 # Workers still running when mcpd exits are killed (SIGKILL) and never
 # leak-checked; those retired during a scenario are.
@@ -214,7 +214,7 @@ asan_reports() {
 # one process each, and the children's log), on stdout, and whether there
 # were any (0: some).  Every error is between VGERR-BEGIN and VGERR-END.
 # A memory error always counts; a leak counts in a process that exited
-# with status 0 (sandbox/sanitize.c writes "mcpd-sanitize: exit status N"
+# with status 0 (sandbox/runtime_san.c writes "mcpd-sanitize: exit status N"
 # to the log): one that fails, through fatal(), or dies of a signal
 # leaves behind as lost what its stack frames held.  Sets VG_COUNTS to
 # "N exited 0, M did not" (SIGKILL leaves no trace at all).

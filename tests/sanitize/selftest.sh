@@ -80,6 +80,6 @@ done
 # the worker exits and valgrind checks its leaks.  Its exit status is not
 # the point: the errors made on purpose may have ended a process.
 stop_mcpd 1200 || :
-# Let the relays (privsep/spawn.c) copy the last reports.
+# Let the relays (src/monitor/spawn_san.c) copy the last reports.
 sleep 1
 exit 0

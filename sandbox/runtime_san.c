@@ -1,6 +1,7 @@
 /*
  * The hooks a sanitizer build gives the sanitizer runtime (make sanitize;
- * never production, where MCPD_SANITIZE is 0 and this file is empty).
+ * only a sanitizer build compiles this file, and links it into every
+ * program: see the Makefile's "sanitize" section).
  *
  * With AddressSanitizer and UBSan (MCPD_SANITIZE 1):
  *  - LeakSanitizer's check at exit stops the world with ptrace from a
@@ -73,8 +74,9 @@ __lsan_is_turned_off(void)
 }
 
 /*
- * Whether this process is a confined child: the monitor starts them as
- * "mcpd -R kind" (privsep/spawn.c).  AddressSanitizer asks before main()
+ * Whether this process is a confined child: the monitor starts them with
+ * the title "mcpd: KIND" as argv[0] (src/monitor/spawn.c), which no other
+ * program of mcpd has.  AddressSanitizer asks before main()
  * runs, while it initializes itself: the shadow memory is not mapped yet,
  * so this code must not be instrumented, and only raw system calls are
  * used (the libc functions it intercepts are not ready either).
@@ -85,6 +87,7 @@ __lsan_is_turned_off(void)
 static SANITIZE_UNINSTRUMENTED int
 sanitize_is_child(void)
 {
+	static const char title[] = "mcpd: ";
 	char buf[256];
 	long n;
 	int fd;
@@ -102,11 +105,11 @@ sanitize_is_child(void)
 		return 0;
 	len = (size_t)n;
 	buf[len] = '\0';
-	/* The second argument, after argv[0]'s NUL (no memcmp() yet). */
-	for (i = 0; i < len && buf[i] != '\0'; i++)
-		;
-	return i + 3 < len && buf[i + 1] == '-' && buf[i + 2] == 'R' &&
-	    buf[i + 3] == '\0';
+	/* argv[0] begins with the title (no memcmp() yet). */
+	for (i = 0; i < sizeof(title) - 1; i++)
+		if (i >= len || buf[i] != title[i])
+			return 0;
+	return 1;
 }
 
 SANITIZE_UNINSTRUMENTED const char *
@@ -135,6 +138,12 @@ munlock(const void *addr, size_t len)
 	return (int)syscall(SYS_munlock, addr, len);
 }
 #endif /* MCPD_SANITIZE == 1 */
+
+int
+sanitize_rlimit_as(void)
+{
+	return 0;
+}
 
 #if MCPD_SANITIZE == 2
 int	setrlimit(__rlimit_resource_t, const struct rlimit *);
