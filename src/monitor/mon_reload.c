@@ -9,7 +9,6 @@
 #include "config.h"
 #include "log.h"
 #include "monitor_int.h"
-#include "ratelimit.h"
 
 /*
  * SIGHUP: swap in a new configuration and key set, whole or not at all.
@@ -22,7 +21,6 @@ mon_reload(struct monitor *mon)
 	struct monitor_params *p = mon->p;
 	struct mcpd_config *ncfg, *ocfg = p->cfg;
 	struct mon_auth nauth, oauth = p->auth;
-	struct ratelimit *rl;
 	char err[1024], reason[1100];
 
 	if (p->reload(ocfg, &ncfg, &nauth, err, sizeof(err)) != 0) {
@@ -33,25 +31,7 @@ mon_reload(struct monitor *mon)
 		mon_audit_event(mon, "reload", AUDIT_ERROR, reason);
 		return;
 	}
-	if (ncfg->rate_limit != ocfg->rate_limit) {
-		if ((rl = ratelimit_new((unsigned long)ncfg->rate_limit,
-		    MON_RL_KEYS)) == NULL)
-			fatal_f("ratelimit_new");
-		ratelimit_free(mon->rl_user);
-		mon->rl_user = rl;
-		if ((rl = ratelimit_new((unsigned long)ncfg->rate_limit,
-		    MON_RL_KEYS)) == NULL)
-			fatal_f("ratelimit_new");
-		ratelimit_free(mon->rl_notify);
-		mon->rl_notify = rl;
-	}
-	if (ncfg->auth_failure_limit != ocfg->auth_failure_limit) {
-		if ((rl = ratelimit_new((unsigned long)ncfg->auth_failure_limit,
-		    MON_RL_KEYS)) == NULL)
-			fatal_f("ratelimit_new");
-		ratelimit_free(mon->rl_fail);
-		mon->rl_fail = rl;
-	}
+	mon_ratelimits(mon, ocfg, ncfg);
 	p->cfg = ncfg;
 	p->auth = nauth;
 	mon->cfg = ncfg;

@@ -295,6 +295,36 @@ mon_stop(struct monitor *mon, int status)
 	(void)event_base_loopbreak(mon->base);
 }
 
+/* Replace *rl with a new rate limiter of limit per minute. */
+static void
+mon_ratelimit_new(struct ratelimit **rl, long limit)
+{
+	struct ratelimit *n;
+
+	if ((n = ratelimit_new((unsigned long)limit, MON_RL_KEYS)) == NULL)
+		fatal_f("ratelimit_new");
+	ratelimit_free(*rl);
+	*rl = n;
+}
+
+/*
+ * The rate limiters for cfg: made anew at start (old NULL) and, on a
+ * reload, where the limit differs from old's; a limiter whose limit is
+ * the same keeps what it has counted.
+ */
+void
+mon_ratelimits(struct monitor *mon, const struct mcpd_config *old,
+    const struct mcpd_config *cfg)
+{
+	if (old == NULL || cfg->rate_limit != old->rate_limit) {
+		mon_ratelimit_new(&mon->rl_user, cfg->rate_limit);
+		/* Notifications: a bucket of their own, as large. */
+		mon_ratelimit_new(&mon->rl_notify, cfg->rate_limit);
+	}
+	if (old == NULL || cfg->auth_failure_limit != old->auth_failure_limit)
+		mon_ratelimit_new(&mon->rl_fail, cfg->auth_failure_limit);
+}
+
 /*
  * The monitor's state for one run: everything but the signal handlers
  * and the children, which monitor_run() adds (and the fuzzing entry
@@ -323,14 +353,7 @@ mon_new(struct monitor_params *p)
 	    (mon->keymsg = sbuf_new(MON_KEY_REQ_MAX)) == NULL ||
 	    (mon->ans = sbuf_new(PMSG_MAX)) == NULL)
 		fatal_f("sbuf_new");
-	if ((mon->rl_user = ratelimit_new((unsigned long)p->cfg->rate_limit,
-	    MON_RL_KEYS)) == NULL ||
-	    (mon->rl_fail = ratelimit_new(
-	    (unsigned long)p->cfg->auth_failure_limit, MON_RL_KEYS)) == NULL ||
-	    /* Notifications: a bucket of their own, as large as RateLimit. */
-	    (mon->rl_notify = ratelimit_new((unsigned long)p->cfg->rate_limit,
-	    MON_RL_KEYS)) == NULL)
-		fatal_f("ratelimit_new");
+	mon_ratelimits(mon, NULL, p->cfg);
 	if ((mon->agg = auditagg_new(MON_AGG_GROUPS,
 	    MON_AGG_WINDOW_MS)) == NULL)
 		fatal_f("auditagg_new");

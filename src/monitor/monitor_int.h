@@ -236,6 +236,8 @@ struct monitor {
 /* monitor.c: the loop */
 uint64_t mon_now_ms(void);
 struct monitor *mon_new(struct monitor_params *);
+void	mon_ratelimits(struct monitor *, const struct mcpd_config *,
+	    const struct mcpd_config *);
 void	mon_stop(struct monitor *, int);
 int	mon_send(struct monitor *, struct bufferevent *, uint8_t);
 void	mon_put(struct monitor *, int);
