@@ -52,12 +52,15 @@ mon_conn_free(struct monitor *mon, struct mon_conn *c)
 void
 mon_conns_clear(struct monitor *mon)
 {
-	struct mon_conn *c;
+	struct mon_conn *c, *next;
 	size_t i;
 
+	/* next is read first: clang's analyzer loses the head's update. */
 	for (i = 0; i < MON_CONN_BUCKETS; i++)
-		while ((c = TAILQ_FIRST(&mon->conns[i])) != NULL)
+		for (c = TAILQ_FIRST(&mon->conns[i]); c != NULL; c = next) {
+			next = TAILQ_NEXT(c, entry);
 			mon_conn_free(mon, c);
+		}
 }
 
 /*
