@@ -127,12 +127,8 @@ mon_key_eventcb(struct bufferevent *bev, short what, void *arg)
 void
 mon_key_attach(struct monitor *mon, int keyfd)
 {
-	if (evutil_make_socket_nonblocking(keyfd) != 0 ||
-	    (mon->key_bev = bufferevent_socket_new(mon->base, keyfd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatal_f("bufferevent for the key channel");
-	bufferevent_setcb(mon->key_bev, mon_key_readcb, mon_key_writecb,
-	    mon_key_eventcb, mon);
+	mon->key_bev = mon_bev_new(mon, keyfd, mon_key_readcb, mon_key_writecb,
+	    mon_key_eventcb, mon, "the key channel");
 	bufferevent_setwatermark(mon->key_bev, EV_WRITE, MON_KEY_OUT_HIGH / 2,
 	    0);
 	if (bufferevent_enable(mon->key_bev, EV_READ | EV_WRITE) != 0)

@@ -213,12 +213,8 @@ mon_worker_eventcb(struct bufferevent *bev, short what, void *arg)
 void
 mon_worker_attach(struct monitor *mon, struct mon_worker *w, int fd)
 {
-	if (evutil_make_socket_nonblocking(fd) != 0 ||
-	    (w->bev = bufferevent_socket_new(mon->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatal_f("bufferevent for a worker channel");
-	bufferevent_setcb(w->bev, mon_worker_readcb, NULL,
-	    mon_worker_eventcb, w);
+	w->bev = mon_bev_new(mon, fd, mon_worker_readcb, NULL,
+	    mon_worker_eventcb, w, "a worker channel");
 	if (bufferevent_enable(w->bev, EV_READ | EV_WRITE) != 0)
 		fatal_f("bufferevent_enable");
 }

@@ -54,6 +54,25 @@ mon_now_ms(void)
 }
 
 /*
+ * A child's channel on fd (what names it for the error), with its
+ * callbacks; freeing it closes fd.  The caller enables it.
+ */
+struct bufferevent *
+mon_bev_new(struct monitor *mon, int fd, bufferevent_data_cb readcb,
+    bufferevent_data_cb writecb, bufferevent_event_cb eventcb, void *arg,
+    const char *what)
+{
+	struct bufferevent *bev;
+
+	if (evutil_make_socket_nonblocking(fd) != 0 ||
+	    (bev = bufferevent_socket_new(mon->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatal_f("bufferevent for %s", what);
+	bufferevent_setcb(bev, readcb, writecb, eventcb, arg);
+	return bev;
+}
+
+/*
  * Queue the answer in mon->ans for a child.  A child that lets its queue
  * pass the bound is not reading what it asked for: that is its fault, not
  * the monitor's, so it is treated as a violation of the protocol (killed,

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "authn.h"
@@ -46,7 +47,6 @@
 struct audit_rec;
 struct auditagg;
 struct auditagg_sum;
-struct bufferevent;
 struct evbuffer;
 struct ratelimit;
 struct sbuf;
@@ -239,6 +239,8 @@ struct monitor *mon_new(struct monitor_params *);
 void	mon_ratelimits(struct monitor *, const struct mcpd_config *,
 	    const struct mcpd_config *);
 void	mon_stop(struct monitor *, int);
+struct bufferevent *mon_bev_new(struct monitor *, int, bufferevent_data_cb,
+	    bufferevent_data_cb, bufferevent_event_cb, void *, const char *);
 int	mon_send(struct monitor *, struct bufferevent *, uint8_t);
 void	mon_put(struct monitor *, int);
 void	mon_put_list(struct monitor *, const char *);
