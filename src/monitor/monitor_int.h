@@ -5,8 +5,10 @@
  * src/monitor/mon_*.c includes it; monitor.h is the monitor's interface.
  *
  * The files, one job each:
- *   monitor.c      the event loop: start, stop, signals, reaping of the
- *                  children, timers, and sending to a child
+ *   monitor.c      the event loop: the state, start, stop, signals,
+ *                  reaping of the children, timers, the rate limiters, and
+ *                  what every channel uses (its making, sending, the start
+ *                  of a child's init message, a child's log lines)
  *   mon_audit.c    audit records of the monitor's decisions, and the
  *                  aggregation of refusals before authentication
  *   mon_net.c      the net channel: the net process's start, its init
