@@ -33,9 +33,9 @@
 # here: a region that yields no type at all is reported, never taken as
 # empty.
 RECEIVERS='
-mon-net	src/monitor/monitor.c	ps_dispatch mon_net_ent\[\] = \{	^\};	TABLE
-mon-worker	src/monitor/monitor.c	ps_dispatch mon_worker_ent\[\] = \{	^\};	TABLE
-mon-key	src/monitor/monitor.c	ps_dispatch mon_key_ent\[\] = \{	^\};	TABLE
+mon-net	src/monitor/mon_net.c	ps_dispatch mon_net_ent\[\] = \{	^\};	TABLE
+mon-worker	src/monitor/mon_workers.c	ps_dispatch mon_worker_ent\[\] = \{	^\};	TABLE
+mon-key	src/monitor/mon_key.c	ps_dispatch mon_key_ent\[\] = \{	^\};	TABLE
 net	src/net/net_wrap.c	ps_dispatch mm_ent\[\] = \{	^\};	TABLE
 net-key	src/net/key_wrap.c	ps_dispatch key_ent\[\] = \{	^\};	TABLE
 worker	src/worker/worker.c	ps_dispatch worker_ent\[\] = \{	^\};	TABLE
@@ -220,11 +220,11 @@ unchanged~-~-~-
 added to proto.h only~privsep/proto.h~s/^(#define PS_EXEC_ANS.*)$/\1\n#define PS_BOGUS_REQ\t\t40/~PS_BOGUS_REQ (40) is in privsep/proto.h but not in doc/privsep.md's message table
 named in the doc only~doc/privsep.md~s/^(\| 33 \| `PS_EXEC_ANS`.*)$/\1\n| 40 | `PS_BOGUS_REQ` | `mon-net` | net | nobody |/~PS_BOGUS_REQ (40) is in doc/privsep.md's message table but not defined in privsep/proto.h
 number differs~doc/privsep.md~s/^\| 18 \| `PS_CERT_REQ`/| 24 | `PS_CERT_REQ`/~PS_CERT_REQ is 18 in privsep/proto.h but not in doc/privsep.md
-dropped from the monitor's table~src/monitor/monitor.c~/^[[:space:]]*\{ PS_CERT_REQ,/d~says receiver mon-net accepts PS_CERT_REQ, but src/monitor/monitor.c does not
-added to the monitor's table~src/monitor/monitor.c~s/^([[:space:]]*)\{ PS_AUTH_REQ,(.*)$/&\n\1{ PS_SIGN_REQ,\2/~receiver mon-net (src/monitor/monitor.c) accepts PS_SIGN_REQ, but doc/privsep.md does not say so
+dropped from the monitor's table~src/monitor/mon_net.c~/^[[:space:]]*\{ PS_CERT_REQ,/d~says receiver mon-net accepts PS_CERT_REQ, but src/monitor/mon_net.c does not
+added to the monitor's table~src/monitor/mon_net.c~s/^([[:space:]]*)\{ PS_AUTH_REQ,(.*)$/&\n\1{ PS_SIGN_REQ,\2/~receiver mon-net (src/monitor/mon_net.c) accepts PS_SIGN_REQ, but doc/privsep.md does not say so
 added to the net side's table~src/net/net_wrap.c~s/^([[:space:]]*)\{ PS_AUTH_ANS,(.*)$/&\n\1{ PS_SIGN_ANS,\2/~receiver net (src/net/net_wrap.c) accepts PS_SIGN_ANS
 worker table changed~src/worker/worker.c~s/^([[:space:]]*)\{ PS_EXEC_REQ,/\1{ PS_INIT_REQ,/~says receiver worker accepts PS_EXEC_REQ, but src/worker/worker.c does not
-table not found~src/monitor/monitor.c~s/mon_worker_ent\[\] = \{/mon_wtable[] = {/~receiver mon-worker: no accepted type found
+table not found~src/monitor/mon_workers.c~s/mon_worker_ent\[\] = \{/mon_wtable[] = {/~receiver mon-worker: no accepted type found
 section missing~doc/privsep.md~s/^### `PS_CANCEL_REQ`$/### Cancel/~PS_CANCEL_REQ has no
 answer numbered wrong~privsep/proto.h~s/^(#define PS_SIGN_ANS[[:space:]]+)23/\125/~answer PS_SIGN_ANS is not its request PS_SIGN_REQ + 1
 EOF

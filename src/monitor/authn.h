@@ -23,7 +23,7 @@ struct jwt_verifier;
  * certificate, the User lines): the monitor refuses more where a value
  * enters, and its answers to the net process stay within the field caps
  * the net process enforces (PS_ID_MAX for the subject, PS_NAME_MAX for a
- * role), which monitor.c asserts at compile time.
+ * role), which monitor_int.h asserts at compile time.
  */
 #define AUTHN_USER_MAX	256
 #define AUTHN_ROLE_MAX	128

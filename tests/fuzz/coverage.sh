@@ -29,8 +29,9 @@ files_of() {
 	jwt|jwks) echo src/monitor/jwt.c ;;
 	authkeys) echo src/monitor/authkeys.c src/monitor/apikey.c ;;
 	config) echo src/monitor/config.c ;;
-	monitor) echo src/monitor/monitor.c src/monitor/authn.c \
-	    src/monitor/policy.c src/monitor/ratelimit.c src/monitor/audit.c ;;
+	monitor) echo src/monitor/monitor.c src/monitor/mon_*.c \
+	    src/monitor/authn.c src/monitor/policy.c src/monitor/ratelimit.c \
+	    src/monitor/audit.c ;;
 	msg) echo privsep/msg.c src/common/sbuf.c src/monitor/tlskey.c \
 	    src/monitor/mtls.c ;;
 	audit) echo src/ctl/ctl_audit.c src/monitor/auditchain.c ;;

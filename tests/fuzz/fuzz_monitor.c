@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the monitor's decoding and dispatch of what the net
- * process sends (src/monitor/monitor.c), the most important of the targets:
+ * process sends (src/monitor/mon_net.c), the most important of the targets:
  * the monitor must survive any byte sequence a compromised net process
  * sends, and answer a malformed message by cutting the channel, never by
  * crashing, hanging or writing a bad audit record.

@@ -455,7 +455,7 @@ start_mcpd() {
 }
 
 # Wait (bounded) until the configured number of workers run confined:
-# the first ones start one after another (see monitor.c).
+# the first ones start one after another (see src/monitor/mon_workers.c).
 wait_workers() {
 	local want i p n parents
 	want=$(awk '$1 == "Workers" { print $2; exit }' "$OBJ/mcpd.conf")
