@@ -33,6 +33,7 @@
 #include "auditredact.h"
 #include "config.h"
 #include "errbuf.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 /* Words on one line; a line is at most CONFIG_LINE_MAX bytes anyway. */
@@ -650,51 +651,19 @@ valid_listen(const char *s)
 
 /* List helpers. */
 
-static void
-free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Append a copy of s to *vp (n entries), capped at CONFIG_LIST_MAX. */
 static int
-strv_add(struct pctx *p, char ***vp, size_t *np, const char *s)
+list_add(struct pctx *p, char ***vp, size_t *np, const char *s)
 {
-	char **v, *c;
-
 	if (*np >= CONFIG_LIST_MAX) {
 		perr(p, "%s: too many entries (at most %d)", p->kw,
 		    CONFIG_LIST_MAX);
 		return -1;
 	}
-	if ((c = strdup(s)) == NULL)
-		goto oom;
-	if ((v = reallocarray(*vp, *np + 1, sizeof(*v))) == NULL) {
-		free(c);
-		goto oom;
+	if (strv_add(vp, np, s) != 0) {
+		perr(p, "out of memory");
+		return -1;
 	}
-	v[(*np)++] = c;
-	*vp = v;
-	return 0;
- oom:
-	perr(p, "out of memory");
-	return -1;
-}
-
-static int
-strv_has(char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
 	return 0;
 }
 
@@ -732,7 +701,7 @@ split_list(struct pctx *p, char **words, int nwords, int (*valid)(const char *),
 				    el);
 				goto fail_copy;
 			}
-			if (strv_add(p, &v, &n, el) != 0)
+			if (list_add(p, &v, &n, el) != 0)
 				goto fail_copy;
 		}
 		free(copy);
@@ -743,7 +712,7 @@ split_list(struct pctx *p, char **words, int nwords, int (*valid)(const char *),
  fail_copy:
 	free(copy);
  fail:
-	free_strv(v, n);
+	strv_free(v, n);
 	return -1;
 }
 
@@ -1016,7 +985,7 @@ parse_user(struct pctx *p, char **av)
 	u->nroles = nroles;
 	return 0;
  oom:
-	free_strv(roles, nroles);
+	strv_free(roles, nroles);
 	perr(p, "out of memory");
 	return -1;
 }
@@ -1064,7 +1033,7 @@ parse_role(struct pctx *p, char **av)
 	if (strcmp(list, "*") == 0) {
 		tools = NULL;
 		ntools = 0;
-		if (strv_add(p, &tools, &ntools, "*") != 0)
+		if (list_add(p, &tools, &ntools, "*") != 0)
 			return -1;
 	} else if (split_list(p, &list, 1, valid_tool, "tool", &tools,
 	    &ntools) != 0)
@@ -1083,7 +1052,7 @@ parse_role(struct pctx *p, char **av)
 	r->ntools = ntools;
 	return 0;
  oom:
-	free_strv(tools, ntools);
+	strv_free(tools, ntools);
 	perr(p, "out of memory");
 	return -1;
 }
@@ -1112,12 +1081,12 @@ parse_listen(struct pctx *p, const char *val)
 		    cfg->listen_src == CFG_SRC_ENV))
 			return 0;
 		if (p->src < cfg->listen_src) {
-			free_strv(cfg->listen, cfg->nlisten);
+			strv_free(cfg->listen, cfg->nlisten);
 			cfg->listen = NULL;
 			cfg->nlisten = 0;
 		}
 	}
-	if (strv_add(p, &cfg->listen, &cfg->nlisten, val) != 0)
+	if (list_add(p, &cfg->listen, &cfg->nlisten, val) != 0)
 		return -1;
 	cfg->listen_src = p->src;
 	return 0;
@@ -1144,7 +1113,7 @@ parse_audit_redact(struct pctx *p, char **av, int ac)
 		if (n > AUDITREDACT_RULES_MAX) {
 			perr(p, "%s: more than %d rules", p->kw,
 			    AUDITREDACT_RULES_MAX);
-			free_strv(v, n);
+			strv_free(v, n);
 			return -1;
 		}
 	}
@@ -1190,14 +1159,14 @@ parse_allowed_origins(struct pctx *p, char **av, int ac)
 		v[i] = c;
 	}
 	if (cfg->allowed_origins != NULL) {
-		free_strv(v, n);	/* first value wins */
+		strv_free(v, n);	/* first value wins */
 		return 0;
 	}
 	cfg->allowed_origins = v;
 	cfg->nallowed_origins = n;
 	return 0;
  fail:
-	free_strv(v, n);
+	strv_free(v, n);
 	return -1;
 }
 
@@ -1248,7 +1217,7 @@ parse_authorization_server(struct pctx *p, const char *val)
 	if (strv_has(cfg->authorization_servers,
 	    cfg->nauthorization_servers, val))
 		return 0;
-	return strv_add(p, &cfg->authorization_servers,
+	return list_add(p, &cfg->authorization_servers,
 	    &cfg->nauthorization_servers, val);
 }
 
@@ -1313,7 +1282,7 @@ parse_jwt_algorithms(struct pctx *p, char *val)
 
 	if (split_list(p, &val, 1, valid_alg, "algorithm", &v, &n) != 0)
 		return -1;
-	free_strv(v, n);
+	strv_free(v, n);
 	return set_string(p, &p->cfg->jwt_algorithms, val, NULL);
 }
 
@@ -1715,25 +1684,25 @@ config_free(struct mcpd_config *cfg)
 	free(cfg->jwt_scopes);
 	for (i = 0; i < cfg->nusers; i++) {
 		free(cfg->users[i].id);
-		free_strv(cfg->users[i].roles, cfg->users[i].nroles);
+		strv_free(cfg->users[i].roles, cfg->users[i].nroles);
 	}
 	free(cfg->users);
 	for (i = 0; i < cfg->nroles; i++) {
 		free(cfg->roles[i].name);
-		free_strv(cfg->roles[i].tools, cfg->roles[i].ntools);
+		strv_free(cfg->roles[i].tools, cfg->roles[i].ntools);
 	}
 	free(cfg->roles);
 	free(cfg->audit_log);
 	free(cfg->audit_key_file);
-	free_strv(cfg->listen, cfg->nlisten);
+	strv_free(cfg->listen, cfg->nlisten);
 	free(cfg->tls_certificate);
 	free(cfg->tls_key);
 	free(cfg->tls_client_ca);
 	free(cfg->tls_client_crl);
-	free_strv(cfg->allowed_origins, cfg->nallowed_origins);
-	free_strv(cfg->audit_redact, cfg->naudit_redact);
+	strv_free(cfg->allowed_origins, cfg->nallowed_origins);
+	strv_free(cfg->audit_redact, cfg->naudit_redact);
 	free(cfg->resource_url);
-	free_strv(cfg->authorization_servers, cfg->nauthorization_servers);
+	strv_free(cfg->authorization_servers, cfg->nauthorization_servers);
 	free(cfg->privsep_user);
 	free(cfg->privsep_chroot);
 	free(cfg->tool_user);
