@@ -90,6 +90,8 @@ int	cfg_parse_choice(struct pctx *p, const char *s,
 int	cfg_valid_listen(const char *s);
 int	cfg_url_parse(const char *s, struct url *u);
 int	cfg_origin_normalize(const char *s, char *out, size_t outlen);
+/* Whether a list of n entries is at CONFIG_LIST_MAX; says so if it is. */
+int	cfg_list_full(struct pctx *p, size_t n);
 int	cfg_list_add(struct pctx *p, char ***vp, size_t *np, const char *s);
 int	cfg_split_list(struct pctx *p, char **words, int nwords,
 	    int (*valid)(const char *), const char *what, char ***outp,

@@ -286,6 +286,30 @@ parse_authmode(struct pctx *p, char **av, int ac)
 	return -1;
 }
 
+/*
+ * The list of "User id roles=a,b" or "Role name tools=a,b": av[1] after
+ * its prefix, which must be there and be followed by something.  NULL
+ * (said through p) if not.
+ */
+static char *
+prefixed_list(struct pctx *p, char **av, const char *prefix,
+    const char *expected, const char *what)
+{
+	size_t len = strlen(prefix);
+
+	if (strncasecmp(av[1], prefix, len) != 0) {
+		cfg_perr(p, "%s: expected %s, got '%s'", p->kw, expected,
+		    av[1]);
+		return NULL;
+	}
+	if (av[1][len] == '\0') {
+		cfg_perr(p, "%s: '%s' has an empty %s list", p->kw, av[0],
+		    what);
+		return NULL;
+	}
+	return av[1] + len;
+}
+
 static int
 parse_user(struct pctx *p, char **av)
 {
@@ -298,16 +322,9 @@ parse_user(struct pctx *p, char **av)
 		cfg_perr(p, "%s: invalid identity '%s'", p->kw, av[0]);
 		return -1;
 	}
-	if (strncasecmp(av[1], "roles=", 6) != 0) {
-		cfg_perr(p, "%s: expected 'roles=r1,r2', got '%s'", p->kw,
-		    av[1]);
+	if ((list = prefixed_list(p, av, "roles=", "'roles=r1,r2'",
+	    "role")) == NULL)
 		return -1;
-	}
-	list = av[1] + 6;
-	if (*list == '\0') {
-		cfg_perr(p, "%s: '%s' has an empty role list", p->kw, av[0]);
-		return -1;
-	}
 	for (i = 0; i < cfg->nusers; i++) {
 		if (strcmp(cfg->users[i].id, av[0]) == 0) {
 			cfg_perr(p, "%s: duplicate identity '%s'", p->kw,
@@ -315,11 +332,8 @@ parse_user(struct pctx *p, char **av)
 			return -1;
 		}
 	}
-	if (cfg->nusers >= CONFIG_LIST_MAX) {
-		cfg_perr(p, "%s: too many entries (at most %d)", p->kw,
-		    CONFIG_LIST_MAX);
+	if (cfg_list_full(p, cfg->nusers))
 		return -1;
-	}
 	if (cfg_split_list(p, &list, 1, cfg_valid_name, "role", &roles,
 	    &nroles) != 0)
 		return -1;
@@ -360,27 +374,17 @@ parse_role(struct pctx *p, char **av)
 		cfg_perr(p, "%s: invalid role name '%s'", p->kw, av[0]);
 		return -1;
 	}
-	if (strncasecmp(av[1], "tools=", 6) != 0) {
-		cfg_perr(p, "%s: expected 'tools=t1,t2' or 'tools=*', got '%s'",
-		    p->kw, av[1]);
+	if ((list = prefixed_list(p, av, "tools=",
+	    "'tools=t1,t2' or 'tools=*'", "tool")) == NULL)
 		return -1;
-	}
-	list = av[1] + 6;
-	if (*list == '\0') {
-		cfg_perr(p, "%s: '%s' has an empty tool list", p->kw, av[0]);
-		return -1;
-	}
 	for (i = 0; i < cfg->nroles; i++) {
 		if (strcmp(cfg->roles[i].name, av[0]) == 0) {
 			cfg_perr(p, "%s: duplicate role '%s'", p->kw, av[0]);
 			return -1;
 		}
 	}
-	if (cfg->nroles >= CONFIG_LIST_MAX) {
-		cfg_perr(p, "%s: too many entries (at most %d)", p->kw,
-		    CONFIG_LIST_MAX);
+	if (cfg_list_full(p, cfg->nroles))
 		return -1;
-	}
 	/* "*" stands alone: mixed with names it would hide a mistake. */
 	if (strcmp(list, "*") == 0) {
 		tools = NULL;
@@ -604,11 +608,8 @@ parse_jwt_scope(struct pctx *p, char **av)
 			return -1;
 		}
 	}
-	if (cfg->njwt_scopes >= CONFIG_LIST_MAX) {
-		cfg_perr(p, "%s: too many entries (at most %d)", p->kw,
-		    CONFIG_LIST_MAX);
+	if (cfg_list_full(p, cfg->njwt_scopes))
 		return -1;
-	}
 	if ((scope = strdup(av[0])) == NULL || (role = strdup(av[1])) == NULL)
 		goto oom;
 	if ((sc = reallocarray(cfg->jwt_scopes, cfg->njwt_scopes + 1,

@@ -47,6 +47,26 @@ cfg_valid_name(const char *s)
 }
 
 /*
+ * 1 to max characters of printable ASCII, without blanks or any of the
+ * characters in forbid.
+ */
+static int
+printable_word(const char *s, size_t max, const char *forbid)
+{
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= max)
+			return 0;
+		c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || strchr(forbid, c) != NULL)
+			return 0;
+	}
+	return i > 0;
+}
+
+/*
  * Identities and other free-form names: printable ASCII except the
  * characters that would make a list, a log line or a quoted string
  * ambiguous (space, comma, quotes, backslash).
@@ -54,18 +74,7 @@ cfg_valid_name(const char *s)
 int
 cfg_valid_id(const char *s)
 {
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= CONFIG_ID_MAX)
-			return 0;
-		c = (unsigned char)s[i];
-		if (c <= 0x20 || c >= 0x7f || c == ',' || c == '"' ||
-		    c == '\'' || c == '\\')
-			return 0;
-	}
-	return i > 0;
+	return printable_word(s, CONFIG_ID_MAX, ",\"'\\");
 }
 
 /*
@@ -76,17 +85,7 @@ cfg_valid_id(const char *s)
 int
 cfg_valid_scope(const char *s)
 {
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= SCOPE_MAX)
-			return 0;
-		c = (unsigned char)s[i];
-		if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			return 0;
-	}
-	return i > 0;
+	return printable_word(s, SCOPE_MAX, "\"\\");
 }
 
 /* JWTAlgorithms is checked for membership by config_validate(). */
@@ -489,15 +488,22 @@ cfg_origin_normalize(const char *s, char *out, size_t outlen)
 
 /* Lists. */
 
+int
+cfg_list_full(struct pctx *p, size_t n)
+{
+	if (n < CONFIG_LIST_MAX)
+		return 0;
+	cfg_perr(p, "%s: too many entries (at most %d)", p->kw,
+	    CONFIG_LIST_MAX);
+	return 1;
+}
+
 /* Append a copy of s to *vp (n entries), capped at CONFIG_LIST_MAX. */
 int
 cfg_list_add(struct pctx *p, char ***vp, size_t *np, const char *s)
 {
-	if (*np >= CONFIG_LIST_MAX) {
-		cfg_perr(p, "%s: too many entries (at most %d)", p->kw,
-		    CONFIG_LIST_MAX);
+	if (cfg_list_full(p, *np))
 		return -1;
-	}
 	if (strv_add(vp, np, s) != 0) {
 		cfg_perr(p, "out of memory");
 		return -1;
