@@ -33,6 +33,7 @@
 #include "authkeys.h"
 #include "ctl.h"
 #include "fileio.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 #define KEY_MAX_LINE		8192			/* as authkeys.c */
@@ -692,11 +693,7 @@ key_list(int argc, char **argv)
 	}
 	ret = 0;
  out:
-	if (cells != NULL) {
-		for (i = 0; i < ak->nkeys * LIST_COLS; i++)
-			free(cells[i]);
-		free(cells);
-	}
+	strv_free(cells, ak->nkeys * LIST_COLS);
 	authkeys_free(ak);
 	return ret;
 }

@@ -38,6 +38,7 @@
 #include "errbuf.h"
 #include "fileio.h"
 #include "secretfile.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 #define AUTHKEYS_MAX_LINE	8192		/* bytes, without '\n' */
@@ -195,16 +196,10 @@ cidr_match(const struct authkey_cidr *c, const struct sockaddr *addr)
 void
 authkey_clear(struct authkey *k)
 {
-	size_t i;
-
 	if (k == NULL)
 		return;
 	free(k->user);
-	if (k->roles != NULL) {
-		for (i = 0; i < k->nroles; i++)
-			free(k->roles[i]);
-		free(k->roles);
-	}
+	strv_free(k->roles, k->nroles);
 	free(k->from);
 	OPENSSL_cleanse(k, sizeof(*k));
 }

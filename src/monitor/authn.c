@@ -22,6 +22,7 @@
 #include "jwt.h"
 #include "mtls.h"
 #include "policy.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 /* Each source of identities caps what it lets in to authn.h's caps. */
@@ -74,16 +75,6 @@ authn_method_name(unsigned int mask)
 	return method_names[mask];
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 identity_clear(struct identity *id)
 {
@@ -94,21 +85,6 @@ identity_clear(struct identity *id)
 	memset(id, 0, sizeof(*id));
 }
 
-static void
-strv_copy(char *const *v, size_t n, char ***out, size_t *nout)
-{
-	size_t i;
-
-	*out = NULL;
-	*nout = 0;
-	if (n == 0)
-		return;
-	*out = xcalloc(n, sizeof(**out));
-	for (i = 0; i < n; i++)
-		(*out)[i] = xstrdup(v[i]);
-	*nout = n;
-}
-
 /* Roles from the User line, if there is one; none otherwise. */
 static void
 identity_roles_from_config(const struct mcpd_config *cfg, struct identity *id)
@@ -116,7 +92,7 @@ identity_roles_from_config(const struct mcpd_config *cfg, struct identity *id)
 	const struct cfg_user *u;
 
 	if ((u = policy_find_user(cfg, id->user)) != NULL)
-		strv_copy(u->roles, u->nroles, &id->roles, &id->nroles);
+		xstrv_copy(u->roles, u->nroles, &id->roles, &id->nroles);
 }
 
 static int
@@ -358,11 +334,11 @@ identity_fill(const struct authn_ctx *ctx, const struct authn_memo *m,
 		/* mtls,oauth: the token speaks; the certificate only gates. */
 		id->user = xstrdup(m->jwt.sub);
 		if (m->jwt.has_roles)
-			strv_copy(m->jwt.roles, m->jwt.nroles, &id->roles,
+			xstrv_copy(m->jwt.roles, m->jwt.nroles, &id->roles,
 			    &id->nroles);
 		else
 			identity_roles_from_config(cfg, id);
-		strv_copy(m->jwt.scopes, m->jwt.nscopes, &id->scopes,
+		xstrv_copy(m->jwt.scopes, m->jwt.nscopes, &id->scopes,
 		    &id->nscopes);
 		if (cfg->njwt_scopes > 0)
 			apply_scopes(cfg, id);
@@ -372,7 +348,7 @@ identity_fill(const struct authn_ctx *ctx, const struct authn_memo *m,
 		else
 			xasprintf(&id->user, "key:%s", k->keyid);
 		if (k->roles != NULL)
-			strv_copy(k->roles, k->nroles, &id->roles,
+			xstrv_copy(k->roles, k->nroles, &id->roles,
 			    &id->nroles);
 		else
 			identity_roles_from_config(cfg, id);

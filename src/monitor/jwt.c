@@ -49,6 +49,7 @@
 #include "errbuf.h"
 #include "fileio.h"
 #include "jwt.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 /* Buckets of the cache's hash table (a power of two). */
@@ -297,18 +298,6 @@ jwt_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outmax,
 
 /* Results */
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		strfreezero(v[i]);
-	freezero(v, n * sizeof(*v));
-}
-
 void
 jwt_result_clear(struct jwt_result *r)
 {
@@ -321,39 +310,18 @@ jwt_result_clear(struct jwt_result *r)
 }
 
 static int
-strv_copy(char *const *v, size_t n, char ***out)
-{
-	char **c;
-	size_t i;
-
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	if ((c = calloc(n, sizeof(*c))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((c[i] = strdup(v[i])) == NULL) {
-			strv_free(c, n);
-			return -1;
-		}
-	}
-	*out = c;
-	return 0;
-}
-
-static int
 result_copy(const struct jwt_result *src, struct jwt_result *dst)
 {
 	memset(dst, 0, sizeof(*dst));
 	if ((dst->sub = strdup(src->sub)) == NULL)
 		goto fail;
-	if (strv_copy(src->roles, src->nroles, &dst->roles) != 0)
+	if (strv_copy(src->roles, src->nroles, &dst->roles,
+	    &dst->nroles) != 0)
 		goto fail;
-	dst->nroles = src->nroles;
 	dst->has_roles = src->has_roles;
-	if (strv_copy(src->scopes, src->nscopes, &dst->scopes) != 0)
+	if (strv_copy(src->scopes, src->nscopes, &dst->scopes,
+	    &dst->nscopes) != 0)
 		goto fail;
-	dst->nscopes = src->nscopes;
 	dst->exp = src->exp;
 	memcpy(dst->x5t, src->x5t, sizeof(dst->x5t));
 	return 0;

@@ -36,6 +36,7 @@
 #include "privdrop.h"
 #include "secretfile.h"
 #include "spawn.h"
+#include "strv.h"
 #include "tlskey.h"
 #include "xmalloc.h"
 
@@ -269,19 +270,6 @@ static const struct {
 	    offsetof(struct mcpd_config, max_sessions_per_user) },
 };
 
-static int
-strv_equal(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	size_t i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return 0;
-	return 1;
-}
-
 static void
 keep_restart_values(struct mcpd_config *ncfg, const struct mcpd_config *old)
 {
@@ -343,19 +331,9 @@ keep_restart_values(struct mcpd_config *ncfg, const struct mcpd_config *old)
 	    old->audit_redact, old->naudit_redact)) {
 		logit("reload: AuditRedact changed; it takes effect at "
 		    "restart");
-		for (i = 0; i < ncfg->naudit_redact; i++)
-			free(ncfg->audit_redact[i]);
-		free(ncfg->audit_redact);
-		ncfg->audit_redact = NULL;
-		ncfg->naudit_redact = 0;
-		if (old->naudit_redact > 0) {
-			ncfg->audit_redact = xcalloc(old->naudit_redact,
-			    sizeof(*ncfg->audit_redact));
-			for (i = 0; i < old->naudit_redact; i++)
-				ncfg->audit_redact[i] =
-				    xstrdup(old->audit_redact[i]);
-			ncfg->naudit_redact = old->naudit_redact;
-		}
+		strv_free(ncfg->audit_redact, ncfg->naudit_redact);
+		xstrv_copy(old->audit_redact, old->naudit_redact,
+		    &ncfg->audit_redact, &ncfg->naudit_redact);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "authn.h"
 #include "config.h"
 #include "policy.h"
+#include "strv.h"
 #include "xmalloc.h"
 
 /* The tool list a role grants, including the "*" wildcard. */
@@ -105,17 +106,6 @@ policy_required_roles(const struct mcpd_config *cfg, const char *tool)
 	}
 	ret[off] = '\0';
 	return ret;
-}
-
-static int
-strv_has(char *const *v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
 }
 
 char *

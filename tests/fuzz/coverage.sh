@@ -28,7 +28,7 @@ files_of() {
 	http) echo src/net/http.c src/net/mcp.c ;;
 	jwt|jwks) echo src/monitor/jwt.c ;;
 	authkeys) echo src/monitor/authkeys.c src/monitor/apikey.c ;;
-	config) echo src/monitor/config.c ;;
+	config) echo src/monitor/config*.c ;;
 	monitor) echo src/monitor/monitor.c src/monitor/mon_*.c \
 	    src/monitor/authn.c src/monitor/policy.c src/monitor/ratelimit.c \
 	    src/monitor/audit.c ;;

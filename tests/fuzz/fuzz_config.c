@@ -1,5 +1,5 @@
 /*
- * Fuzz target: mcpd.conf(5) parsing (src/monitor/config.c).
+ * Fuzz target: mcpd.conf(5) parsing (src/monitor/config*.c).
  *
  * Input: the first byte picks the entry point, the rest is the text.
  *   even: the text is a whole mcpd.conf, read by config_load_file, then,

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the mcpd.conf(5) parser (src/monitor/config.c).
+ * Unit tests for the mcpd.conf(5) parser (src/monitor/config*.c).
  */
 
 #include <stdarg.h>
