@@ -57,57 +57,62 @@ http_req_done(struct http_req *r)
 	http_req_free(r);
 }
 
+/*
+ * The session has said all it will for r: r is done, and a session that
+ * was never kept is let go.  (A request whose client is gone has no
+ * connection either, http_conn_free: only our record of it is freed.)
+ */
+static void
+http_req_answered(struct http_req *r)
+{
+	http_session_orphan(r->srv, r->sess);
+	http_req_done(r);
+}
+
 void
 http_output(void *ctx, void *origin, int status, const char *msg, size_t len)
 {
 	struct http_req *r = origin;
 	struct http_session *s = r->sess;
 
-	if (r->req == NULL) {
-		/* The client went away; the answer has nowhere to go. */
-		http_session_orphan(r->srv, s);
-		http_req_free(r);
-		return;
+	/* Unless the client went away: then the answer has nowhere to go. */
+	if (r->req != NULL) {
+		/* A session is kept once its initialize has been answered. */
+		if (s != NULL && !s->listed && !s->orphan &&
+		    s != r->srv->stateless && mcp_initialized(s->mcp) &&
+		    status == 200) {
+			http_session_cap(r->srv, s->subject);
+			http_session_list(r->srv, s);
+			http_header(r->req, "Mcp-Session-Id", s->id);
+		}
+		http_reply(r->req, status, http_reason(status), msg, len);
 	}
-	/* A session is kept once its initialize has been answered. */
-	if (s != NULL && !s->listed && !s->orphan && s != r->srv->stateless &&
-	    mcp_initialized(s->mcp) && status == 200) {
-		http_session_cap(r->srv, s->subject);
-		http_session_list(r->srv, s);
-		http_header(r->req, "Mcp-Session-Id", s->id);
-	}
-	http_reply(r->req, status, http_reason(status), msg, len);
-	http_session_orphan(r->srv, s);
-	http_req_done(r);
+	http_req_answered(r);
 }
 
 int
 http_refuse(void *ctx, void *origin, const struct mcp_refusal *f)
 {
 	struct http_req *r = origin;
-	struct http_session *s = r->sess;
 
-	if (r->req == NULL) {
-		http_session_orphan(r->srv, s);
-		http_req_free(r);
-		return 1;
+	if (r->req != NULL) {
+		switch (f->status) {
+		case PS_ST_AUTH_FAILED:
+			http_challenge(r->srv, r->req, 401, "invalid_token",
+			    NULL);
+			break;
+		case PS_ST_SCOPE:
+			http_challenge(r->srv, r->req, 403,
+			    "insufficient_scope", f->scope);
+			break;
+		case PS_ST_RATE_LIMITED:
+			http_rate_limited(r->req, f->retry_after);
+			break;
+		default:
+			return 0;
+		}
 	}
-	switch (f->status) {
-	case PS_ST_AUTH_FAILED:
-		http_challenge(r->srv, r->req, 401, "invalid_token", NULL);
-		break;
-	case PS_ST_SCOPE:
-		http_challenge(r->srv, r->req, 403, "insufficient_scope",
-		    f->scope);
-		break;
-	case PS_ST_RATE_LIMITED:
-		http_rate_limited(r->req, f->retry_after);
-		break;
-	default:
-		return 0;
-	}
-	http_session_orphan(r->srv, s);
-	http_req_done(r);
+	http_req_answered(r);
 	return 1;
 }
 
@@ -122,16 +127,10 @@ void
 http_drop(void *ctx, void *origin)
 {
 	struct http_req *r = origin;
-	struct http_session *s = r->sess;
 
-	if (r->req == NULL) {
-		http_session_orphan(r->srv, s);
-		http_req_free(r);
-		return;
-	}
-	http_reply(r->req, 204, "No Content", NULL, 0);
-	http_session_orphan(r->srv, s);
-	http_req_done(r);
+	if (r->req != NULL)
+		http_reply(r->req, 204, "No Content", NULL, 0);
+	http_req_answered(r);
 }
 
 static void
