@@ -237,9 +237,10 @@ http_conn_gone(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Watch for the client's close while a 2026-07-28 request waits for the
- * monitor (http_conn_arm stops watching once it is answered).  Only where the event backend reports a
- * close without reading (EV_FEATURE_EARLY_CLOSE: epoll); elsewhere the
- * close is seen when the answer is written, and the call runs to its end.
+ * monitor (http_conn_arm stops watching once it is answered).  Only where
+ * the event backend reports a close without reading
+ * (EV_FEATURE_EARLY_CLOSE: epoll); elsewhere the close is seen when the
+ * answer is written, and the call runs to its end.
  */
 void
 http_conn_watch(struct http_conn *c)

@@ -92,7 +92,7 @@ mcp_roles(const char *req)
 				json_decref(a);
 				return NULL;
 			}
-			jappend(a, v);
+			mcp_jappend(a, v);
 		}
 		p = *e == ',' ? e + 1 : e;
 	}
@@ -117,7 +117,7 @@ mcp_tool_listing(struct mcp_session *s, const struct mm_toollist_ans *a)
 			continue;
 		if (a->required == NULL || a->required[j] == NULL ||
 		    a->required[j][0] == '\0') {
-			jappend(tools, json_incref(s->reg->tooljson[i]));
+			mcp_jappend(tools, json_incref(s->reg->tooljson[i]));
 			continue;
 		}
 		if ((roles = mcp_roles(a->required[j])) == NULL) {
@@ -126,10 +126,10 @@ mcp_tool_listing(struct mcp_session *s, const struct mm_toollist_ans *a)
 		}
 		if ((t = json_copy(s->reg->tooljson[i])) == NULL)
 			fatal_f("out of memory");
-		meta = jobj();
-		jset(meta, "mcpd/requiredRoles", roles);
-		jset(t, "_meta", meta);
-		jappend(tools, t);
+		meta = mcp_jobj();
+		mcp_jset(meta, "mcpd/requiredRoles", roles);
+		mcp_jset(t, "_meta", meta);
+		mcp_jappend(tools, t);
 	}
 	return tools;
 }
@@ -158,15 +158,15 @@ mcp_registry_toollist_ans(struct mcp_registry *reg,
 			    "Internal error", NULL);
 			break;
 		}
-		r = jobj();
-		jset(r, "tools", tools);
+		r = mcp_jobj();
+		mcp_jset(r, "tools", tools);
 		if (c->modern)
 			mcp_modern_result(r, 1);
 		mcp_result(s, c->origin, c->id, r);
 		break;
 	case PS_ST_RATE_LIMITED:
-		d = jobj();
-		jset(d, "retryAfter", json_integer(MCP_LIST_RETRY_AFTER));
+		d = mcp_jobj();
+		mcp_jset(d, "retryAfter", json_integer(MCP_LIST_RETRY_AFTER));
 		mcp_error(s, c->origin, c->id, MCP_ERR_RATE, "Rate limited", d);
 		break;
 	default:	/* PS_ST_AUTH_FAILED among them */
@@ -189,15 +189,15 @@ mcp_tool_result(struct mcp_session *s, struct mcp_call *c, const char *text,
 		    "Internal error", NULL);
 		return;
 	}
-	item = jobj();
-	jset(item, "type", json_string("text"));
-	jset(item, "text", t);
+	item = mcp_jobj();
+	mcp_jset(item, "type", json_string("text"));
+	mcp_jset(item, "text", t);
 	if ((content = json_array()) == NULL)
 		fatal_f("out of memory");
-	jappend(content, item);
-	r = jobj();
-	jset(r, "content", content);
-	jset(r, "isError", json_boolean(is_error));
+	mcp_jappend(content, item);
+	r = mcp_jobj();
+	mcp_jset(r, "content", content);
+	mcp_jset(r, "isError", json_boolean(is_error));
 	if (c->modern)
 		mcp_modern_result(r, 0);
 	mcp_result(s, c->origin, c->id, r);

@@ -46,7 +46,7 @@ mcp_request(struct mcp_session *s, void *origin, json_t *id,
 		return;
 	}
 	if (strcmp(method, "ping") == 0) {
-		mcp_result(s, origin, id, jobj());
+		mcp_result(s, origin, id, mcp_jobj());
 		return;
 	}
 	if (s->state == MCP_ST_NEW) {

@@ -19,7 +19,7 @@
  * daemon code is fatal, as xmalloc is.
  */
 json_t *
-jobj(void)
+mcp_jobj(void)
 {
 	json_t *o;
 
@@ -29,14 +29,14 @@ jobj(void)
 }
 
 void
-jset(json_t *o, const char *key, json_t *v)
+mcp_jset(json_t *o, const char *key, json_t *v)
 {
 	if (v == NULL || json_object_set_new(o, key, v) != 0)
 		fatal_f("out of memory");
 }
 
 void
-jappend(json_t *a, json_t *v)
+mcp_jappend(json_t *a, json_t *v)
 {
 	if (v == NULL || json_array_append_new(a, v) != 0)
 		fatal_f("out of memory");
@@ -64,10 +64,10 @@ mcp_send(struct mcp_session *s, void *origin, json_t *msg)
 static json_t *
 mcp_envelope(json_t *id)
 {
-	json_t *m = jobj();
+	json_t *m = mcp_jobj();
 
-	jset(m, "jsonrpc", json_string("2.0"));
-	jset(m, "id", id != NULL ? json_incref(id) : json_null());
+	mcp_jset(m, "jsonrpc", json_string("2.0"));
+	mcp_jset(m, "id", id != NULL ? json_incref(id) : json_null());
 	return m;
 }
 
@@ -76,7 +76,7 @@ mcp_result(struct mcp_session *s, void *origin, json_t *id, json_t *result)
 {
 	json_t *m = mcp_envelope(id);
 
-	jset(m, "result", result);
+	mcp_jset(m, "result", result);
 	mcp_send(s, origin, m);
 }
 
@@ -90,13 +90,13 @@ void
 mcp_error_status(struct mcp_session *s, void *origin, int status, json_t *id,
     int code, const char *message, json_t *data)
 {
-	json_t *m = mcp_envelope(id), *e = jobj();
+	json_t *m = mcp_envelope(id), *e = mcp_jobj();
 
-	jset(e, "code", json_integer(code));
-	jset(e, "message", json_string(message));
+	mcp_jset(e, "code", json_integer(code));
+	mcp_jset(e, "message", json_string(message));
 	if (data != NULL)
-		jset(e, "data", data);
-	jset(m, "error", e);
+		mcp_jset(e, "data", data);
+	mcp_jset(m, "error", e);
 	mcp_send_status(s, origin, status, m);
 }
 

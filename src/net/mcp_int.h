@@ -134,9 +134,9 @@ struct mcp_cred {
 extern const char *const mcp_versions[];
 
 /* mcp_envelope.c */
-json_t	*jobj(void);
-void	 jset(json_t *o, const char *key, json_t *v);
-void	 jappend(json_t *a, json_t *v);
+json_t	*mcp_jobj(void);
+void	 mcp_jset(json_t *o, const char *key, json_t *v);
+void	 mcp_jappend(json_t *a, json_t *v);
 void	 mcp_result(struct mcp_session *, void *origin, json_t *id,
 	    json_t *result);
 void	 mcp_error_status(struct mcp_session *, void *origin, int status,

@@ -21,10 +21,10 @@
 json_t *
 mcp_server_info(void)
 {
-	json_t *si = jobj();
+	json_t *si = mcp_jobj();
 
-	jset(si, "name", json_string("mcpd"));
-	jset(si, "version", json_string(MCPD_VERSION));
+	mcp_jset(si, "name", json_string("mcpd"));
+	mcp_jset(si, "version", json_string(MCPD_VERSION));
 	return si;
 }
 
@@ -38,13 +38,13 @@ mcp_about(json_t *r)
 {
 	json_t *caps, *tools;
 
-	caps = jobj();
-	tools = jobj();
-	jset(tools, "listChanged", json_false());
-	jset(caps, "tools", tools);
-	jset(r, "capabilities", caps);
-	jset(r, "serverInfo", mcp_server_info());
-	jset(r, "instructions", json_string(MCP_INSTRUCTIONS));
+	caps = mcp_jobj();
+	tools = mcp_jobj();
+	mcp_jset(tools, "listChanged", json_false());
+	mcp_jset(caps, "tools", tools);
+	mcp_jset(r, "capabilities", caps);
+	mcp_jset(r, "serverInfo", mcp_server_info());
+	mcp_jset(r, "instructions", json_string(MCP_INSTRUCTIONS));
 }
 
 void
@@ -94,8 +94,8 @@ mcp_initialize(struct mcp_session *s, void *origin, json_t *id,
 	s->version = version;
 	debug_f("protocol version %s", version);
 
-	r = jobj();
-	jset(r, "protocolVersion", json_string(version));
+	r = mcp_jobj();
+	mcp_jset(r, "protocolVersion", json_string(version));
 	mcp_about(r);
 	mcp_result(s, origin, id, r);
 }
@@ -200,7 +200,7 @@ mcp_tools_call(struct mcp_session *s, void *origin, json_t *id,
 	tool = json_string_value(name);
 	namelen = json_string_length(name);
 	if ((args = json_object_get(params, "arguments")) == NULL)
-		args = empty = jobj();
+		args = empty = mcp_jobj();
 	/*
 	 * A name no tool can have (empty, or over the privsep field cap) is
 	 * refused here, as a malformed parameter, so that the monitor only
@@ -303,9 +303,9 @@ mcp_cancelled(struct mcp_session *s, json_t *params)
 void
 mcp_discover(struct mcp_session *s, void *origin, json_t *id)
 {
-	json_t *r = jobj();
+	json_t *r = mcp_jobj();
 
-	jset(r, "supportedVersions", mcp_versions_json());
+	mcp_jset(r, "supportedVersions", mcp_versions_json());
 	mcp_about(r);
 	mcp_modern_result(r, 1);
 	mcp_result(s, origin, id, r);

@@ -24,25 +24,25 @@ mcp_tool_entry(const struct tool_def *def, json_t *schema, char *err,
 {
 	json_t *t, *ann, *v;
 
-	t = jobj();
+	t = mcp_jobj();
 	if ((v = json_string(def->name)) == NULL)
 		goto bad;
-	jset(t, "name", v);
+	mcp_jset(t, "name", v);
 	if (def->title != NULL) {
 		if ((v = json_string(def->title)) == NULL)
 			goto bad;
-		jset(t, "title", v);
+		mcp_jset(t, "title", v);
 	}
 	if (def->description != NULL) {
 		if ((v = json_string(def->description)) == NULL)
 			goto bad;
-		jset(t, "description", v);
+		mcp_jset(t, "description", v);
 	}
-	jset(t, "inputSchema", json_incref(schema));
-	ann = jobj();
-	jset(ann, "readOnlyHint", json_boolean(def->read_only));
-	jset(ann, "destructiveHint", json_boolean(def->destructive));
-	jset(t, "annotations", ann);
+	mcp_jset(t, "inputSchema", json_incref(schema));
+	ann = mcp_jobj();
+	mcp_jset(ann, "readOnlyHint", json_boolean(def->read_only));
+	mcp_jset(ann, "destructiveHint", json_boolean(def->destructive));
+	mcp_jset(t, "annotations", ann);
 	return t;
  bad:
 	json_decref(t);

@@ -44,9 +44,9 @@ mcp_versions_json(void)
 
 	if ((a = json_array()) == NULL)
 		fatal_f("out of memory");
-	jappend(a, json_string(MCP_VERSION_STATELESS));
+	mcp_jappend(a, json_string(MCP_VERSION_STATELESS));
 	for (i = 0; mcp_versions[i] != NULL; i++)
-		jappend(a, json_string(mcp_versions[i]));
+		mcp_jappend(a, json_string(mcp_versions[i]));
 	return a;
 }
 
@@ -55,13 +55,13 @@ void
 mcp_unsupported(struct mcp_session *s, void *origin, json_t *id,
     const char *requested)
 {
-	json_t *d = jobj(), *a;
+	json_t *d = mcp_jobj(), *a;
 
-	jset(d, "supported", mcp_versions_json());
+	mcp_jset(d, "supported", mcp_versions_json());
 	/* The value came from the client: only UTF-8 text goes back. */
 	if (requested == NULL || (a = json_string(requested)) == NULL)
 		a = json_null();
-	jset(d, "requested", a);
+	mcp_jset(d, "requested", a);
 	mcp_error_status(s, origin, 400, id, MCP_ERR_UNSUPPORTED,
 	    "Unsupported protocol version", d);
 }
@@ -72,15 +72,15 @@ mcp_modern_result(json_t *r, int cacheable)
 {
 	json_t *meta;
 
-	jset(r, "resultType", json_string("complete"));
+	mcp_jset(r, "resultType", json_string("complete"));
 	if (cacheable) {
 		/* The list depends on the caller's roles: never shared. */
-		jset(r, "ttlMs", json_integer(0));
-		jset(r, "cacheScope", json_string("private"));
+		mcp_jset(r, "ttlMs", json_integer(0));
+		mcp_jset(r, "cacheScope", json_string("private"));
 	}
-	meta = jobj();
-	jset(meta, MCP_META_SERVER, mcp_server_info());
-	jset(r, "_meta", meta);
+	meta = mcp_jobj();
+	mcp_jset(meta, MCP_META_SERVER, mcp_server_info());
+	mcp_jset(r, "_meta", meta);
 }
 
 /*
