@@ -1,6 +1,6 @@
 /*
  * The stdio transport: framing and flow control only; what the messages
- * mean is mcp.c's business.  See stdio_transport.h.
+ * mean is the MCP session's business (mcp.h).  See stdio_transport.h.
  */
 #include <sys/stat.h>
 #include <sys/uio.h>

@@ -23,9 +23,9 @@ LIBS=($(pkg-config --libs $PKGS) -lm)
 # The source files each target is about.
 files_of() {
 	case $1 in
-	mcp) echo src/net/mcp.c ;;
+	mcp) echo src/net/mcp_*.c ;;
 	schema) echo src/net/schema.c ;;
-	http) echo src/net/http.c src/net/mcp.c ;;
+	http) echo src/net/http_*.c src/net/mcp_*.c ;;
 	jwt|jwks) echo src/monitor/jwt.c ;;
 	authkeys) echo src/monitor/authkeys.c src/monitor/apikey.c ;;
 	config) echo src/monitor/config*.c ;;

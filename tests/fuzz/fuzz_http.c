@@ -1,8 +1,8 @@
 /*
  * Fuzz target: the HTTP request path of the net process, end to end
- * inside one process: libevent's evhttp and src/net/http.c listening on
- * a loopback socket, src/net/mcp.c behind them.  The monitor is replaced
- * by fakes of the four mm_* calls http.c makes (they are defined here, so
+ * inside one process: libevent's evhttp and src/net/http_*.c listening
+ * on a loopback socket, src/net/mcp_*.c behind them.  The monitor is
+ * replaced by fakes of the four mm_* calls they make (defined here, so
  * src/net/net_wrap.c is not linked), and the session backend by a fake
  * that answers every call.  TLS is not used: the bytes after the
  * handshake are what this covers (headers, bodies, MCP headers, sessions,

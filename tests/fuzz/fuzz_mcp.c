@@ -1,6 +1,6 @@
 /*
  * Fuzz target: JSON-RPC and MCP message handling in the net process
- * (src/net/mcp.c: mcp_input and mcp_input_http), with a fake backend in
+ * (src/net/mcp_*.c: mcp_input and mcp_input_http), with a fake backend in
  * place of the monitor, as tests/unit/test_mcp.c drives it.
  *
  * Input: lines.  A line is one message from the client, given to the
