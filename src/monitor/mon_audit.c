@@ -100,7 +100,7 @@ mon_agg_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *mon = arg;
 
-	(void)auditagg_expire(mon->agg, mon_now_ms(), 0, mon_agg_emit, mon);
+	(void)auditagg_expire(mon->agg, monotime_ms(), 0, mon_agg_emit, mon);
 }
 
 /* Fill the identity fields of a record. */

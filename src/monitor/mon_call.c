@@ -104,7 +104,7 @@ mon_call_finish(struct monitor *mon, struct mon_call *c, int is_error,
 	rec.source = c->source;
 	rec.client = c->client;
 	rec.cancelled_by = c->cancelled_by;
-	rec.duration_ms = (long long)(mon_now_ms() - c->start_ms);
+	rec.duration_ms = (long long)(monotime_ms() - c->start_ms);
 	if (mon_audit(mon, &rec) != 0)
 		mon_answer_call_flags(mon, c->callid, flags, PS_ST_INTERNAL,
 		    NULL, NULL, 0, NULL, 0);
@@ -151,7 +151,7 @@ mon_notify_dropped(struct monitor *mon, const struct identity *id,
 	rec.source = conn != NULL ? conn->source : NULL;
 	rec.duration_ms = -1;
 	(void)mon_audit_refusal(mon, &rec,
-	    conn != NULL ? conn->block : MON_SOURCE_STDIO, mon_now_ms());
+	    conn != NULL ? conn->block : MON_SOURCE_STDIO, monotime_ms());
 }
 
 /*
@@ -195,7 +195,7 @@ mon_cancel(void *arg, struct sbuf *m)
 		free(request_id);
 		return;
 	}
-	if (ratelimit_take(mon->rl_notify, id.user, mon_now_ms(), &retry)) {
+	if (ratelimit_take(mon->rl_notify, id.user, monotime_ms(), &retry)) {
 		mon_notify_dropped(mon, &id, conn, request_id);
 		identity_clear(&id);
 		free(request_id);

@@ -38,7 +38,7 @@ mon_gate(struct monitor *mon, const char *event, const struct mon_conn *conn,
 	struct audit_rec rec;
 	struct authn_peer peer;
 	char reason[256];
-	uint64_t now = mon_now_ms();
+	uint64_t now = monotime_ms();
 	unsigned int retry = 0;
 	const char *source = conn != NULL ? conn->source : MON_SOURCE_STDIO;
 
@@ -144,7 +144,7 @@ mon_auth(void *arg, struct sbuf *m)
 	 * opening one counts against RateLimit like a call (issue 11).
 	 */
 	if (status == PS_ST_OK && (flags & PS_AUTH_F_INITIALIZE) != 0 &&
-	    ratelimit_take(mon->rl_user, id.user, mon_now_ms(), &r)) {
+	    ratelimit_take(mon->rl_user, id.user, monotime_ms(), &r)) {
 		memset(&rec, 0, sizeof(rec));
 		rec.event = "initialize";
 		rec.source = conn != NULL ? conn->source : NULL;

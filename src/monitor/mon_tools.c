@@ -210,7 +210,7 @@ mon_toolcall(void *arg, struct sbuf *m)
 		TAILQ_INSERT_TAIL(&mon->calls, c, entry);
 		mon->ncalls++;
 		c->connid = connid;
-		c->start_ms = mon_now_ms();
+		c->start_ms = monotime_ms();
 		if (mon->cfg->audit_arguments != AUDIT_ARGS_NONE)
 			mon_args_digest(c->args, c->argslen, c->args_sha256);
 		(void)snprintf(c->source, sizeof(c->source), "%s",

@@ -43,16 +43,6 @@
 #include "sbuf.h"
 #include "xmalloc.h"
 
-uint64_t
-mon_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		fatal_f("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * A child's channel on fd (what names it for the error), with its
  * callbacks; freeing it closes fd.  The caller enables it.
@@ -448,7 +438,7 @@ monitor_run(struct monitor_params *p)
 	while ((c = TAILQ_FIRST(&mon->calls)) != NULL)
 		mon_call_free(mon, c);
 	/* The refusals counted so far are written before the end. */
-	(void)auditagg_expire(mon->agg, mon_now_ms(), 1, mon_agg_emit, mon);
+	(void)auditagg_expire(mon->agg, monotime_ms(), 1, mon_agg_emit, mon);
 	(void)audit_flush(p->audit);
 	status = mon->exit_status;
 	debug_f("monitor exiting with status %d", status);

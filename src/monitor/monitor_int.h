@@ -40,6 +40,7 @@
 #include <event2/event.h>
 
 #include "authn.h"
+#include "monotime.h"
 #include "dispatch.h"
 #include "monitor.h"
 #include "mtls.h"
@@ -236,7 +237,6 @@ struct monitor {
 };
 
 /* monitor.c: the loop */
-uint64_t mon_now_ms(void);
 struct monitor *mon_new(struct monitor_params *);
 void	mon_ratelimits(struct monitor *, const struct mcpd_config *,
 	    const struct mcpd_config *);

@@ -37,21 +37,12 @@
 
 #include "http_int.h"
 #include "log.h"
+#include "monotime.h"
 #include "net_wrap.h"
 #include "netblock.h"
 #include "xmalloc.h"
 
 static void http_conn_scan(struct http_conn *);
-
-static uint64_t
-http_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		fatal_f("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /*
  * The connection waits for its next request: it may do so for
@@ -99,7 +90,7 @@ http_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		 * from its accept, however its bytes trickle in: ClientTimeout
 		 * may only bring the deadline closer.
 		 */
-		now = http_now_ms();
+		now = monotime_ms();
 		left = c->hs_deadline > now ? c->hs_deadline - now : 0;
 		if (left <= (uint64_t)tv.tv_sec * 1000)
 			return;
@@ -404,7 +395,7 @@ http_adopt(evutil_socket_t unused, short what, void *arg)
 		hs = srv->p.handshake_timeout;
 		if (srv->p.idle_timeout < hs)
 			hs = srv->p.idle_timeout;
-		c->hs_deadline = http_now_ms() + (uint64_t)hs * 1000;
+		c->hs_deadline = monotime_ms() + (uint64_t)hs * 1000;
 		c->hdr_phase = 1;
 		tv.tv_sec = hs;
 		tv.tv_usec = 0;

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mcp_int.h"
+#include "strv.h"
 #include "proto.h"
 #include "schema.h"
 #include "toolcatalog.h"
@@ -125,20 +126,14 @@ mcp_registry_free(struct mcp_registry *reg)
 	free(reg->schemas);
 	free(reg->tooljson);
 	free(reg->routes);
-	for (i = 0; i < reg->nredact; i++)
-		free(reg->redact[i]);
-	free(reg->redact);
+	strv_free(reg->redact, reg->nredact);
 	free(reg);
 }
 
 void
 mcp_registry_set_redact(struct mcp_registry *reg, char **rules, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < reg->nredact; i++)
-		free(reg->redact[i]);
-	free(reg->redact);
+	strv_free(reg->redact, reg->nredact);
 	reg->redact = rules;
 	reg->nredact = n;
 }
