@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 
 #include "apikey.h"
+#include "b64url.h"
 #include "ctl.h"
 #include "errbuf.h"
 #include "fileio.h"
@@ -218,12 +219,12 @@ static int
 json_set_b64(json_t *o, const char *name, const uint8_t *p, size_t len)
 {
 	char *s;
-	size_t n = JWT_B64URL_LEN(len) + 1;
+	size_t n = B64URL_LEN(len) + 1;
 	int r = -1;
 
 	if ((s = malloc(n)) == NULL)
 		return -1;
-	if (jwt_b64url_encode(p, len, s, n) == JWT_B64URL_LEN(len))
+	if (b64url_encode(p, len, s, n) == B64URL_LEN(len))
 		r = json_object_set_new(o, name, json_string(s));
 	free(s);
 	return r;
@@ -452,11 +453,11 @@ static char *
 b64_of(const void *p, size_t len)
 {
 	char *s;
-	size_t n = JWT_B64URL_LEN(len) + 1;
+	size_t n = B64URL_LEN(len) + 1;
 
 	if ((s = malloc(n)) == NULL)
 		return NULL;
-	if (jwt_b64url_encode(p, len, s, n) != JWT_B64URL_LEN(len)) {
+	if (b64url_encode(p, len, s, n) != B64URL_LEN(len)) {
 		free(s);
 		return NULL;
 	}
@@ -660,7 +661,7 @@ cert_x5t(const char *path, char x5t[JWT_X5T_LEN + 1], char *err,
 	    (derlen = i2d_X509(x, &der)) <= 0 ||
 	    EVP_Digest(der, (size_t)derlen, md, &mdlen, EVP_sha256(),
 	    NULL) != 1 ||
-	    jwt_b64url_encode(md, sizeof(md), x5t, JWT_X5T_LEN + 1) !=
+	    b64url_encode(md, sizeof(md), x5t, JWT_X5T_LEN + 1) !=
 	    JWT_X5T_LEN) {
 		seterr(err, errlen, "%s: not a PEM certificate", path);
 		goto out;

@@ -26,6 +26,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "b64url.h"
 #include "config.h"
 #include "errbuf.h"
 #include "osslerr.h"
@@ -391,7 +392,7 @@ mtls_x5t(const uint8_t *der, size_t len, char x5t[MTLS_X5T_LEN + 1])
 		ERR_clear_error();
 		return -1;
 	}
-	if (jwt_b64url_encode(md, mdlen, x5t, MTLS_X5T_LEN + 1) !=
+	if (b64url_encode(md, mdlen, x5t, MTLS_X5T_LEN + 1) !=
 	    MTLS_X5T_LEN)
 		return -1;
 	return 0;
