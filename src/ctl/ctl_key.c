@@ -301,49 +301,27 @@ key_new(int argc, char **argv)
 	};
 	const char *user = NULL, *roles = NULL, *from = NULL;
 	const char *expires = NULL, *path = NULL;
+	const struct ctl_stropt sopts[] = {
+		{ LOPT_USER,	&user,		"--user" },
+		{ LOPT_ROLES,	&roles,		"--roles" },
+		{ LOPT_FROM,	&from,		"--from" },
+		{ LOPT_EXPIRES,	&expires,	"--expires" },
+		{ 'f',		&path,		"-f" },
+		{ 0,		NULL,		NULL }
+	};
 	char key[APIKEY_LEN + 1], id[APIKEY_ID_LEN + 1], hex[65];
 	char err[KEY_ERRLEN];
 	struct linebuf *opts = NULL, *line = NULL;
 	struct authkeys *ak = NULL;
 	struct stat st;
 	uint8_t h[32];
-	int ch, fd = -1, created = 0, nl = 1, tries, ret = 1;
+	int fd = -1, created = 0, nl = 1, tries, ret = 1;
 	const int oflags = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
 	memset(key, 0, sizeof(key));
-	ctl_getopt_reset();
-	while ((ch = getopt_long(argc, argv, "-:f:", lopts, NULL)) != -1) {
-		switch (ch) {
-		case LOPT_USER:
-			if (ctl_set_once(&user, optarg, "--user") != 0)
-				goto usage;
-			break;
-		case LOPT_ROLES:
-			if (ctl_set_once(&roles, optarg, "--roles") != 0)
-				goto usage;
-			break;
-		case LOPT_FROM:
-			if (ctl_set_once(&from, optarg, "--from") != 0)
-				goto usage;
-			break;
-		case LOPT_EXPIRES:
-			if (ctl_set_once(&expires, optarg, "--expires") != 0)
-				goto usage;
-			break;
-		case 'f':
-			if (ctl_set_once(&path, optarg, "-f") != 0)
-				goto usage;
-			break;
-		case 1:
-			fprintf(stderr, "mcpctl: unexpected argument \"%s\"\n",
-			    optarg);
-			goto usage;
-		default:
-			ctl_bad_option(ch, argv);
-			goto usage;
-		}
-	}
+	if (ctl_getopt_strings(argc, argv, "-:f:", lopts, sopts) != 0)
+		goto usage;
 	if (user == NULL || roles == NULL || path == NULL) {
 		fprintf(stderr, "mcpctl: key new needs --user, --roles "
 		    "and -f\n");

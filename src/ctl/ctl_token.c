@@ -706,59 +706,27 @@ ctl_token_main(int argc, char **argv)
 	};
 	struct ctl_token_req req;
 	const char *keyfile = NULL, *ttl = NULL, *cnfcert = NULL;
+	const struct ctl_stropt sopts[] = {
+		{ LOPT_KEY,	&keyfile,	"--key" },
+		{ LOPT_KID,	&req.kid,	"--kid" },
+		{ LOPT_ISS,	&req.iss,	"--iss" },
+		{ LOPT_AUD,	&req.aud,	"--aud" },
+		{ LOPT_SUB,	&req.sub,	"--sub" },
+		{ LOPT_ROLES,	&req.roles,	"--roles" },
+		{ LOPT_ROLES_CLAIM, &req.roles_claim, "--roles-claim" },
+		{ LOPT_SCOPE,	&req.scope,	"--scope" },
+		{ LOPT_TTL,	&ttl,		"--ttl" },
+		{ LOPT_ALG,	&req.alg,	"--alg" },
+		{ LOPT_CNF_CERT, &cnfcert,	"--cnf-cert" },
+		{ 0,		NULL,		NULL }
+	};
 	char err[TOKEN_ERRLEN], *tok = NULL, x5t[JWT_X5T_LEN + 1];
 	EVP_PKEY *k = NULL;
-	int ch, r, ret = 1;
+	int ret = 1;
 
 	memset(&req, 0, sizeof(req));
-	ctl_getopt_reset();
-	while ((ch = getopt_long(argc, argv, "-:", lopts, NULL)) != -1) {
-		switch (ch) {
-		case LOPT_KEY:
-			r = ctl_set_once(&keyfile, optarg, "--key");
-			break;
-		case LOPT_KID:
-			r = ctl_set_once(&req.kid, optarg, "--kid");
-			break;
-		case LOPT_ISS:
-			r = ctl_set_once(&req.iss, optarg, "--iss");
-			break;
-		case LOPT_AUD:
-			r = ctl_set_once(&req.aud, optarg, "--aud");
-			break;
-		case LOPT_SUB:
-			r = ctl_set_once(&req.sub, optarg, "--sub");
-			break;
-		case LOPT_ROLES:
-			r = ctl_set_once(&req.roles, optarg, "--roles");
-			break;
-		case LOPT_ROLES_CLAIM:
-			r = ctl_set_once(&req.roles_claim, optarg,
-			    "--roles-claim");
-			break;
-		case LOPT_SCOPE:
-			r = ctl_set_once(&req.scope, optarg, "--scope");
-			break;
-		case LOPT_TTL:
-			r = ctl_set_once(&ttl, optarg, "--ttl");
-			break;
-		case LOPT_ALG:
-			r = ctl_set_once(&req.alg, optarg, "--alg");
-			break;
-		case LOPT_CNF_CERT:
-			r = ctl_set_once(&cnfcert, optarg, "--cnf-cert");
-			break;
-		case 1:
-			fprintf(stderr, "mcpctl: unexpected argument \"%s\"\n",
-			    optarg);
-			goto usage;
-		default:
-			ctl_bad_option(ch, argv);
-			goto usage;
-		}
-		if (r != 0)
-			goto usage;
-	}
+	if (ctl_getopt_strings(argc, argv, "-:", lopts, sopts) != 0)
+		goto usage;
 	if (keyfile == NULL || req.iss == NULL || req.aud == NULL ||
 	    req.sub == NULL) {
 		fprintf(stderr, "mcpctl: token needs --key, --iss, --aud and "
