@@ -33,6 +33,7 @@
 #include "authkeys.h"
 #include "ctl.h"
 #include "fileio.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 #define KEY_MAX_LINE		8192			/* as authkeys.c */

@@ -39,11 +39,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "apikey.h"
 #include "b64url.h"
 #include "ctl.h"
 #include "errbuf.h"
 #include "fileio.h"
+#include "hex.h"
 #include "jwt.h"
 #include "secretfile.h"
 #include "xmalloc.h"

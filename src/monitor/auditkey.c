@@ -23,6 +23,7 @@
 #include "auditkey.h"
 #include "errbuf.h"
 #include "fileio.h"
+#include "hex.h"
 #include "secretfile.h"
 
 #define STATE_MAGIC	"mcpd-audit-keystate 1"
@@ -292,9 +293,8 @@ int
 auditkey_state_store(const char *path, const struct auditkey_state *st,
     char *err, size_t errlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	char tmp[PATH_MAX], *text = NULL;
-	size_t cap, off, i;
+	size_t cap, off;
 	int fd = -1, r, ret = -1;
 
 	if (st->key == NULL || st->keylen < AUDIT_KEY_MIN ||
@@ -320,10 +320,9 @@ auditkey_state_store(const char *path, const struct auditkey_state *st,
 		goto out;
 	}
 	off = (size_t)r;
-	for (i = 0; i < st->keylen; i++) {
-		text[off++] = hex[st->key[i] >> 4];
-		text[off++] = hex[st->key[i] & 0x0f];
-	}
+	/* The NUL hex_encode ends with fits, and the newline replaces it. */
+	hex_encode(st->key, st->keylen, text + off);
+	off += 2 * st->keylen;
 	text[off++] = '\n';
 	/* A temporary left by a crash would make O_EXCL fail forever. */
 	if (unlink(tmp) == -1 && errno != ENOENT) {

@@ -41,6 +41,7 @@
 #include "authn.h"
 #include "config.h"
 #include "dispatch.h"
+#include "hex.h"
 #include "jwt.h"
 #include "log.h"
 #include "monitor.h"

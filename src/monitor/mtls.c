@@ -31,7 +31,7 @@
 #include "errbuf.h"
 #include "osslerr.h"
 #include "fileio.h"
-#include "jwt.h"
+#include "hex.h"
 #include "mtls.h"
 #include "proto.h"
 
@@ -362,10 +362,8 @@ identity_cn(X509 *leaf, char **out, char *reason, size_t reasonlen)
 static void
 fingerprint(const uint8_t *der, size_t len, char fp[13])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	int i;
 
 	fp[0] = '\0';
 	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
@@ -373,11 +371,7 @@ fingerprint(const uint8_t *der, size_t len, char fp[13])
 		ERR_clear_error();
 		return;
 	}
-	for (i = 0; i < MTLS_FP_BYTES; i++) {
-		fp[2 * i] = hex[md[i] >> 4];
-		fp[2 * i + 1] = hex[md[i] & 0x0f];
-	}
-	fp[2 * MTLS_FP_BYTES] = '\0';
+	hex_encode(md, MTLS_FP_BYTES, fp);
 }
 
 int

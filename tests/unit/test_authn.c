@@ -30,6 +30,7 @@
 #include "authn.h"
 #include "b64url.h"
 #include "config.h"
+#include "hex.h"
 #include "jwt.h"
 #include "policy.h"
 
