@@ -172,13 +172,33 @@ roles_claim(const struct jwt_verifier *v, json_t *c, struct jwt_result *res,
 	return -1;
 }
 
+/*
+ * The next of the space-separated scopes from *pp on: its start, with its
+ * length in *lenp and *pp moved past it; NULL when none is left.
+ */
+static const char *
+next_scope(const char **pp, size_t *lenp)
+{
+	const char *p = *pp, *end;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	for (end = p; *end != '\0' && *end != ' '; end++)
+		;
+	*pp = end;
+	*lenp = (size_t)(end - p);
+	return p;
+}
+
 static int
 scope_claim(json_t *c, struct jwt_result *res, char *reason,
     size_t reasonlen)
 {
 	json_t *o;
-	const char *s, *p, *end;
-	size_t n = 0;
+	const char *s, *p, *tok;
+	size_t len, n = 0;
 
 	if ((o = json_object_get(c, "scope")) == NULL)
 		return 0;
@@ -188,15 +208,8 @@ scope_claim(json_t *c, struct jwt_result *res, char *reason,
 	}
 	s = json_string_value(o);
 	/* Count first, then copy: the claim is bounded by JWT_MAX. */
-	for (p = s; *p != '\0'; p = end) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		for (end = p; *end != '\0' && *end != ' '; end++)
-			;
+	for (p = s; next_scope(&p, &len) != NULL; )
 		n++;
-	}
 	if (n > JWT_MAX_SCOPES) {
 		seterr(reason, reasonlen, "oauth: too many scopes (%zu, at "
 		    "most %d)", n, JWT_MAX_SCOPES);
@@ -206,15 +219,8 @@ scope_claim(json_t *c, struct jwt_result *res, char *reason,
 		return 0;
 	if ((res->scopes = calloc(n, sizeof(*res->scopes))) == NULL)
 		goto nomem;
-	for (p = s; *p != '\0'; p = end) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		for (end = p; *end != '\0' && *end != ' '; end++)
-			;
-		if ((res->scopes[res->nscopes] = strndup(p,
-		    (size_t)(end - p))) == NULL)
+	for (p = s; (tok = next_scope(&p, &len)) != NULL; ) {
+		if ((res->scopes[res->nscopes] = strndup(tok, len)) == NULL)
 			goto nomem;
 		res->nscopes++;
 	}

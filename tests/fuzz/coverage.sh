@@ -26,8 +26,11 @@ files_of() {
 	mcp) echo src/net/mcp.c ;;
 	schema) echo src/net/schema.c ;;
 	http) echo src/net/http.c src/net/mcp.c ;;
-	jwt|jwks) echo src/monitor/jwt.c ;;
-	authkeys) echo src/monitor/authkeys.c src/common/apikey.c ;;
+	jwt) echo src/monitor/jwt.c src/monitor/jwtclaims.c \
+	    src/monitor/jwtcache.c src/common/b64url.c ;;
+	jwks) echo src/monitor/jwks.c src/monitor/jwt.c src/common/b64url.c ;;
+	authkeys) echo src/monitor/authkeys.c src/monitor/apikey.c \
+	    src/common/hex.c ;;
 	config) echo src/common/config.c ;;
 	monitor) echo privsep/monitor.c src/monitor/authn.c \
 	    src/monitor/policy.c src/monitor/ratelimit.c src/monitor/audit.c ;;

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: API keys and AuthorizedKeysFile (src/common/apikey.c,
+ * Fuzz target: API keys and AuthorizedKeysFile (src/monitor/apikey.c,
  * src/monitor/authkeys.c).
  *
  * Input: the first byte picks the entry point (modulo 4), the rest is

@@ -1,8 +1,9 @@
 /*
- * Unit tests for OAuth bearer JWT verification (src/monitor/jwt.c): every
- * bad token of issue 4, each refused with its exact reason and at most one
- * signature check; good tokens for each algorithm; key rotation; the
- * cache of verified tokens; JWKS files that must be refused.
+ * Unit tests for OAuth bearer JWT verification (src/monitor/jwt.c, jwks.c,
+ * jwtclaims.c, jwtcache.c): every bad token of issue 4, each refused with
+ * its exact reason and at most one signature check; good tokens for each
+ * algorithm; key rotation; the cache of verified tokens; JWKS files that
+ * must be refused.
  *
  * Keys are generated here and tokens built by hand (base64url and an
  * OpenSSL signature), independently of the code under test.
