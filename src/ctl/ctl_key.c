@@ -219,6 +219,25 @@ ends_in_newline(const char *path, const struct stat *wst, int *yes)
 	return ret;
 }
 
+/*
+ * The status of the open file fd (path, for messages), which must be a
+ * regular file: 0, or -1 after a message.
+ */
+static int
+fstat_regular(int fd, const char *path, struct stat *st)
+{
+	if (fstat(fd, st) == -1) {
+		fprintf(stderr, "mcpctl: %s: fstat: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		fprintf(stderr, "mcpctl: %s: not a regular file\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 id_in_use(const struct authkeys *ak, const char *id)
 {
@@ -375,15 +394,8 @@ key_new(int argc, char **argv)
 		    "is a symbolic link" : strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) == -1) {
-		fprintf(stderr, "mcpctl: %s: fstat: %s\n", path,
-		    strerror(errno));
+	if (fstat_regular(fd, path, &st) != 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "mcpctl: %s: not a regular file\n", path);
-		goto out;
-	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		fprintf(stderr, "mcpctl: %s: refusing to use a file that "
 		    "group or others can access (mode %04o); "
@@ -710,15 +722,8 @@ key_revoke(int argc, char **argv)
 		    "is a symbolic link" : strerror(errno));
 		return 1;
 	}
-	if (fstat(fd, &st) == -1) {
-		fprintf(stderr, "mcpctl: %s: fstat: %s\n", path,
-		    strerror(errno));
+	if (fstat_regular(fd, path, &st) != 0)
 		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "mcpctl: %s: not a regular file\n", path);
-		goto done;
-	}
 	if (read_fd_capped(fd, KEY_MAX_FILE, &buf, &len) != 0) {
 		if (errno == EFBIG)
 			fprintf(stderr, "mcpctl: %s: larger than %d bytes\n",
