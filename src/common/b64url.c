@@ -74,8 +74,9 @@ b64url_decode(const char *in, size_t len, uint8_t *out, size_t outmax,
 
 	if (outlenp != NULL)
 		*outlenp = 0;
+	/* No output buffer decodes nothing but the empty string. */
 	if (outlenp == NULL || (in == NULL && len > 0) ||
-	    (out == NULL && outmax > 0))
+	    (out == NULL && (outmax > 0 || len > 0)))
 		return -1;
 	/* One character carries 6 bits: less than a byte. */
 	if (len % 4 == 1)

@@ -111,6 +111,7 @@ test_arguments(void **state)
 	assert_int_equal(b64url_decode(NULL, 2, out, sizeof(out), &n), -1);
 	assert_int_equal(n, 0);
 	assert_int_equal(b64url_decode("QQ", 2, NULL, 4, &n), -1);
+	assert_int_equal(b64url_decode("QQ", 2, NULL, 0, &n), -1);
 	assert_int_equal(b64url_decode(NULL, 0, NULL, 0, &n), 0);
 	assert_int_equal(n, 0);
 }
