@@ -85,3 +85,16 @@ hex_decode(const char *in, uint8_t *out, size_t outlen)
 	}
 	return 0;
 }
+
+int
+hex_is_lower(const char *s, size_t len)
+{
+	unsigned int bad = 0, c;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		bad |= (ct_range(c, '0', '9') | ct_range(c, 'a', 'f')) ^ 0xff;
+	}
+	return bad == 0;
+}

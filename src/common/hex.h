@@ -15,6 +15,11 @@ void	hex_encode(const uint8_t *in, size_t len, char *out);
  */
 int	hex_decode(const char *in, uint8_t *out, size_t outlen);
 /*
+ * Whether s[0..len) are all lower-case hex digits, what hex_encode
+ * writes; in time independent of their values.
+ */
+int	hex_is_lower(const char *s, size_t len);
+/*
  * 0xff if lo <= c <= hi, else 0, without a branch on c: for character
  * classes of secrets (hex_decode, the secret part of an API key).
  */

@@ -247,16 +247,7 @@ auditchain_marker_line(const struct audit_marker *m, const uint8_t *key,
 int
 auditchain_is_hex64(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len != AUDIT_HEX_LEN)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return 1;
+	return len == AUDIT_HEX_LEN && hex_is_lower(s, len);
 }
 
 int

@@ -117,26 +117,6 @@ auditkey_state_path(const char *logpath, char *out, size_t outlen)
 	return (r < 0 || (size_t)r >= outlen) ? -1 : 0;
 }
 
-static int
-unhex(const char *s, size_t len, uint8_t *out)
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < len / 2; i++) {
-		hi = (unsigned char)s[2 * i];
-		lo = (unsigned char)s[2 * i + 1];
-		hi = hi >= '0' && hi <= '9' ? hi - '0' :
-		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-		lo = lo >= '0' && lo <= '9' ? lo - '0' :
-		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* Next line of buf (NUL-terminated copy of the file); NULL at the end. */
 static char *
 next_line(char **cur)
@@ -188,14 +168,15 @@ parse_state(char *text, struct auditkey_state *st)
 	*sp = '\0';
 	if (parse_dec(l + 11, LLONG_MAX - 1, &seq) != 0 ||
 	    strlen(sp + 1) != AUDIT_HEX_LEN ||
-	    strspn(sp + 1, "0123456789abcdef") != AUDIT_HEX_LEN)
+	    !hex_is_lower(sp + 1, AUDIT_HEX_LEN))
 		return -1;
 	memcpy(st->cp_hash, sp + 1, AUDIT_HEX_LEN + 1);
 	if ((l = next_line(&cur)) == NULL || strncmp(l, "key ", 4) != 0)
 		return -1;
 	hexlen = strlen(l + 4);
 	if (hexlen % 2 != 0 || hexlen / 2 < AUDIT_KEY_MIN ||
-	    hexlen / 2 > AUDIT_KEY_MAX || unhex(l + 4, hexlen, st->key) != 0)
+	    hexlen / 2 > AUDIT_KEY_MAX || !hex_is_lower(l + 4, hexlen) ||
+	    hex_decode(l + 4, st->key, hexlen / 2) != 0)
 		return -1;
 	if (*cur != '\0')
 		return -1;

@@ -74,6 +74,23 @@ test_all_bytes(void **state)
 }
 
 static void
+test_is_lower(void **state)
+{
+	(void)state;
+	assert_true(hex_is_lower("0123456789abcdef", 16));
+	assert_true(hex_is_lower("", 0));
+	/* Only the first len characters count. */
+	assert_true(hex_is_lower("abX", 2));
+	assert_false(hex_is_lower("abX", 3));
+	assert_false(hex_is_lower("0A", 2));
+	assert_false(hex_is_lower("g0", 2));
+	assert_false(hex_is_lower("0/", 2));
+	assert_false(hex_is_lower("0:", 2));
+	assert_false(hex_is_lower("`0", 2));
+	assert_false(hex_is_lower("a\0", 2));
+}
+
+static void
 test_ct_range(void **state)
 {
 	unsigned int c;
@@ -93,6 +110,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_decode),
 		cmocka_unit_test(test_all_bytes),
+		cmocka_unit_test(test_is_lower),
 		cmocka_unit_test(test_ct_range),
 	};
 
