@@ -412,15 +412,9 @@ jwks_load(struct jwt_verifier *v, const char *path, char *err,
 		    (unsigned int)(st.st_mode & 07777));
 		goto out;
 	}
-	if (read_fd_capped(fd, JWKS_MAX_FILE, &buf, &len) != 0) {
-		if (errno == EFBIG)
-			seterr(err, errlen, "%s: larger than %d bytes", path,
-			    JWKS_MAX_FILE);
-		else
-			seterr(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
+	if (read_fd_capped_err(fd, JWKS_MAX_FILE, path, &buf, &len, err,
+	    errlen) != 0)
 		goto out;
-	}
 	ret = jwks_parse(v, path, buf, len, err, errlen);
  out:
 	freezero(buf, len);

@@ -79,15 +79,9 @@ read_pem(const char *path, char **pemp, size_t *lenp, char *err,
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (read_fd_capped(fd, MTLS_PEM_MAX, &buf, &len) != 0) {
-		if (errno == EFBIG)
-			seterr(err, errlen, "%s: larger than %d bytes", path,
-			    MTLS_PEM_MAX);
-		else
-			seterr(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
+	if (read_fd_capped_err(fd, MTLS_PEM_MAX, path, &buf, &len, err,
+	    errlen) != 0)
 		goto out;
-	}
 	if (len == 0) {
 		seterr(err, errlen, "%s: empty", path);
 		goto out;
