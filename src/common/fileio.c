@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "fileio.h"
 #include "xmalloc.h"
 
@@ -83,6 +85,19 @@ read_fd_capped(int fd, size_t max, uint8_t **bufp, size_t *lenp)
 	saved = errno;
 	freezero(buf, cap);
 	errno = saved;
+	return -1;
+}
+
+int
+read_fd_capped_err(int fd, size_t max, const char *path, uint8_t **bufp,
+    size_t *lenp, char *err, size_t errlen)
+{
+	if (read_fd_capped(fd, max, bufp, lenp) == 0)
+		return 0;
+	if (errno == EFBIG)
+		seterr(err, errlen, "%s: larger than %zu bytes", path, max);
+	else
+		seterr(err, errlen, "%s: read: %s", path, strerror(errno));
 	return -1;
 }
 

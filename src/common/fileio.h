@@ -1,8 +1,9 @@
 /*
  * Reading a whole file into memory through a cap on its size, for the
- * files mcpd and mcpctl read at once and then parse: AuthorizedKeysFile
- * and the audit key.  Library code: it returns codes and sets errno, and
- * neither logs nor exits, so that each caller words its own message.
+ * files mcpd and mcpctl read at once and then parse: AuthorizedKeysFile,
+ * the audit key, the JWKS, the TLS key and certificates.  Library code:
+ * it returns codes and sets errno, and neither logs nor exits, so that
+ * each caller words its own message (or takes read_fd_capped_err's).
  */
 #ifndef MCPD_FILEIO_H
 #define MCPD_FILEIO_H
@@ -23,6 +24,12 @@
  * freezero(*bufp, *lenp) (only the first *lenp bytes ever held file data).
  */
 int	read_fd_capped(int fd, size_t max, uint8_t **bufp, size_t *lenp);
+/*
+ * read_fd_capped for library code that reads path: on failure, -1 with
+ * "PATH: larger than MAX bytes" or "PATH: read: ERROR" in err.
+ */
+int	read_fd_capped_err(int fd, size_t max, const char *path,
+	    uint8_t **bufp, size_t *lenp, char *err, size_t errlen);
 
 /*
  * Open the directory that holds path (O_RDONLY | O_DIRECTORY), for a

@@ -281,12 +281,25 @@ sbuf_get_string_direct(struct sbuf *b, const uint8_t **valp, size_t *lenp,
 	return sbuf_consume(b, 4 + (size_t)len);
 }
 
+/* A copy of p[0..len) with a NUL after it, or NULL. */
+static void *
+copy_nul(const uint8_t *p, size_t len)
+{
+	uint8_t *v;
+
+	if ((v = malloc(len + 1)) == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(v, p, len);
+	v[len] = '\0';
+	return v;
+}
+
 int
 sbuf_get_string(struct sbuf *b, uint8_t **valp, size_t *lenp, size_t maxlen)
 {
 	const uint8_t *p;
 	size_t len;
-	uint8_t *v;
 	int r;
 
 	if (valp != NULL)
@@ -295,14 +308,8 @@ sbuf_get_string(struct sbuf *b, uint8_t **valp, size_t *lenp, size_t maxlen)
 		*lenp = 0;
 	if ((r = sbuf_get_string_direct(b, &p, &len, maxlen)) != SBUF_OK)
 		return r;
-	if (valp != NULL) {
-		if ((v = malloc(len + 1)) == NULL)
-			return SBUF_ERR_ALLOC;
-		if (len > 0)
-			memcpy(v, p, len);
-		v[len] = '\0';
-		*valp = v;
-	}
+	if (valp != NULL && (*valp = copy_nul(p, len)) == NULL)
+		return SBUF_ERR_ALLOC;
 	if (lenp != NULL)
 		*lenp = len;
 	return SBUF_OK;
@@ -313,7 +320,6 @@ sbuf_get_cstring(struct sbuf *b, char **valp, size_t maxlen)
 {
 	const uint8_t *p;
 	size_t len;
-	char *v;
 	int r;
 
 	if (valp != NULL)
@@ -322,14 +328,8 @@ sbuf_get_cstring(struct sbuf *b, char **valp, size_t maxlen)
 		return r;
 	if (len > 0 && memchr(p, '\0', len) != NULL)
 		return SBUF_ERR_FORMAT;
-	if (valp != NULL) {
-		if ((v = malloc(len + 1)) == NULL)
-			return SBUF_ERR_ALLOC;
-		if (len > 0)
-			memcpy(v, p, len);
-		v[len] = '\0';
-		*valp = v;
-	}
+	if (valp != NULL && (*valp = copy_nul(p, len)) == NULL)
+		return SBUF_ERR_ALLOC;
 	return SBUF_OK;
 }
 

@@ -20,6 +20,26 @@ void	ctl_bad_option(int ch, char **argv);
 /* Set *slot to val unless set already (then -1 and a message naming it). */
 int	ctl_set_once(const char **slot, const char *val, const char *name);
 
+/*
+ * An option of a subcommand whose options each take a string given at
+ * most once: its getopt_long value, where its argument goes and the name
+ * a message gives it.  A table of them ends with a NULL slot.
+ */
+struct option;
+struct ctl_stropt {
+	int		  ch;
+	const char	**slot;
+	const char	 *name;
+};
+/*
+ * The getopt_long loop of such a subcommand (optstring as for
+ * ctl_getopt_reset, lopts its long options): each argument into its slot.
+ * 0, or -1 after a message: an option given twice, an unknown option, a
+ * missing argument, or an operand (such a subcommand takes none).
+ */
+int	ctl_getopt_strings(int argc, char **argv, const char *optstring,
+	    const struct option *lopts, const struct ctl_stropt *opts);
+
 /* The pure parts of token and jwks, for the unit tests. */
 
 /* The default kid: the first 16 hex digits of SHA-256(DER public key). */

@@ -34,6 +34,7 @@
 #include "ctl.h"
 #include "fileio.h"
 #include "strv.h"
+#include "hex.h"
 #include "xmalloc.h"
 
 #define KEY_MAX_LINE		8192			/* as authkeys.c */
@@ -219,6 +220,25 @@ ends_in_newline(const char *path, const struct stat *wst, int *yes)
 	return ret;
 }
 
+/*
+ * The status of the open file fd (path, for messages), which must be a
+ * regular file: 0, or -1 after a message.
+ */
+static int
+fstat_regular(int fd, const char *path, struct stat *st)
+{
+	if (fstat(fd, st) == -1) {
+		fprintf(stderr, "mcpctl: %s: fstat: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		fprintf(stderr, "mcpctl: %s: not a regular file\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 id_in_use(const struct authkeys *ak, const char *id)
 {
@@ -302,49 +322,27 @@ key_new(int argc, char **argv)
 	};
 	const char *user = NULL, *roles = NULL, *from = NULL;
 	const char *expires = NULL, *path = NULL;
+	const struct ctl_stropt sopts[] = {
+		{ LOPT_USER,	&user,		"--user" },
+		{ LOPT_ROLES,	&roles,		"--roles" },
+		{ LOPT_FROM,	&from,		"--from" },
+		{ LOPT_EXPIRES,	&expires,	"--expires" },
+		{ 'f',		&path,		"-f" },
+		{ 0,		NULL,		NULL }
+	};
 	char key[APIKEY_LEN + 1], id[APIKEY_ID_LEN + 1], hex[65];
 	char err[KEY_ERRLEN];
 	struct linebuf *opts = NULL, *line = NULL;
 	struct authkeys *ak = NULL;
 	struct stat st;
 	uint8_t h[32];
-	int ch, fd = -1, created = 0, nl = 1, tries, ret = 1;
+	int fd = -1, created = 0, nl = 1, tries, ret = 1;
 	const int oflags = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
 	memset(key, 0, sizeof(key));
-	ctl_getopt_reset();
-	while ((ch = getopt_long(argc, argv, "-:f:", lopts, NULL)) != -1) {
-		switch (ch) {
-		case LOPT_USER:
-			if (ctl_set_once(&user, optarg, "--user") != 0)
-				goto usage;
-			break;
-		case LOPT_ROLES:
-			if (ctl_set_once(&roles, optarg, "--roles") != 0)
-				goto usage;
-			break;
-		case LOPT_FROM:
-			if (ctl_set_once(&from, optarg, "--from") != 0)
-				goto usage;
-			break;
-		case LOPT_EXPIRES:
-			if (ctl_set_once(&expires, optarg, "--expires") != 0)
-				goto usage;
-			break;
-		case 'f':
-			if (ctl_set_once(&path, optarg, "-f") != 0)
-				goto usage;
-			break;
-		case 1:
-			fprintf(stderr, "mcpctl: unexpected argument \"%s\"\n",
-			    optarg);
-			goto usage;
-		default:
-			ctl_bad_option(ch, argv);
-			goto usage;
-		}
-	}
+	if (ctl_getopt_strings(argc, argv, "-:f:", lopts, sopts) != 0)
+		goto usage;
 	if (user == NULL || roles == NULL || path == NULL) {
 		fprintf(stderr, "mcpctl: key new needs --user, --roles "
 		    "and -f\n");
@@ -397,15 +395,8 @@ key_new(int argc, char **argv)
 		    "is a symbolic link" : strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) == -1) {
-		fprintf(stderr, "mcpctl: %s: fstat: %s\n", path,
-		    strerror(errno));
+	if (fstat_regular(fd, path, &st) != 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "mcpctl: %s: not a regular file\n", path);
-		goto out;
-	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		fprintf(stderr, "mcpctl: %s: refusing to use a file that "
 		    "group or others can access (mode %04o); "
@@ -728,15 +719,8 @@ key_revoke(int argc, char **argv)
 		    "is a symbolic link" : strerror(errno));
 		return 1;
 	}
-	if (fstat(fd, &st) == -1) {
-		fprintf(stderr, "mcpctl: %s: fstat: %s\n", path,
-		    strerror(errno));
+	if (fstat_regular(fd, path, &st) != 0)
 		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "mcpctl: %s: not a regular file\n", path);
-		goto done;
-	}
 	if (read_fd_capped(fd, KEY_MAX_FILE, &buf, &len) != 0) {
 		if (errno == EFBIG)
 			fprintf(stderr, "mcpctl: %s: larger than %d bytes\n",

@@ -1,7 +1,8 @@
 /*
  * Option parsing shared by the mcpctl subcommands: getopt_long with its
  * state reset, so that a subcommand can run more than once in one
- * process (the unit tests do), and the messages for a bad option.
+ * process (the unit tests do), the messages for a bad option, and the
+ * loop of the subcommands whose options are all strings given once.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -41,5 +42,31 @@ ctl_set_once(const char **slot, const char *val, const char *name)
 		return -1;
 	}
 	*slot = val;
+	return 0;
+}
+
+int
+ctl_getopt_strings(int argc, char **argv, const char *optstring,
+    const struct option *lopts, const struct ctl_stropt *opts)
+{
+	const struct ctl_stropt *o;
+	int ch;
+
+	ctl_getopt_reset();
+	while ((ch = getopt_long(argc, argv, optstring, lopts, NULL)) != -1) {
+		for (o = opts; o->slot != NULL && o->ch != ch; o++)
+			;
+		if (o->slot != NULL) {
+			if (ctl_set_once(o->slot, optarg, o->name) != 0)
+				return -1;
+		} else if (ch == 1) {
+			fprintf(stderr, "mcpctl: unexpected argument \"%s\"\n",
+			    optarg);
+			return -1;
+		} else {
+			ctl_bad_option(ch, argv);
+			return -1;
+		}
+	}
 	return 0;
 }

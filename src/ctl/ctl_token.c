@@ -39,10 +39,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "apikey.h"
+#include "b64url.h"
 #include "ctl.h"
 #include "errbuf.h"
 #include "fileio.h"
+#include "hex.h"
 #include "jwt.h"
 #include "secretfile.h"
 #include "xmalloc.h"
@@ -218,12 +219,12 @@ static int
 json_set_b64(json_t *o, const char *name, const uint8_t *p, size_t len)
 {
 	char *s;
-	size_t n = JWT_B64URL_LEN(len) + 1;
+	size_t n = B64URL_LEN(len) + 1;
 	int r = -1;
 
 	if ((s = malloc(n)) == NULL)
 		return -1;
-	if (jwt_b64url_encode(p, len, s, n) == JWT_B64URL_LEN(len))
+	if (b64url_encode(p, len, s, n) == B64URL_LEN(len))
 		r = json_object_set_new(o, name, json_string(s));
 	free(s);
 	return r;
@@ -452,11 +453,11 @@ static char *
 b64_of(const void *p, size_t len)
 {
 	char *s;
-	size_t n = JWT_B64URL_LEN(len) + 1;
+	size_t n = B64URL_LEN(len) + 1;
 
 	if ((s = malloc(n)) == NULL)
 		return NULL;
-	if (jwt_b64url_encode(p, len, s, n) != JWT_B64URL_LEN(len)) {
+	if (b64url_encode(p, len, s, n) != B64URL_LEN(len)) {
 		free(s);
 		return NULL;
 	}
@@ -660,7 +661,7 @@ cert_x5t(const char *path, char x5t[JWT_X5T_LEN + 1], char *err,
 	    (derlen = i2d_X509(x, &der)) <= 0 ||
 	    EVP_Digest(der, (size_t)derlen, md, &mdlen, EVP_sha256(),
 	    NULL) != 1 ||
-	    jwt_b64url_encode(md, sizeof(md), x5t, JWT_X5T_LEN + 1) !=
+	    b64url_encode(md, sizeof(md), x5t, JWT_X5T_LEN + 1) !=
 	    JWT_X5T_LEN) {
 		seterr(err, errlen, "%s: not a PEM certificate", path);
 		goto out;
@@ -705,59 +706,27 @@ ctl_token_main(int argc, char **argv)
 	};
 	struct ctl_token_req req;
 	const char *keyfile = NULL, *ttl = NULL, *cnfcert = NULL;
+	const struct ctl_stropt sopts[] = {
+		{ LOPT_KEY,	&keyfile,	"--key" },
+		{ LOPT_KID,	&req.kid,	"--kid" },
+		{ LOPT_ISS,	&req.iss,	"--iss" },
+		{ LOPT_AUD,	&req.aud,	"--aud" },
+		{ LOPT_SUB,	&req.sub,	"--sub" },
+		{ LOPT_ROLES,	&req.roles,	"--roles" },
+		{ LOPT_ROLES_CLAIM, &req.roles_claim, "--roles-claim" },
+		{ LOPT_SCOPE,	&req.scope,	"--scope" },
+		{ LOPT_TTL,	&ttl,		"--ttl" },
+		{ LOPT_ALG,	&req.alg,	"--alg" },
+		{ LOPT_CNF_CERT, &cnfcert,	"--cnf-cert" },
+		{ 0,		NULL,		NULL }
+	};
 	char err[TOKEN_ERRLEN], *tok = NULL, x5t[JWT_X5T_LEN + 1];
 	EVP_PKEY *k = NULL;
-	int ch, r, ret = 1;
+	int ret = 1;
 
 	memset(&req, 0, sizeof(req));
-	ctl_getopt_reset();
-	while ((ch = getopt_long(argc, argv, "-:", lopts, NULL)) != -1) {
-		switch (ch) {
-		case LOPT_KEY:
-			r = ctl_set_once(&keyfile, optarg, "--key");
-			break;
-		case LOPT_KID:
-			r = ctl_set_once(&req.kid, optarg, "--kid");
-			break;
-		case LOPT_ISS:
-			r = ctl_set_once(&req.iss, optarg, "--iss");
-			break;
-		case LOPT_AUD:
-			r = ctl_set_once(&req.aud, optarg, "--aud");
-			break;
-		case LOPT_SUB:
-			r = ctl_set_once(&req.sub, optarg, "--sub");
-			break;
-		case LOPT_ROLES:
-			r = ctl_set_once(&req.roles, optarg, "--roles");
-			break;
-		case LOPT_ROLES_CLAIM:
-			r = ctl_set_once(&req.roles_claim, optarg,
-			    "--roles-claim");
-			break;
-		case LOPT_SCOPE:
-			r = ctl_set_once(&req.scope, optarg, "--scope");
-			break;
-		case LOPT_TTL:
-			r = ctl_set_once(&ttl, optarg, "--ttl");
-			break;
-		case LOPT_ALG:
-			r = ctl_set_once(&req.alg, optarg, "--alg");
-			break;
-		case LOPT_CNF_CERT:
-			r = ctl_set_once(&cnfcert, optarg, "--cnf-cert");
-			break;
-		case 1:
-			fprintf(stderr, "mcpctl: unexpected argument \"%s\"\n",
-			    optarg);
-			goto usage;
-		default:
-			ctl_bad_option(ch, argv);
-			goto usage;
-		}
-		if (r != 0)
-			goto usage;
-	}
+	if (ctl_getopt_strings(argc, argv, "-:", lopts, sopts) != 0)
+		goto usage;
 	if (keyfile == NULL || req.iss == NULL || req.aud == NULL ||
 	    req.sub == NULL) {
 		fprintf(stderr, "mcpctl: token needs --key, --iss, --aud and "

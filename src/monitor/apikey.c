@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "apikey.h"
+#include "hex.h"
 
 #define APIKEY_PREFIX_LEN	(sizeof(APIKEY_PREFIX) - 1)
 #define APIKEY_SEP_OFF		(APIKEY_PREFIX_LEN + APIKEY_ID_LEN)
@@ -28,14 +29,6 @@ static const char id_alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 #define ID_ALPHABET_LEN		(sizeof(id_alphabet) - 1)
 /* The largest multiple of the alphabet size that fits in a byte. */
 #define ID_REJECT_LIMIT		(256 - (256 % ID_ALPHABET_LEN))
-
-/* 0xff if lo <= c <= hi, else 0, without a branch on c. */
-static unsigned int
-ct_range(unsigned int c, unsigned int lo, unsigned int hi)
-{
-	/* Both differences are negative (high bits set) only inside. */
-	return ((((lo - 1) - c) & (c - (hi + 1))) >> 8) & 0xff;
-}
 
 /* 0xff if c is a base64url character, else 0. */
 static unsigned int
@@ -193,69 +186,4 @@ credential_fingerprint(const void *data, size_t len, char out[13])
 	}
 	hex_encode(md, 6, out);
 	OPENSSL_cleanse(md, sizeof(md));
-}
-
-void
-hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	size_t i;
-	unsigned int hi, lo;
-
-	/*
-	 * Arithmetic instead of a table look-up, so encoding a secret does
-	 * not touch memory at secret-dependent addresses.
-	 */
-	for (i = 0; i < len; i++) {
-		hi = in[i] >> 4;
-		lo = in[i] & 0x0f;
-		out[2 * i] = (char)(hi + '0' +
-		    (ct_range(hi, 10, 15) & ('a' - '0' - 10)));
-		out[2 * i + 1] = (char)(lo + '0' +
-		    (ct_range(lo, 10, 15) & ('a' - '0' - 10)));
-	}
-	out[2 * len] = '\0';
-}
-
-/* Value of a hex digit, or a value above 0xff when c is not one. */
-static unsigned int
-ct_hexval(unsigned int c)
-{
-	unsigned int d, l, u;
-
-	d = ct_range(c, '0', '9');
-	l = ct_range(c, 'a', 'f');
-	u = ct_range(c, 'A', 'F');
-	return (d & (c - '0')) | (l & (c - 'a' + 10)) | (u & (c - 'A' + 10)) |
-	    ((((d | l | u) ^ 0xff) << 1) & 0x100);
-}
-
-int
-hex_decode(const char *in, uint8_t *out, size_t outlen)
-{
-	unsigned int bad = 0, hi, lo;
-	size_t i;
-
-	if (in == NULL || (out == NULL && outlen != 0))
-		return -1;
-	/*
-	 * The string must hold exactly 2 * outlen digits and end there;
-	 * its length is public, so stopping early at a NUL is fine.
-	 */
-	for (i = 0; i < 2 * outlen; i++) {
-		if (in[i] == '\0')
-			return -1;
-	}
-	if (in[2 * outlen] != '\0')
-		return -1;
-	for (i = 0; i < outlen; i++) {
-		hi = ct_hexval((unsigned char)in[2 * i]);
-		lo = ct_hexval((unsigned char)in[2 * i + 1]);
-		bad |= (hi | lo) & 0x100;
-		out[i] = (uint8_t)((hi << 4) | (lo & 0x0f));
-	}
-	if (bad != 0) {
-		OPENSSL_cleanse(out, outlen);
-		return -1;
-	}
-	return 0;
 }

@@ -36,9 +36,4 @@ int	apikey_hash(const char *s, size_t len, uint8_t out[32]);
  */
 void	credential_fingerprint(const void *data, size_t len, char out[13]);
 
-/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
-void	hex_encode(const uint8_t *in, size_t len, char *out);
-/* Exactly 2 * outlen hex digits into out; returns 0 or -1. */
-int	hex_decode(const char *in, uint8_t *out, size_t outlen);
-
 #endif /* MCPD_APIKEY_H */

@@ -25,23 +25,11 @@
 #include "auditkey.h"
 #include "errbuf.h"
 #include "fileio.h"
+#include "hex.h"
 #include "secretfile.h"
 
 #define MAC_PREFIX	",\"mac\":\""
 #define MAC_PREFIX_LEN	(sizeof(MAC_PREFIX) - 1)
-
-static void
-tohex(const uint8_t *in, size_t len, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
 
 int
 auditchain_mac(const uint8_t *key, size_t keylen, const char *body,
@@ -58,7 +46,7 @@ auditchain_mac(const uint8_t *key, size_t keylen, const char *body,
 		OPENSSL_cleanse(md, sizeof(md));
 		return -1;
 	}
-	tohex(md, mdlen, out);
+	hex_encode(md, mdlen, out);
 	OPENSSL_cleanse(md, sizeof(md));
 	return 0;
 }
@@ -75,7 +63,7 @@ auditchain_hash(const char *line, size_t len, char out[AUDIT_HEX_LEN + 1])
 	if (EVP_Digest(line, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen * 2 != AUDIT_HEX_LEN)
 		return -1;
-	tohex(md, mdlen, out);
+	hex_encode(md, mdlen, out);
 	return 0;
 }
 
@@ -91,7 +79,6 @@ auditchain_split(const char *line, size_t len, size_t *bodylen,
     char mac[AUDIT_HEX_LEN + 1])
 {
 	const char *s;
-	size_t i;
 
 	mac[0] = '\0';
 	/* At least "{" and one character of a member before the mac. */
@@ -102,11 +89,8 @@ auditchain_split(const char *line, size_t len, size_t *bodylen,
 		return -1;
 	s += MAC_PREFIX_LEN;
 	/* Only lower-case hex: the writer never emits anything else. */
-	for (i = 0; i < AUDIT_HEX_LEN; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return -1;
-	}
+	if (!auditchain_is_hex64(s, AUDIT_HEX_LEN))
+		return -1;
 	if (s[AUDIT_HEX_LEN] != '"' || s[AUDIT_HEX_LEN + 1] != '}')
 		return -1;
 	memcpy(mac, s, AUDIT_HEX_LEN);
@@ -263,16 +247,7 @@ auditchain_marker_line(const struct audit_marker *m, const uint8_t *key,
 int
 auditchain_is_hex64(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len != AUDIT_HEX_LEN)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return 1;
+	return len == AUDIT_HEX_LEN && hex_is_lower(s, len);
 }
 
 int

@@ -23,6 +23,7 @@
 #include "auditkey.h"
 #include "errbuf.h"
 #include "fileio.h"
+#include "hex.h"
 #include "secretfile.h"
 
 #define STATE_MAGIC	"mcpd-audit-keystate 1"
@@ -116,26 +117,6 @@ auditkey_state_path(const char *logpath, char *out, size_t outlen)
 	return (r < 0 || (size_t)r >= outlen) ? -1 : 0;
 }
 
-static int
-unhex(const char *s, size_t len, uint8_t *out)
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < len / 2; i++) {
-		hi = (unsigned char)s[2 * i];
-		lo = (unsigned char)s[2 * i + 1];
-		hi = hi >= '0' && hi <= '9' ? hi - '0' :
-		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-		lo = lo >= '0' && lo <= '9' ? lo - '0' :
-		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* Next line of buf (NUL-terminated copy of the file); NULL at the end. */
 static char *
 next_line(char **cur)
@@ -187,14 +168,15 @@ parse_state(char *text, struct auditkey_state *st)
 	*sp = '\0';
 	if (parse_dec(l + 11, LLONG_MAX - 1, &seq) != 0 ||
 	    strlen(sp + 1) != AUDIT_HEX_LEN ||
-	    strspn(sp + 1, "0123456789abcdef") != AUDIT_HEX_LEN)
+	    !hex_is_lower(sp + 1, AUDIT_HEX_LEN))
 		return -1;
 	memcpy(st->cp_hash, sp + 1, AUDIT_HEX_LEN + 1);
 	if ((l = next_line(&cur)) == NULL || strncmp(l, "key ", 4) != 0)
 		return -1;
 	hexlen = strlen(l + 4);
 	if (hexlen % 2 != 0 || hexlen / 2 < AUDIT_KEY_MIN ||
-	    hexlen / 2 > AUDIT_KEY_MAX || unhex(l + 4, hexlen, st->key) != 0)
+	    hexlen / 2 > AUDIT_KEY_MAX || !hex_is_lower(l + 4, hexlen) ||
+	    hex_decode(l + 4, st->key, hexlen / 2) != 0)
 		return -1;
 	if (*cur != '\0')
 		return -1;
@@ -292,9 +274,8 @@ int
 auditkey_state_store(const char *path, const struct auditkey_state *st,
     char *err, size_t errlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	char tmp[PATH_MAX], *text = NULL;
-	size_t cap, off, i;
+	size_t cap, off;
 	int fd = -1, r, ret = -1;
 
 	if (st->key == NULL || st->keylen < AUDIT_KEY_MIN ||
@@ -320,10 +301,9 @@ auditkey_state_store(const char *path, const struct auditkey_state *st,
 		goto out;
 	}
 	off = (size_t)r;
-	for (i = 0; i < st->keylen; i++) {
-		text[off++] = hex[st->key[i] >> 4];
-		text[off++] = hex[st->key[i] & 0x0f];
-	}
+	/* The NUL hex_encode ends with fits, and the newline replaces it. */
+	hex_encode(st->key, st->keylen, text + off);
+	off += 2 * st->keylen;
 	text[off++] = '\n';
 	/* A temporary left by a crash would make O_EXCL fail forever. */
 	if (unlink(tmp) == -1 && errno != ENOENT) {

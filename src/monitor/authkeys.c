@@ -37,6 +37,7 @@
 #include "authkeys.h"
 #include "errbuf.h"
 #include "fileio.h"
+#include "hex.h"
 #include "secretfile.h"
 #include "strv.h"
 #include "xmalloc.h"

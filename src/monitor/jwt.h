@@ -106,19 +106,10 @@ const char *jwt_alg_name(unsigned int alg);
 unsigned int jwt_alg_from_name(const char *);
 /* Whether s is a valid kid: 1..JWT_KID_MAX of [A-Za-z0-9._-]. */
 int	jwt_valid_kid(const char *s, size_t len);
-
 /*
- * Unpadded base64url (RFC 7515 appendix C), shared with mcpctl.
- * jwt_b64url_encode writes the NUL-terminated encoding of in[0..len) to
- * out and returns its length, or 0 with out[0] = '\0' when outlen is too
- * small (it needs JWT_B64URL_LEN(len) + 1).  jwt_b64url_decode is strict:
- * only the alphabet, no padding, no stray bits; 0 with *outlenp set, or
- * -1 (outmax too small counts as an error).
+ * Whether s (len bytes, as the sub claim gave them) is a valid sub:
+ * 1..JWT_SUB_MAX bytes without control characters.
  */
-#define JWT_B64URL_LEN(n)	(((n) / 3) * 4 + (((n) % 3) * 4 + 2) / 3)
-size_t	jwt_b64url_encode(const uint8_t *in, size_t len, char *out,
-	    size_t outlen);
-int	jwt_b64url_decode(const char *in, size_t len, uint8_t *out,
-	    size_t outmax, size_t *outlenp);
+int	jwt_valid_sub(const char *s, size_t len);
 
 #endif /* MCPD_JWT_H */

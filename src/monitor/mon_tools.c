@@ -11,11 +11,11 @@
 
 #include <openssl/evp.h>
 
-#include "apikey.h"
 #include "audit.h"
 #include "auditredact.h"
 #include "authn.h"
 #include "config.h"
+#include "hex.h"
 #include "log.h"
 #include "monitor_int.h"
 #include "policy.h"

@@ -26,11 +26,12 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "b64url.h"
 #include "config.h"
 #include "errbuf.h"
 #include "osslerr.h"
 #include "fileio.h"
-#include "jwt.h"
+#include "hex.h"
 #include "mtls.h"
 #include "proto.h"
 
@@ -78,15 +79,9 @@ read_pem(const char *path, char **pemp, size_t *lenp, char *err,
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (read_fd_capped(fd, MTLS_PEM_MAX, &buf, &len) != 0) {
-		if (errno == EFBIG)
-			seterr(err, errlen, "%s: larger than %d bytes", path,
-			    MTLS_PEM_MAX);
-		else
-			seterr(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
+	if (read_fd_capped_err(fd, MTLS_PEM_MAX, path, &buf, &len, err,
+	    errlen) != 0)
 		goto out;
-	}
 	if (len == 0) {
 		seterr(err, errlen, "%s: empty", path);
 		goto out;
@@ -361,10 +356,8 @@ identity_cn(X509 *leaf, char **out, char *reason, size_t reasonlen)
 static void
 fingerprint(const uint8_t *der, size_t len, char fp[13])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	int i;
 
 	fp[0] = '\0';
 	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
@@ -372,11 +365,7 @@ fingerprint(const uint8_t *der, size_t len, char fp[13])
 		ERR_clear_error();
 		return;
 	}
-	for (i = 0; i < MTLS_FP_BYTES; i++) {
-		fp[2 * i] = hex[md[i] >> 4];
-		fp[2 * i + 1] = hex[md[i] & 0x0f];
-	}
-	fp[2 * MTLS_FP_BYTES] = '\0';
+	hex_encode(md, MTLS_FP_BYTES, fp);
 }
 
 int
@@ -391,7 +380,7 @@ mtls_x5t(const uint8_t *der, size_t len, char x5t[MTLS_X5T_LEN + 1])
 		ERR_clear_error();
 		return -1;
 	}
-	if (jwt_b64url_encode(md, mdlen, x5t, MTLS_X5T_LEN + 1) !=
+	if (b64url_encode(md, mdlen, x5t, MTLS_X5T_LEN + 1) !=
 	    MTLS_X5T_LEN)
 		return -1;
 	return 0;

@@ -74,15 +74,9 @@ read_key(const char *path, char *err, size_t errlen)
 	}
 	if (secret_file_check(fd, path, err, errlen) != 0)
 		goto out;
-	if (read_fd_capped(fd, TLSKEY_FILE_MAX, &buf, &len) != 0) {
-		if (errno == EFBIG)
-			seterr(err, errlen, "%s: larger than %d bytes", path,
-			    TLSKEY_FILE_MAX);
-		else
-			seterr(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
+	if (read_fd_capped_err(fd, TLSKEY_FILE_MAX, path, &buf, &len, err,
+	    errlen) != 0)
 		goto out;
-	}
 	/* A failed lock is counted for the daemon to report; not fatal. */
 	(void)secret_lock(buf, len);
 	if (len == 0) {
@@ -131,15 +125,9 @@ read_leaf(const char *path, char *err, size_t errlen)
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (read_fd_capped(fd, TLSCERT_FILE_MAX, &buf, &len) != 0) {
-		if (errno == EFBIG)
-			seterr(err, errlen, "%s: larger than %d bytes", path,
-			    TLSCERT_FILE_MAX);
-		else
-			seterr(err, errlen, "%s: read: %s", path,
-			    strerror(errno));
+	if (read_fd_capped_err(fd, TLSCERT_FILE_MAX, path, &buf, &len, err,
+	    errlen) != 0)
 		goto out;
-	}
 	ERR_clear_error();
 	if (len == 0 || (bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
 	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)

@@ -31,6 +31,7 @@
 
 #include "auditredact.h"
 #include "child.h"
+#include "hex.h"
 #include "log.h"
 #include "mcp.h"
 #include "net.h"
@@ -262,21 +263,14 @@ net_test_send(struct net_ctx *n, const json_t *params)
 	    "payload"));
 	json_int_t type = json_integer_value(json_object_get(params,
 	    "type"));
-	static const char digits[] = "0123456789abcdef";
-	const char *hi, *lo;
 	uint8_t buf[256];
-	size_t i, len;
+	size_t len;
 
 	if (hex == NULL || strlen(hex) % 2 != 0 ||
 	    (len = strlen(hex) / 2) > sizeof(buf) || type < 0 || type > 255)
 		fatal_f("test hook: bad privsep message");
-	for (i = 0; i < len; i++) {
-		if (hex[2 * i] == '\0' || hex[2 * i + 1] == '\0' ||
-		    (hi = strchr(digits, hex[2 * i])) == NULL ||
-		    (lo = strchr(digits, hex[2 * i + 1])) == NULL)
-			fatal_f("test hook: bad payload");
-		buf[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
-	}
+	if (hex_decode(hex, buf, len) != 0)
+		fatal_f("test hook: bad payload");
 	if (mm_test_send(n->mm, (uint8_t)type, buf, len) != 0)
 		fatal_f("test hook: cannot send");
 }

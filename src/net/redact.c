@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "auditredact.h"
+#include "hex.h"
 #include "log.h"
 #include "redact.h"
 
@@ -34,21 +35,14 @@
 static void
 redact_digest(const void *p, size_t len, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	size_t o;
+	unsigned int mdlen = 0;
 
 	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != 32 || outlen < sizeof(REDACT_PREFIX) + 64)
 		fatal_f("SHA-256 failed");
 	memcpy(out, REDACT_PREFIX, sizeof(REDACT_PREFIX) - 1);
-	o = sizeof(REDACT_PREFIX) - 1;
-	for (i = 0; i < mdlen; i++) {
-		out[o++] = hex[md[i] >> 4];
-		out[o++] = hex[md[i] & 0xf];
-	}
-	out[o] = '\0';
+	hex_encode(md, mdlen, out + sizeof(REDACT_PREFIX) - 1);
 }
 
 void

@@ -26,8 +26,11 @@ files_of() {
 	mcp) echo src/net/mcp_*.c ;;
 	schema) echo src/net/schema.c ;;
 	http) echo src/net/http_*.c src/net/mcp_*.c ;;
-	jwt|jwks) echo src/monitor/jwt.c ;;
-	authkeys) echo src/monitor/authkeys.c src/monitor/apikey.c ;;
+	jwt) echo src/monitor/jwt.c src/monitor/jwtclaims.c \
+	    src/monitor/jwtcache.c src/common/b64url.c ;;
+	jwks) echo src/monitor/jwks.c src/monitor/jwt.c src/common/b64url.c ;;
+	authkeys) echo src/monitor/authkeys.c src/monitor/apikey.c \
+	    src/common/hex.c ;;
 	config) echo src/monitor/config*.c ;;
 	monitor) echo src/monitor/monitor.c src/monitor/mon_*.c \
 	    src/monitor/authn.c src/monitor/policy.c src/monitor/ratelimit.c \

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: API keys and AuthorizedKeysFile (src/common/apikey.c,
+ * Fuzz target: API keys and AuthorizedKeysFile (src/monitor/apikey.c,
  * src/monitor/authkeys.c).
  *
  * Input: the first byte picks the entry point (modulo 4), the rest is
@@ -29,6 +29,7 @@
 #include "apikey.h"
 #include "authkeys.h"
 #include "harness.h"
+#include "hex.h"
 
 /* A test key (its secret part is base64url of "fuzz" x 8). */
 #define FUZZ_KEY	"mcpk_fuzzkey1_ZnV6emZ1enpmdXp6ZnV6emZ1enpmdXp6ZnV6emZ1eno"

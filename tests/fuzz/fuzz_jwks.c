@@ -1,5 +1,5 @@
 /*
- * Fuzz target: JWKSFile loading (src/monitor/jwt.c, jwtv_new).
+ * Fuzz target: JWKSFile loading (src/monitor/jwks.c, jwtv_new).
  *
  * Input: the whole JWKS file.  When it loads, the verifier is put to use:
  * for each of the kids the seeds use ("rs", "ps", "es", "ed", "k1") and

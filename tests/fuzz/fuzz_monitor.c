@@ -67,6 +67,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "harness.h"
+#include "hex.h"
 #include "jwt.h"
 #include "log.h"
 #include "monitor.h"

@@ -18,6 +18,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "b64url.h"
 #include "harness.h"
 #include "jwt.h"
 #include "log.h"
@@ -199,11 +200,11 @@ fuzz_utf8_valid(const char *buf, size_t len)
 char *
 fuzz_b64url(const uint8_t *in, size_t len)
 {
-	size_t outlen = JWT_B64URL_LEN(len) + 1;
+	size_t outlen = B64URL_LEN(len) + 1;
 	char *out = xmalloc(outlen);
 
-	if (jwt_b64url_encode(in, len, out, outlen) != outlen - 1)
-		fuzz_fail(__FILE__, __LINE__, "jwt_b64url_encode");
+	if (b64url_encode(in, len, out, outlen) != outlen - 1)
+		fuzz_fail(__FILE__, __LINE__, "b64url_encode");
 	return out;
 }
 

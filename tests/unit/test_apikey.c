@@ -1,6 +1,6 @@
 /*
- * Unit tests for src/common/apikey.c: key generation, key syntax, hashing,
- * fingerprints and hex.
+ * Unit tests for src/monitor/apikey.c: key generation, key syntax, hashing
+ * and fingerprints.
  */
 
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "apikey.h"
+#include "hex.h"
 
 #define NKEYS		2000
 #define ID_ALPHABET	"abcdefghijklmnopqrstuvwxyz0123456789"
@@ -236,41 +237,6 @@ test_hash_and_fingerprint(void **state)
 	assert_memory_equal(fp, hex, 12);
 }
 
-static void
-test_hex(void **state)
-{
-	static const uint8_t in[] = { 0x00, 0x0f, 0xa0, 0xff, 0x5c, 0x9b };
-	uint8_t out[6];
-	char hex[13];
-
-	(void)state;
-	hex_encode(in, sizeof(in), hex);
-	assert_string_equal(hex, "000fa0ff5c9b");
-	hex_encode(in, 0, hex);
-	assert_string_equal(hex, "");
-
-	memset(out, 0xee, sizeof(out));
-	assert_int_equal(hex_decode("000fa0ff5c9b", out, sizeof(out)), 0);
-	assert_memory_equal(out, in, sizeof(in));
-	/* Upper case is accepted on input. */
-	memset(out, 0xee, sizeof(out));
-	assert_int_equal(hex_decode("000FA0FF5C9B", out, sizeof(out)), 0);
-	assert_memory_equal(out, in, sizeof(in));
-	/* Exactly 2 * outlen digits: not fewer, not more. */
-	assert_int_equal(hex_decode("000fa0ff5c9", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000fa0ff5c9b0", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000fa0ff5c9b00", out, sizeof(out)), -1);
-	/* Non-hex characters anywhere. */
-	assert_int_equal(hex_decode("g00fa0ff5c9b", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000fa0ff5c9G", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000f a0ff5c9", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000f:0ff5c9b", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000f@0ff5c9b", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000f`0ff5c9b", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("000f/0ff5c9b", out, sizeof(out)), -1);
-	assert_int_equal(hex_decode("", out, 0), 0);
-}
-
 int
 main(void)
 {
@@ -281,7 +247,6 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_valid_id),
 		cmocka_unit_test(test_hash_and_fingerprint),
-		cmocka_unit_test(test_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

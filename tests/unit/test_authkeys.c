@@ -32,6 +32,7 @@
 #include "apikey.h"
 #include "authkeys.h"
 #include "ctl.h"
+#include "hex.h"
 #include "secretfile.h"
 
 #define H64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

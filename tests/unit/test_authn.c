@@ -28,7 +28,9 @@
 #include "apikey.h"
 #include "authkeys.h"
 #include "authn.h"
+#include "b64url.h"
 #include "config.h"
+#include "hex.h"
 #include "jwt.h"
 #include "policy.h"
 
@@ -74,11 +76,11 @@ static char *
 b64(const void *p, size_t len)
 {
 	char *out;
-	size_t n = JWT_B64URL_LEN(len) + 1;
+	size_t n = B64URL_LEN(len) + 1;
 
 	assert_non_null(out = malloc(n));
-	assert_int_equal(jwt_b64url_encode(p, len, out, n),
-	    JWT_B64URL_LEN(len));
+	assert_int_equal(b64url_encode(p, len, out, n),
+	    B64URL_LEN(len));
 	return out;
 }
 

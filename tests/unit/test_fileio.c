@@ -1,4 +1,7 @@
-/* Unit tests: read_fd_capped(), the whole-file read through a size cap. */
+/*
+ * Unit tests: read_fd_capped(), the whole-file read through a size cap,
+ * and read_fd_capped_err(), which words its errors.
+ */
 #include <sys/types.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -242,6 +245,33 @@ test_errors(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+static void
+test_error_messages(void **state)
+{
+	uint8_t data[16], *buf = NULL;
+	size_t len = 0;
+	char err[128];
+	int fd;
+
+	(void)state;
+	pattern(data, sizeof(data));
+	fd = temp_file(data, sizeof(data));
+	assert_int_equal(read_fd_capped_err(fd, 8, "/x/f", &buf, &len, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "/x/f: larger than 8 bytes");
+	assert_null(buf);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(read_fd_capped_err(fd, 16, "/x/f", &buf, &len, err,
+	    sizeof(err)), 0);
+	assert_int_equal(len, sizeof(data));
+	assert_memory_equal(buf, data, sizeof(data));
+	free(buf);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(read_fd_capped_err(-1, 8, "/x/g", &buf, &len, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "/x/g: read: Bad file descriptor");
+}
+
 int
 main(void)
 {
@@ -250,6 +280,7 @@ main(void)
 		cmocka_unit_test(test_pipe),
 		cmocka_unit_test_teardown(test_pipe_eintr, timer_off),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_error_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

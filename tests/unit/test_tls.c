@@ -49,6 +49,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "b64url.h"
 #include "config.h"
 #include "jwt.h"
 #include "key_wrap.h"
@@ -1744,7 +1745,7 @@ test_mtls_x5t(void **state)
 	assert_int_equal(strlen(x5t), MTLS_X5T_LEN);
 	assert_int_equal(EVP_Digest(d.p, d.len, md, &mdlen, EVP_sha256(),
 	    NULL), 1);
-	assert_int_equal(jwt_b64url_encode(md, sizeof(md), want,
+	assert_int_equal(b64url_encode(md, sizeof(md), want,
 	    sizeof(want)), MTLS_X5T_LEN);
 	assert_string_equal(x5t, want);
 	assert_null(strpbrk(x5t, "=+/"));
