@@ -25,6 +25,7 @@
 #include "errbuf.h"
 #include "jwt.h"
 #include "jwt_int.h"
+#include "strcheck.h"
 
 /* Numeric dates beyond this are refused (no overflow in arithmetic). */
 #define JWT_DATE_MAX		((int64_t)1 << 52)
@@ -70,19 +71,10 @@ date_claim(json_t *c, const char *name, int64_t *t, char *reason,
 	return 0;
 }
 
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 int
 jwt_valid_sub(const char *s, size_t len)
 {
-	return len > 0 && len <= JWT_SUB_MAX && !has_control(s);
+	return len > 0 && len <= JWT_SUB_MAX && !str_has_control(s);
 }
 
 static int

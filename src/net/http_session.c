@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "hex.h"
 #include "http_int.h"
 #include "log.h"
 #include "mcp.h"
@@ -125,18 +126,13 @@ http_reap(evutil_socket_t fd, short what, void *arg)
 void
 http_session_list(struct http_server *srv, struct http_session *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t rnd[HTTP_SESSION_ID_LEN / 2];
-	size_t i;
 
 	/* From the kernel's CSPRNG: a session id must not be guessable. */
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		fatal_f("getrandom: %s", strerror(errno));
-	for (i = 0; i < sizeof(rnd); i++) {
-		s->id[2 * i] = hex[rnd[i] >> 4];
-		s->id[2 * i + 1] = hex[rnd[i] & 0xf];
-	}
-	s->id[HTTP_SESSION_ID_LEN] = '\0';
+	/* Fills the HTTP_SESSION_ID_LEN + 1 bytes of s->id, NUL included. */
+	hex_encode(rnd, sizeof(rnd), s->id);
 	explicit_bzero(rnd, sizeof(rnd));
 	s->listed = 1;
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);

@@ -33,6 +33,7 @@
 #include "mtls.h"
 #include "proto.h"
 #include "sbuf.h"
+#include "strcheck.h"
 #include "tlskey.h"
 
 static struct tlskey *tk[2];
@@ -122,15 +123,6 @@ sign(const struct tlskey *k, struct sbuf *m)
 	sbuf_free(ans);
 }
 
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 static void
 cert(const struct mtls_verifier *v, struct sbuf *m)
 {
@@ -158,7 +150,7 @@ cert(const struct mtls_verifier *v, struct sbuf *m)
 		return;
 	}
 	FUZZ_ASSERT(identity != NULL && strlen(identity) <=
-	    MTLS_IDENTITY_MAX && !has_control(identity),
+	    MTLS_IDENTITY_MAX && !str_has_control(identity),
 	    "identity bounded, without control characters");
 	FUZZ_ASSERT(strlen(fp) == 12 && strspn(fp, "0123456789abcdef") == 12,
 	    "fingerprint of 12 hex digits");
