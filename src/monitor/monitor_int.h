@@ -89,7 +89,7 @@ struct sbuf;
 				    (size_t)(PS_TEXT_MAX + 65536))
 /*
  * The key channel: the net process waits for each signature before it
- * asks for the next (privsep/key_wrap.c), so a working one has at most
+ * asks for the next (src/net/key_wrap.c), so a working one has at most
  * one answer unread.  Above this much unread the monitor stops reading
  * signature requests, and a request that is waiting when the mark is
  * reached proves that the net process sends without reading: a protocol
@@ -103,7 +103,7 @@ struct sbuf;
 #define MON_KEY_REQ_MAX		(PS_SIGIN_MAX + 64)
 /*
  * What the monitor sends must be within the field caps the net process
- * enforces (privsep/net_wrap.c): a field over its cap is fatal there, and
+ * enforces (src/net/net_wrap.c): a field over its cap is fatal there, and
  * the net process serves every client.  Identities are capped where they
  * enter (authn.h); the list of required roles or scopes, made from the
  * configuration, is clipped to its field (MON_REQUIRED_MAX) when sent.

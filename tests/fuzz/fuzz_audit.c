@@ -1,6 +1,6 @@
 /*
  * Fuzz target: audit-log verification and display (src/ctl/ctl_audit.c,
- * src/common/auditchain.c), through "mcpctl audit verify|show" itself.
+ * src/monitor/auditchain.c), through "mcpctl audit verify|show" itself.
  *
  * Input: the first byte picks the command (bit 0: show, else verify;
  * bit 1: verify --continued), the rest is the log file.  The MAC key is

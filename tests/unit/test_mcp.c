@@ -1,5 +1,5 @@
 /*
- * Unit tests for the MCP session (src/net/mcp.c), driven without any
+ * Unit tests for the MCP session (src/net/mcp_*.c), driven without any
  * process: a fake backend records what the session asks of the monitor
  * and the tests play the monitor's answers; a capturing output callback
  * keeps every line the session sends, and checks that none holds a raw

@@ -1,6 +1,6 @@
 /*
  * Secret files (the checks sshd makes of a private key) and locked
- * memory for key material: src/common/secretfile.c.
+ * memory for key material: src/monitor/secretfile.c.
  */
 
 #include <sys/types.h>
