@@ -273,17 +273,22 @@ roles_equal(const struct authkey *k, const char *roles)
 }
 
 /*
- * Parse line with the daemon's parser and check that it says what the
- * command line asked for.
+ * Parse the line built in lb with the daemon's parser and check that it
+ * fits one line and says what the command line asked for.
  */
 static int
-check_line(const char *line, const char *user, const char *roles,
+check_line(const struct linebuf *lb, const char *user, const char *roles,
     const char *expires)
 {
+	const char *line = lb->s;
 	struct authkey k;
 	char err[KEY_ERRLEN];
 	int ret = -1;
 
+	if (lb->overflow) {
+		fprintf(stderr, "mcpctl: options too long for one line\n");
+		return -1;
+	}
 	if (authkeys_parse_line(line, &k, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mcpctl: %s\n", err);
 		return -1;
@@ -373,11 +378,7 @@ key_new(int argc, char **argv)
 	memset(hex, '0', 64);
 	hex[64] = '\0';
 	lb_str(line, hex);
-	if (line->overflow) {
-		fprintf(stderr, "mcpctl: options too long for one line\n");
-		goto out;
-	}
-	if (check_line(line->s, user, roles, expires) != 0)
+	if (check_line(line, user, roles, expires) != 0)
 		goto out;
 	memset(line, 0, sizeof(*line));
 
@@ -441,12 +442,8 @@ key_new(int argc, char **argv)
 	lb_str(line, id);
 	lb_str(line, " sha256:");
 	lb_str(line, hex);
-	if (line->overflow) {
-		fprintf(stderr, "mcpctl: options too long for one line\n");
-		goto out;
-	}
 	/* Parse back exactly what will be written, with the daemon's parser. */
-	if (check_line(line->s, user, roles, expires) != 0)
+	if (check_line(line, user, roles, expires) != 0)
 		goto out;
 
 	/* The previous last line must not run into ours. */
