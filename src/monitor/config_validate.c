@@ -13,11 +13,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "errbuf.h"
-
-/* The algorithms the monitor can verify; everything else is refused. */
-static const char *const jwt_algs_allowed[] = {
-	"RS256", "PS256", "ES256", "EdDSA", NULL
-};
+#include "jwt.h"
 
 /*
  * Whether a Listen address is on the loopback interface.  ":port" binds
@@ -41,59 +37,6 @@ listen_is_loopback(const char *l)
 	memcpy(host, l, len);
 	host[len] = '\0';
 	return len == 0 || cfg_host_is_loopback(host);
-}
-
-/*
- * JWTAlgorithms: only asymmetric algorithms the monitor verifies itself.
- * "none" and HMAC get their own message, since naming them is usually a
- * misunderstanding worth pointing out.
- */
-static int
-check_jwt_algorithms(const char *list, char *err, size_t errlen)
-{
-	char *algs, *cp, *a;
-	size_t j, n = 0;
-	int ret = -1;
-
-	if ((algs = strdup(list)) == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	cp = algs;
-	while ((a = strsep(&cp, ",")) != NULL) {
-		n++;
-		if (strcasecmp(a, "none") == 0) {
-			seterr(err, errlen, "JWTAlgorithms: '%s' is never "
-			    "accepted: unsigned tokens are always refused", a);
-			goto out;
-		}
-		/*
-		 * With HMAC the verifier's key also signs, and a public key
-		 * used as an HMAC secret is the algorithm-confusion attack.
-		 */
-		if (strncasecmp(a, "HS", 2) == 0) {
-			seterr(err, errlen, "JWTAlgorithms: '%s' is never "
-			    "accepted: HMAC algorithms are always refused", a);
-			goto out;
-		}
-		for (j = 0; jwt_algs_allowed[j] != NULL; j++)
-			if (strcmp(a, jwt_algs_allowed[j]) == 0)
-				break;
-		if (jwt_algs_allowed[j] == NULL) {
-			seterr(err, errlen, "JWTAlgorithms: unsupported "
-			    "algorithm '%s' (must be among RS256, PS256, "
-			    "ES256, EdDSA)", a);
-			goto out;
-		}
-	}
-	if (n == 0) {
-		seterr(err, errlen, "JWTAlgorithms: empty list");
-		goto out;
-	}
-	ret = 0;
- out:
-	free(algs);
-	return ret;
 }
 
 /* The first Listen address that is not loopback, or NULL. */
@@ -127,6 +70,7 @@ config_validate(const struct mcpd_config *cfg, char *err, size_t errlen)
 	const char *pub;
 	struct url url;
 	size_t i, j, k;
+	unsigned int algs;
 	int found;
 
 	if (err != NULL && errlen > 0)
@@ -249,7 +193,7 @@ config_validate(const struct mcpd_config *cfg, char *err, size_t errlen)
 		}
 	}
 	if (cfg->jwt_algorithms != NULL &&
-	    check_jwt_algorithms(cfg->jwt_algorithms, err, errlen) != 0)
+	    jwt_algs_parse(cfg->jwt_algorithms, &algs, err, errlen) != 0)
 		return -1;
 	return 0;
 }

@@ -138,12 +138,13 @@ alg_quotable(const char *s)
 }
 
 
-static int
-parse_algorithms(const char *list, unsigned int *mask, char *err,
+int
+jwt_algs_parse(const char *list, unsigned int *mask, char *err,
     size_t errlen)
 {
 	char *copy, *cp, *a;
 	unsigned int bit;
+	size_t n = 0;
 	int ret = -1;
 
 	*mask = 0;
@@ -153,12 +154,34 @@ parse_algorithms(const char *list, unsigned int *mask, char *err,
 	}
 	cp = copy;
 	while ((a = strsep(&cp, ",")) != NULL) {
+		n++;
+		/*
+		 * "none" and HMAC get their own message, since naming them is
+		 * usually a misunderstanding worth pointing out: with HMAC the
+		 * verifier's key also signs, and a public key used as an HMAC
+		 * secret is the algorithm-confusion attack.
+		 */
+		if (strcasecmp(a, "none") == 0) {
+			seterr(err, errlen, "JWTAlgorithms: '%s' is never "
+			    "accepted: unsigned tokens are always refused", a);
+			goto out;
+		}
+		if (strncasecmp(a, "HS", 2) == 0) {
+			seterr(err, errlen, "JWTAlgorithms: '%s' is never "
+			    "accepted: HMAC algorithms are always refused", a);
+			goto out;
+		}
 		if ((bit = jwt_alg_from_name(a)) == 0) {
 			seterr(err, errlen, "JWTAlgorithms: unsupported "
-			    "algorithm '%s'", a);
+			    "algorithm '%s' (must be among RS256, PS256, "
+			    "ES256, EdDSA)", a);
 			goto out;
 		}
 		*mask |= bit;
+	}
+	if (n == 0) {
+		seterr(err, errlen, "JWTAlgorithms: empty list");
+		goto out;
 	}
 	ret = 0;
  out:
@@ -189,7 +212,7 @@ jwtv_new(const struct mcpd_config *cfg, char *err, size_t errlen)
 	v->leeway = cfg->jwt_leeway > 0 ? cfg->jwt_leeway : 0;
 	/* Unset (a configuration not filled with defaults): the default. */
 	v->type = cfg->jwt_type == -1 ? JWT_TYPE_AT_JWT : cfg->jwt_type;
-	if (parse_algorithms(cfg->jwt_algorithms != NULL ?
+	if (jwt_algs_parse(cfg->jwt_algorithms != NULL ?
 	    cfg->jwt_algorithms : JWT_DEFAULT_ALGS, &v->algs, err,
 	    errlen) != 0)
 		goto fail;

@@ -104,6 +104,13 @@ void	jwtv_set_cache_max(struct jwt_verifier *, size_t entries,
 const char *jwt_alg_name(unsigned int alg);
 /* The JWT_ALG_* bit for a name (exact case), or 0. */
 unsigned int jwt_alg_from_name(const char *);
+/*
+ * A JWTAlgorithms list (comma-separated names) into a mask of JWT_ALG_*
+ * bits: only the asymmetric algorithms the monitor verifies.  Returns 0,
+ * or -1 with err naming the first name refused.
+ */
+int	jwt_algs_parse(const char *list, unsigned int *mask, char *err,
+	    size_t errlen);
 /* Whether s is a valid kid: 1..JWT_KID_MAX of [A-Za-z0-9._-]. */
 int	jwt_valid_kid(const char *s, size_t len);
 /*
