@@ -108,8 +108,13 @@ config_free(struct mcpd_config *cfg)
 	for (i = 0; i < cfg->nroles; i++) {
 		free(cfg->roles[i].name);
 		strv_free(cfg->roles[i].tools, cfg->roles[i].ntools);
+		strv_free(cfg->roles[i].resources, cfg->roles[i].nresources);
+		strv_free(cfg->roles[i].prompts, cfg->roles[i].nprompts);
 	}
 	free(cfg->roles);
+	for (i = 0; i < cfg->nupstreams; i++)
+		cfg_upstream_free(&cfg->upstreams[i]);
+	free(cfg->upstreams);
 	free(cfg->audit_log);
 	free(cfg->audit_key_file);
 	strv_free(cfg->listen, cfg->nlisten);

@@ -60,10 +60,54 @@ struct cfg_user {
 	size_t	  nroles;
 };
 
+/*
+ * A Role: fnmatch(3) patterns, comma-separated in the file, for the names
+ * of tools and prompts and the URIs of resources it grants; "*" matches
+ * every name.  An empty list grants nothing of that kind.
+ */
 struct cfg_role {
 	char	 *name;
-	char	**tools;	/* "*" means every tool */
+	char	**tools;
 	size_t	  ntools;
+	char	**resources;
+	size_t	  nresources;
+	char	**prompts;
+	size_t	  nprompts;
+};
+
+/* Upstream: an MCP server the gateway fronts (mcpd.conf(5), UPSTREAMS). */
+#define UPSTREAM_COMMAND	0	/* a local server on stdin/stdout */
+#define UPSTREAM_URL		1	/* a remote Streamable HTTP server */
+
+#define UPSTREAM_NET_NONE	0
+#define UPSTREAM_NET_HOST	1
+
+#define UPSTREAMS_MAX		64	/* Upstream lines */
+#define UPSTREAM_NAME_MAX	32	/* NAME and prefix= */
+#define UPSTREAM_INFLIGHT_MAX	1024	/* max-inflight= */
+
+struct cfg_upstream {
+	char	 *name;
+	int	  kind;			/* UPSTREAM_COMMAND or UPSTREAM_URL */
+	char	 *user;			/* NULL: ToolUser */
+	char	 *cwd;
+	char	**env;			/* names copied from mcpd's own */
+	size_t	  nenv;
+	char	 *envfile;		/* secret file of NAME=VALUE lines */
+	int	  network;		/* UPSTREAM_NET_* */
+	char	**read;			/* absolute paths */
+	size_t	  nread;
+	char	**write;
+	size_t	  nwrite;
+	long	  timeout;		/* seconds, -1 = unset (ToolTimeout) */
+	long	  max_inflight;		/* -1 = unset */
+	char	 *prefix;		/* "" exposes names unchanged */
+	char	 *credential;		/* url only: bearer token file */
+	char	 *ca;			/* url only: CA bundle */
+	char	 *path;			/* command: absolute program path */
+	char	**args;			/* command: arguments, verbatim */
+	size_t	  nargs;
+	char	 *url;			/* url */
 };
 
 /* JWTScope scope role: the role counts only if the token has the scope. */
@@ -91,6 +135,8 @@ struct mcpd_config {
 	size_t		 nusers;
 	struct cfg_role	*roles;
 	size_t		 nroles;
+	struct cfg_upstream *upstreams;		/* Upstream lines */
+	size_t		 nupstreams;
 
 	int		 tool_listing;		/* -1 = unset */
 	long		 rate_limit;		/* per minute, -1 = unset */
@@ -179,6 +225,9 @@ void	config_fill_defaults(struct mcpd_config *);
 int	config_validate(const struct mcpd_config *, char *err, size_t errlen);
 /* The effective configuration, one "keyword value" per line (sshd -T). */
 void	config_dump(const struct mcpd_config *, FILE *);
+
+/* An upstream's prefix: prefix= if given ("" for none), else its NAME. */
+const char *cfg_upstream_prefix(const struct cfg_upstream *);
 
 /* "apikey,mtls" for one AuthMode alternative; static storage. */
 const char *config_authmask_str(unsigned int);

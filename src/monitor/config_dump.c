@@ -66,6 +66,93 @@ dump_list(FILE *f, char *const *v, size_t n)
 		fprintf(f, "%s%s", i == 0 ? "" : ",", v[i]);
 }
 
+/*
+ * " NAME=a,b" for a list that is not empty, as one word: in double quotes
+ * if an element holds a blank (a path may).
+ */
+static void
+dump_field(FILE *f, const char *name, char *const *v, size_t n,
+    const char *sep)
+{
+	const char *q = "";
+	size_t i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (strpbrk(v[i], " \t") != NULL)
+			q = "\"";
+	fprintf(f, " %s%s=", q, name);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i == 0 ? "" : sep, v[i]);
+	fprintf(f, "%s", q);
+}
+
+static void
+dump_role(FILE *f, const struct cfg_role *r)
+{
+	fprintf(f, "role %s", r->name);
+	dump_field(f, "tools", r->tools, r->ntools, ",");
+	dump_field(f, "resources", r->resources, r->nresources, ",");
+	dump_field(f, "prompts", r->prompts, r->nprompts, ",");
+	fprintf(f, "\n");
+}
+
+/* " WORD", in double quotes if it would not read back as one word. */
+static void
+dump_word(FILE *f, const char *w)
+{
+	fprintf(f, needs_quotes(w) ? " \"%s\"" : " %s", w);
+}
+
+/* " NAME=VALUE" as one word, for an option that is set. */
+static void
+dump_option(FILE *f, const char *name, const char *v)
+{
+	if (v == NULL)
+		return;
+	fprintf(f, strpbrk(v, " \t") != NULL ? " \"%s=%s\"" : " %s=%s", name,
+	    v);
+}
+
+/*
+ * Upstream, in one canonical form that reads back to the same upstream:
+ * the options in a fixed order, network= and prefix= always (prefix=
+ * empty meaning no prefix), the others only when given.
+ */
+static void
+dump_upstream(FILE *f, const struct cfg_upstream *u)
+{
+	size_t i;
+
+	fprintf(f, "upstream %s", u->name);
+	dump_option(f, "user", u->user);
+	dump_option(f, "cwd", u->cwd);
+	dump_field(f, "env", u->env, u->nenv, ",");
+	dump_option(f, "envfile", u->envfile);
+	if (u->kind == UPSTREAM_COMMAND)
+		fprintf(f, " network=%s",
+		    choice_name(cfg_network_choices, u->network));
+	dump_field(f, "read", u->read, u->nread, ":");
+	dump_field(f, "write", u->write, u->nwrite, ":");
+	if (u->timeout != -1)
+		fprintf(f, " timeout=%ld", u->timeout);
+	if (u->max_inflight != -1)
+		fprintf(f, " max-inflight=%ld", u->max_inflight);
+	dump_option(f, "prefix", cfg_upstream_prefix(u));
+	dump_option(f, "credential", u->credential);
+	dump_option(f, "ca", u->ca);
+	if (u->kind == UPSTREAM_URL)
+		fprintf(f, " url %s", u->url);
+	else {
+		fprintf(f, " command");
+		dump_word(f, u->path);
+		for (i = 0; i < u->nargs; i++)
+			dump_word(f, u->args[i]);
+	}
+	fprintf(f, "\n");
+}
+
 void
 config_dump(const struct mcpd_config *cfg, FILE *f)
 {
@@ -94,11 +181,10 @@ config_dump(const struct mcpd_config *cfg, FILE *f)
 		dump_list(f, cfg->users[i].roles, cfg->users[i].nroles);
 		fprintf(f, "\n");
 	}
-	for (i = 0; i < cfg->nroles; i++) {
-		fprintf(f, "role %s tools=", cfg->roles[i].name);
-		dump_list(f, cfg->roles[i].tools, cfg->roles[i].ntools);
-		fprintf(f, "\n");
-	}
+	for (i = 0; i < cfg->nroles; i++)
+		dump_role(f, &cfg->roles[i]);
+	for (i = 0; i < cfg->nupstreams; i++)
+		dump_upstream(f, &cfg->upstreams[i]);
 	dump_choice(f, "toollisting", cfg_toollisting_choices,
 	    cfg->tool_listing);
 	dump_long(f, "ratelimit", cfg->rate_limit, "/min");

@@ -112,4 +112,12 @@ extern const struct choice cfg_authmethod_choices[];
 /* Look keyword up, split args into words and store what they say. */
 int	cfg_process(struct pctx *p, const char *keyword, char *args);
 
+/* config_upstream.c: the Upstream keyword. */
+extern const struct choice cfg_network_choices[];
+/* NAME and prefix=: [A-Za-z0-9_-], 1 to UPSTREAM_NAME_MAX characters. */
+int	cfg_valid_upstream_word(const char *s);
+/* "Upstream NAME ..." with av[0] NAME, ac >= 1. */
+int	cfg_parse_upstream(struct pctx *p, char **av, int ac);
+void	cfg_upstream_free(struct cfg_upstream *u);
+
 #endif /* MCPD_CONFIG_INT_H */

@@ -9,6 +9,7 @@
  * whatever the command line says.
  */
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,7 +93,8 @@ enum kw {
 	KW_MAXCONNECTIONSPERSOURCE,
 	KW_PERSOURCENETBLOCKSIZE,
 	KW_HANDSHAKETIMEOUT,
-	KW_MAXSESSIONSPERUSER
+	KW_MAXSESSIONSPERUSER,
+	KW_UPSTREAM
 };
 
 static const struct keyword {
@@ -151,6 +153,7 @@ static const struct keyword {
 	{ "PerSourceNetBlockSize",	KW_PERSOURCENETBLOCKSIZE },
 	{ "HandshakeTimeout",		KW_HANDSHAKETIMEOUT },
 	{ "MaxSessionsPerUser",		KW_MAXSESSIONSPERUSER },
+	{ "Upstream",			KW_UPSTREAM },
 };
 
 const struct choice cfg_toollisting_choices[] = {
@@ -287,7 +290,7 @@ parse_authmode(struct pctx *p, char **av, int ac)
 }
 
 /*
- * The list of "User id roles=a,b" or "Role name tools=a,b": av[1] after
+ * The list of "User id roles=a,b": av[1] after
  * its prefix, which must be there and be followed by something.  NULL
  * (said through p) if not.
  */
@@ -356,27 +359,86 @@ parse_user(struct pctx *p, char **av)
 	return -1;
 }
 
+/*
+ * A pattern of tool or prompt names: the characters of a name and those
+ * of an fnmatch(3) glob ('*', '?', '[', ']', '!').
+ */
 static int
-valid_tool(const char *s)
+valid_name_pattern(const char *s)
 {
-	return cfg_valid_name(s);
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= CONFIG_ID_MAX)
+			return 0;
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-*?[]!", s[i]) == NULL)
+			return 0;
+	}
+	return i > 0;
 }
 
+/* The lists a Role line may give, each at most once. */
+static const struct role_field {
+	const char	*prefix;
+	const char	*what;
+	int		(*valid)(const char *);
+} role_fields[] = {
+	{ "tools=",	"tool pattern",		valid_name_pattern },
+	{ "resources=",	"resource pattern",	cfg_valid_id },
+	{ "prompts=",	"prompt pattern",	valid_name_pattern },
+};
+#define ROLE_NFIELDS	(sizeof(role_fields) / sizeof(role_fields[0]))
+
+/*
+ * One "tools=P1,P2" (or resources=, prompts=) of a Role line into a fresh
+ * list.  "*" stands alone: mixed with other patterns it would hide a
+ * mistake, since it already grants everything.
+ */
 static int
-parse_role(struct pctx *p, char **av)
+parse_role_field(struct pctx *p, const char *role, const struct role_field *f,
+    char *list, char ***vp, size_t *np)
+{
+	size_t i;
+
+	if (*list == '\0') {
+		cfg_perr(p, "%s: '%s' has an empty %s list", p->kw, role,
+		    f->what);
+		return -1;
+	}
+	if (cfg_split_list(p, &list, 1, f->valid, f->what, vp, np) != 0)
+		return -1;
+	for (i = 0; *np > 1 && i < *np; i++) {
+		if (strcmp((*vp)[i], "*") == 0) {
+			cfg_perr(p, "%s: '*' must stand alone in %s (it "
+			    "matches every name)", p->kw, f->prefix);
+			strv_free(*vp, *np);
+			*vp = NULL;
+			*np = 0;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Role NAME tools=PATTERNS [resources=PATTERNS] [prompts=PATTERNS], in
+ * any order, each at most once; a list not given grants nothing of its
+ * kind.
+ */
+static int
+parse_role(struct pctx *p, char **av, int ac)
 {
 	struct mcpd_config *cfg = p->cfg;
-	struct cfg_role *r;
-	char **tools, *list, *name;
-	size_t i, ntools;
+	struct cfg_role nr, *r;
+	char ***lists[ROLE_NFIELDS];
+	size_t *counts[ROLE_NFIELDS], i, len;
+	int j;
 
 	if (!cfg_valid_name(av[0])) {
 		cfg_perr(p, "%s: invalid role name '%s'", p->kw, av[0]);
 		return -1;
 	}
-	if ((list = prefixed_list(p, av, "tools=",
-	    "'tools=t1,t2' or 'tools=*'", "tool")) == NULL)
-		return -1;
 	for (i = 0; i < cfg->nroles; i++) {
 		if (strcmp(cfg->roles[i].name, av[0]) == 0) {
 			cfg_perr(p, "%s: duplicate role '%s'", p->kw, av[0]);
@@ -385,31 +447,48 @@ parse_role(struct pctx *p, char **av)
 	}
 	if (cfg_list_full(p, cfg->nroles))
 		return -1;
-	/* "*" stands alone: mixed with names it would hide a mistake. */
-	if (strcmp(list, "*") == 0) {
-		tools = NULL;
-		ntools = 0;
-		if (cfg_list_add(p, &tools, &ntools, "*") != 0)
-			return -1;
-	} else if (cfg_split_list(p, &list, 1, valid_tool, "tool", &tools,
-	    &ntools) != 0)
-		return -1;
-	if ((name = strdup(av[0])) == NULL)
+	memset(&nr, 0, sizeof(nr));
+	lists[0] = &nr.tools;
+	counts[0] = &nr.ntools;
+	lists[1] = &nr.resources;
+	counts[1] = &nr.nresources;
+	lists[2] = &nr.prompts;
+	counts[2] = &nr.nprompts;
+	for (j = 1; j < ac; j++) {
+		for (i = 0; i < ROLE_NFIELDS; i++) {
+			len = strlen(role_fields[i].prefix);
+			if (strncasecmp(av[j], role_fields[i].prefix, len) == 0)
+				break;
+		}
+		if (i == ROLE_NFIELDS) {
+			cfg_perr(p, "%s: expected 'tools=PATTERNS', "
+			    "'resources=PATTERNS' or 'prompts=PATTERNS', got "
+			    "'%s'", p->kw, av[j]);
+			goto fail;
+		}
+		if (*lists[i] != NULL) {
+			cfg_perr(p, "%s: '%s' gives %s twice", p->kw, av[0],
+			    role_fields[i].prefix);
+			goto fail;
+		}
+		if (parse_role_field(p, av[0], &role_fields[i], av[j] + len,
+		    lists[i], counts[i]) != 0)
+			goto fail;
+	}
+	if ((nr.name = strdup(av[0])) == NULL)
 		goto oom;
 	if ((r = reallocarray(cfg->roles, cfg->nroles + 1,
-	    sizeof(*r))) == NULL) {
-		free(name);
+	    sizeof(*r))) == NULL)
 		goto oom;
-	}
 	cfg->roles = r;
-	r = &cfg->roles[cfg->nroles++];
-	r->name = name;
-	r->tools = tools;
-	r->ntools = ntools;
+	cfg->roles[cfg->nroles++] = nr;
 	return 0;
  oom:
-	strv_free(tools, ntools);
 	cfg_perr(p, "out of memory");
+ fail:
+	free(nr.name);
+	for (i = 0; i < ROLE_NFIELDS; i++)
+		strv_free(*lists[i], *counts[i]);
 	return -1;
 }
 
@@ -711,9 +790,15 @@ cfg_process(struct pctx *p, const char *keyword, char *args)
 		maxargs = CONFIG_ARGS_MAX;
 		break;
 	case KW_USER:
-	case KW_ROLE:
 	case KW_JWTSCOPE:
 		minargs = maxargs = 2;
+		break;
+	case KW_ROLE:
+		minargs = 2;
+		maxargs = 1 + (int)ROLE_NFIELDS;
+		break;
+	case KW_UPSTREAM:
+		maxargs = CONFIG_ARGS_MAX;
 		break;
 	case KW_AUDITCHECKPOINT:
 		maxargs = 2;
@@ -757,7 +842,7 @@ cfg_process(struct pctx *p, const char *keyword, char *args)
 	case KW_USER:
 		return parse_user(p, av);
 	case KW_ROLE:
-		return parse_role(p, av);
+		return parse_role(p, av, ac);
 	case KW_TOOLLISTING:
 		if (cfg_parse_choice(p, av[0], cfg_toollisting_choices,
 		    &iv) != 0)
@@ -921,6 +1006,8 @@ cfg_process(struct pctx *p, const char *keyword, char *args)
 			return -1;
 		cfg_set_long(&cfg->max_sessions_per_user, lv);
 		return 0;
+	case KW_UPSTREAM:
+		return cfg_parse_upstream(p, av, ac);
 	}
 	cfg_perr(p, "internal error: unhandled keyword '%s'", k->name);
 	return -1;

@@ -5,9 +5,12 @@
  * are: no index is built, since the lists are capped (CONFIG_LIST_MAX) and
  * a decision is a few string comparisons next to the cost of the call it
  * guards.  Default deny: a role that no Role line defines permits nothing,
- * and an empty or NULL tool name is never permitted.
+ * and an empty or NULL tool name is never permitted.  A role grants the
+ * tools its tools= patterns match, as fnmatch(3) globs ("*" is every
+ * tool, and a name without glob characters matches only itself).
  */
 
+#include <fnmatch.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +21,24 @@
 #include "strv.h"
 #include "xmalloc.h"
 
-/* The tool list a role grants, including the "*" wildcard. */
-static int
-role_permits(const struct cfg_role *r, const char *tool)
+int
+policy_pattern_match(char *const *patterns, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < r->ntools; i++) {
-		if (strcmp(r->tools[i], "*") == 0 ||
-		    strcmp(r->tools[i], tool) == 0)
+	if (name == NULL || *name == '\0')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (fnmatch(patterns[i], name, 0) == 0)
 			return 1;
-	}
 	return 0;
+}
+
+/* Whether one of the role's tools= patterns matches tool. */
+static int
+role_permits(const struct cfg_role *r, const char *tool)
+{
+	return policy_pattern_match(r->tools, r->ntools, tool);
 }
 
 static const struct cfg_role *

@@ -1,9 +1,9 @@
 /*
  * Role-based authorization (mcpd.conf(5), User and Role), in the monitor.
- * Default deny: a tool is permitted only if one of the caller's roles lists
- * it (or "*").  For OAuth identities under JWTScope, the roles are those the
- * token's scopes leave in effect (authn.c); policy_missing_scopes() names
- * what is lacking.
+ * Default deny: a tool is permitted only if a tools= pattern of one of the
+ * caller's roles matches it ("*" matches every tool).  For OAuth
+ * identities under JWTScope, the roles are those the token's scopes leave
+ * in effect (authn.c); policy_missing_scopes() names what is lacking.
  */
 #ifndef MCPD_POLICY_H
 #define MCPD_POLICY_H
@@ -13,6 +13,14 @@
 struct mcpd_config;
 struct identity;
 
+/*
+ * Whether one of patterns[0..n), fnmatch(3) globs without flags (so '*'
+ * also matches '/', which matters for resource URIs), matches name; an
+ * empty or NULL name never matches.  Role's tools=, resources= and
+ * prompts= are matched with it.
+ */
+int	policy_pattern_match(char *const *patterns, size_t n,
+	    const char *name);
 /* The User line for id, or NULL. */
 const struct cfg_user *policy_find_user(const struct mcpd_config *,
 	    const char *id);

@@ -653,7 +653,8 @@ test_users_and_roles(void **state __attribute__((__unused__)))
 	assert_string_equal(bad("User a roles=r extra"),
 	    "t.conf line 7: User: extra argument 'extra'");
 	assert_string_equal(bad("Role r tools=*,query"),
-	    "t.conf line 7: Role: invalid tool '*'");
+	    "t.conf line 7: Role: '*' must stand alone in tools= (it matches "
+	    "every name)");
 	bad("Role r tools=a,,b");
 	bad("Role r tools=");
 	bad("Role r* tools=a");
@@ -1699,6 +1700,413 @@ test_example_conf_https(void **state __attribute__((__unused__)))
 	config_free(&cfg);
 }
 
+/* Role's three pattern lists (issue 13, section 1). */
+static void
+test_role_patterns(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN], *out;
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Role viewer tools=list_*,describe_?able "
+	    "resources=file:///data/*,db://x prompts=summar[iy]ze,[!_]*",
+	    err), 0);
+	assert_int_equal(line(&cfg, "Role docs prompts=* resources=*", err),
+	    0);
+	assert_int_equal(line(&cfg, "Role plain tools=query", err), 0);
+	assert_int_equal(cfg.nroles, 3);
+	assert_int_equal(cfg.roles[0].ntools, 2);
+	assert_string_equal(cfg.roles[0].tools[1], "describe_?able");
+	assert_int_equal(cfg.roles[0].nresources, 2);
+	assert_string_equal(cfg.roles[0].resources[0], "file:///data/*");
+	assert_int_equal(cfg.roles[0].nprompts, 2);
+	assert_string_equal(cfg.roles[0].prompts[1], "[!_]*");
+	assert_int_equal(cfg.roles[1].ntools, 0);
+	assert_int_equal(cfg.roles[1].nprompts, 1);
+	out = dump(&cfg);
+	assert_non_null(strstr(out, "role viewer tools=list_*,describe_?able "
+	    "resources=file:///data/*,db://x prompts=summar[iy]ze,[!_]*\n"));
+	assert_non_null(strstr(out, "role docs resources=* prompts=*\n"));
+	assert_non_null(strstr(out, "role plain tools=query\n"));
+	free(out);
+	config_free(&cfg);
+
+	assert_string_equal(bad("Role r tools=a resources=x tools=b"),
+	    "t.conf line 7: Role: 'r' gives tools= twice");
+	assert_string_equal(bad("Role r groups=a"), "t.conf line 7: Role: "
+	    "expected 'tools=PATTERNS', 'resources=PATTERNS' or "
+	    "'prompts=PATTERNS', got 'groups=a'");
+	assert_string_equal(bad("Role r tools=a prompts="),
+	    "t.conf line 7: Role: 'r' has an empty prompt pattern list");
+	assert_string_equal(bad("Role r resources=a,*"),
+	    "t.conf line 7: Role: '*' must stand alone in resources= (it "
+	    "matches every name)");
+	assert_string_equal(bad("Role r prompts=a/b"),
+	    "t.conf line 7: Role: invalid prompt pattern 'a/b'");
+	assert_string_equal(bad("Role r resources=a\"b"),
+	    "t.conf line 7: Role: invalid resource pattern 'a\"b'");
+	assert_string_equal(bad("Role r tools=list_*,list_*"),
+	    "t.conf line 7: Role: duplicate tool pattern 'list_*'");
+	assert_string_equal(bad("Role r tools=a prompts=b resources=c x=d"),
+	    "t.conf line 7: Role: extra argument 'x=d'");
+	assert_string_equal(bad("Role r"), "t.conf line 7: Role: missing "
+	    "argument");
+}
+
+/* The lines of text that begin with prefix, in a new string. */
+static char *
+lines_with(const char *text, const char *prefix)
+{
+	char *out = NULL;
+	size_t len = 0, n;
+	const char *l, *nl;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&out, &len));
+	for (l = text; *l != '\0'; l = nl + 1) {
+		assert_non_null(nl = strchr(l, '\n'));
+		n = (size_t)(nl - l) + 1;
+		if (strncmp(l, prefix, strlen(prefix)) == 0)
+			assert_int_equal(fwrite(l, 1, n, f), n);
+	}
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+/* Upstream lines that parse, and what is kept of them. */
+static void
+test_upstream(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	const struct cfg_upstream *u;
+	char err[ERRLEN];
+
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Upstream fs user=nobody cwd=/srv "
+	    "env=HOME,LANG envfile=/etc/mcpd/fs.env network=host "
+	    "read=/srv/data:/usr/share write=/srv/out timeout=1m30s "
+	    "max-inflight=8 prefix=files command /usr/bin/node "
+	    "\"/opt/my server.js\" --root=/srv \"\" '#x'", err), 0);
+	assert_int_equal(line(&cfg, "Upstream gh credential=/etc/mcpd/gh.tok "
+	    "ca=/etc/ssl/gh.pem PREFIX= url https://api.example.com:8443/mcp",
+	    err), 0);
+	assert_int_equal(line(&cfg, "upstream local url "
+	    "http://127.0.0.2:3000/mcp?x=1", err), 0);
+	assert_int_equal(line(&cfg, "Upstream v6 url http://[::1]/", err), 0);
+	assert_int_equal(line(&cfg, "Upstream lh url http://localhost:1/m",
+	    err), 0);
+	assert_int_equal(line(&cfg, "Upstream p1 Command /bin/true", err), 0);
+	assert_int_equal(cfg.nupstreams, 6);
+	u = &cfg.upstreams[0];
+	assert_string_equal(u->name, "fs");
+	assert_int_equal(u->kind, UPSTREAM_COMMAND);
+	assert_string_equal(u->user, "nobody");
+	assert_string_equal(u->cwd, "/srv");
+	assert_int_equal(u->nenv, 2);
+	assert_string_equal(u->env[1], "LANG");
+	assert_string_equal(u->envfile, "/etc/mcpd/fs.env");
+	assert_int_equal(u->network, UPSTREAM_NET_HOST);
+	assert_int_equal(u->nread, 2);
+	assert_string_equal(u->read[1], "/usr/share");
+	assert_int_equal(u->nwrite, 1);
+	assert_int_equal(u->timeout, 90);
+	assert_int_equal(u->max_inflight, 8);
+	assert_string_equal(cfg_upstream_prefix(u), "files");
+	assert_string_equal(u->path, "/usr/bin/node");
+	assert_int_equal(u->nargs, 4);
+	assert_string_equal(u->args[0], "/opt/my server.js");
+	assert_string_equal(u->args[1], "--root=/srv");
+	assert_string_equal(u->args[2], "");
+	assert_string_equal(u->args[3], "'#x'");
+	u = &cfg.upstreams[1];
+	assert_int_equal(u->kind, UPSTREAM_URL);
+	assert_string_equal(u->url, "https://api.example.com:8443/mcp");
+	assert_string_equal(u->credential, "/etc/mcpd/gh.tok");
+	assert_string_equal(u->ca, "/etc/ssl/gh.pem");
+	assert_string_equal(cfg_upstream_prefix(u), "");
+	assert_int_equal(u->network, UPSTREAM_NET_NONE);
+	assert_int_equal(u->timeout, -1);
+	assert_int_equal(u->max_inflight, -1);
+	assert_null(u->user);
+	/* prefix defaults to NAME. */
+	assert_string_equal(cfg_upstream_prefix(&cfg.upstreams[2]), "local");
+	assert_int_equal(cfg.upstreams[5].nargs, 0);
+	config_free(&cfg);
+	assert_int_equal(cfg.nupstreams, 0);
+	assert_null(cfg.upstreams);
+
+	/* Two upstreams with no prefix are fine: names may still differ. */
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, "Upstream a prefix= command /a", err), 0);
+	assert_int_equal(line(&cfg, "Upstream b prefix= command /b", err), 0);
+	assert_int_equal(line(&cfg, "Upstream c prefix=x command /c", err), 0);
+	assert_int_equal(line(&cfg, "Upstream x command /x", err), -1);
+	assert_string_equal(err, "t.conf line 7: Upstream x: prefix 'x' is "
+	    "already that of Upstream c");
+	assert_int_equal(line(&cfg, "Upstream a command /a", err), -1);
+	assert_string_equal(err, "t.conf line 7: Upstream: duplicate name "
+	    "'a'");
+	assert_int_equal(cfg.nupstreams, 3);
+	config_free(&cfg);
+}
+
+/* Every bad Upstream input, with its message. */
+static void
+test_upstream_errors(void **state __attribute__((__unused__)))
+{
+	static const char *const cases[][2] = {
+		{ "Upstream", "Upstream: missing argument" },
+		{ "Upstream fs", "Upstream fs: missing 'command PATH [ARG "
+		    "...]' or 'url URL'" },
+		{ "Upstream f.s command /x", "Upstream: invalid name 'f.s' "
+		    "(letters, digits, '_' and '-', at most 32)" },
+		{ "Upstream abcdefghijabcdefghijabcdefghijabc command /x",
+		    "Upstream: invalid name "
+		    "'abcdefghijabcdefghijabcdefghijabc' (letters, digits, "
+		    "'_' and '-', at most 32)" },
+		{ "Upstream fs bogus command /x", "Upstream fs: expected "
+		    "OPTION=VALUE, 'command PATH [ARG ...]' or 'url URL', got "
+		    "'bogus'" },
+		{ "Upstream fs color=red command /x",
+		    "Upstream fs: unknown option 'color='" },
+		{ "Upstream fs user=a user=b command /x",
+		    "Upstream fs: duplicate option 'user='" },
+		{ "Upstream fs user= command /x",
+		    "Upstream fs: user: empty value" },
+		{ "Upstream fs user=a,b command /x",
+		    "Upstream fs: user: invalid user name 'a,b'" },
+		{ "Upstream fs cwd=srv command /x",
+		    "Upstream fs: cwd: 'srv' is not an absolute path" },
+		{ "Upstream fs env=1X command /x", "Upstream fs: env: invalid "
+		    "environment variable name '1X'" },
+		{ "Upstream fs env=A-B command /x", "Upstream fs: env: invalid "
+		    "environment variable name 'A-B'" },
+		{ "Upstream fs env=A,,B command /x", "Upstream fs: env: empty "
+		    "environment variable name in list 'A,,B'" },
+		{ "Upstream fs env=A,A command /x", "Upstream fs: env: "
+		    "duplicate environment variable name 'A'" },
+		{ "Upstream fs env=HOME,MCPD_API_KEY command /x",
+		    "Upstream fs: env: 'MCPD_API_KEY' is reserved for mcpd "
+		    "(MCPD_* is never given to an upstream)" },
+		{ "Upstream fs network=bridge command /x", "Upstream fs: "
+		    "network: bad value 'bridge' (must be none|host)" },
+		{ "Upstream fs read=/a:b command /x",
+		    "Upstream fs: read: 'b' is not an absolute path" },
+		{ "Upstream fs read=/a::/b command /x",
+		    "Upstream fs: read: empty path in '/a::/b'" },
+		{ "Upstream fs write=/a:/a command /x",
+		    "Upstream fs: write: duplicate path '/a'" },
+		{ "Upstream fs timeout=0 command /x", "Upstream fs: timeout: "
+		    "bad time '0' (must be 1..3600 seconds)" },
+		{ "Upstream fs timeout=2h command /x", "Upstream fs: timeout: "
+		    "bad time '2h' (must be 1..3600 seconds)" },
+		{ "Upstream fs timeout=5x command /x", "Upstream fs: timeout: "
+		    "bad time '5x' (must be 1..3600 seconds)" },
+		{ "Upstream fs max-inflight=0 command /x", "Upstream fs: "
+		    "max-inflight: bad value '0' (must be 1..1024)" },
+		{ "Upstream fs max-inflight=1025 command /x", "Upstream fs: "
+		    "max-inflight: bad value '1025' (must be 1..1024)" },
+		{ "Upstream fs prefix=a.b command /x", "Upstream fs: prefix: "
+		    "invalid prefix 'a.b' (letters, digits, '_' and '-', at "
+		    "most 32)" },
+		{ "Upstream fs command", "Upstream fs: command: missing PATH" },
+		{ "Upstream fs command node server.js",
+		    "Upstream fs: command: 'node' is not an absolute path" },
+		{ "Upstream fs url", "Upstream fs: url: missing URL" },
+		{ "Upstream fs url https://h/mcp extra",
+		    "Upstream fs: url: extra argument 'extra'" },
+		{ "Upstream fs url http://example.com/mcp", "Upstream fs: url: "
+		    "'http://example.com/mcp' is not an https://HOST[:PORT]/PATH "
+		    "URL (http:// is allowed only for localhost, 127.0.0.0/8 "
+		    "and [::1])" },
+		{ "Upstream fs url http://128.0.0.1/mcp", "Upstream fs: url: "
+		    "'http://128.0.0.1/mcp' is not an https://HOST[:PORT]/PATH "
+		    "URL (http:// is allowed only for localhost, 127.0.0.0/8 "
+		    "and [::1])" },
+		{ "Upstream fs url ftp://h/mcp", "Upstream fs: url: "
+		    "'ftp://h/mcp' is not an https://HOST[:PORT]/PATH "
+		    "URL (http:// is allowed only for localhost, 127.0.0.0/8 "
+		    "and [::1])" },
+		{ "Upstream fs url https://u@h/mcp", "Upstream fs: url: "
+		    "'https://u@h/mcp' is not an https://HOST[:PORT]/PATH "
+		    "URL (http:// is allowed only for localhost, 127.0.0.0/8 "
+		    "and [::1])" },
+		{ "Upstream fs url https://h:0/mcp", "Upstream fs: url: "
+		    "'https://h:0/mcp' is not an https://HOST[:PORT]/PATH "
+		    "URL (http:// is allowed only for localhost, 127.0.0.0/8 "
+		    "and [::1])" },
+		{ "Upstream fs url https://h", "Upstream fs: url: 'https://h' "
+		    "has no path (such as /mcp)" },
+		{ "Upstream fs url https://h?x", "Upstream fs: url: "
+		    "'https://h?x' has no path (such as /mcp)" },
+		{ "Upstream fs url https://h/mcp#f", "Upstream fs: url: "
+		    "'https://h/mcp#f' has a fragment" },
+		{ "Upstream fs credential=/t command /x",
+		    "Upstream fs: credential= is for url upstreams only" },
+		{ "Upstream fs ca=/c command /x",
+		    "Upstream fs: ca= is for url upstreams only" },
+		{ "Upstream fs user=u url https://h/m",
+		    "Upstream fs: user= is for command upstreams only" },
+		{ "Upstream fs cwd=/ url https://h/m",
+		    "Upstream fs: cwd= is for command upstreams only" },
+		{ "Upstream fs env=A url https://h/m",
+		    "Upstream fs: env= is for command upstreams only" },
+		{ "Upstream fs envfile=/e url https://h/m",
+		    "Upstream fs: envfile= is for command upstreams only" },
+		{ "Upstream fs network=none url https://h/m",
+		    "Upstream fs: network= is for command upstreams only" },
+		{ "Upstream fs read=/r url https://h/m",
+		    "Upstream fs: read= is for command upstreams only" },
+		{ "Upstream fs write=/w url https://h/m",
+		    "Upstream fs: write= is for command upstreams only" },
+		{ "Upstream fs envfile= command /x",
+		    "Upstream fs: envfile: empty value" },
+		{ "Upstream fs credential= url https://h/m",
+		    "Upstream fs: credential: empty value" },
+	};
+	char want[ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(snprintf(want, sizeof(want), "t.conf line 7: %s",
+		    cases[i][1]) > 0);
+		if (strcmp(bad(cases[i][0]), want) != 0)
+			fail_msg("%s: got \"%s\"", cases[i][0],
+			    bad(cases[i][0]));
+	}
+}
+
+/* The caps: upstreams, paths, env names, arguments. */
+static void
+test_upstream_caps(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN], l[CONFIG_LINE_MAX];
+	size_t i, off;
+	int r;
+
+	config_init(&cfg);
+	for (i = 0; i < UPSTREAMS_MAX; i++) {
+		assert_true(snprintf(l, sizeof(l), "Upstream u%zu command /x",
+		    i) > 0);
+		assert_int_equal(line(&cfg, l, err), 0);
+	}
+	assert_int_equal(line(&cfg, "Upstream last command /x", err), -1);
+	assert_string_equal(err, "t.conf line 7: Upstream: too many "
+	    "upstreams (at most 64)");
+	config_free(&cfg);
+
+	off = (size_t)snprintf(l, sizeof(l), "Upstream fs read=");
+	for (i = 0; i < 65; i++) {
+		r = snprintf(l + off, sizeof(l) - off, "%s/p%zu",
+		    i == 0 ? "" : ":", i);
+		assert_true(r > 0);
+		off += (size_t)r;
+	}
+	assert_true(snprintf(l + off, sizeof(l) - off, " command /x") > 0);
+	assert_string_equal(bad(l),
+	    "t.conf line 7: Upstream fs: read: more than 64 paths");
+
+	off = (size_t)snprintf(l, sizeof(l), "Upstream fs env=");
+	for (i = 0; i < 257; i++) {
+		r = snprintf(l + off, sizeof(l) - off, "%sV%zu",
+		    i == 0 ? "" : ",", i);
+		assert_true(r > 0);
+		off += (size_t)r;
+	}
+	assert_true(snprintf(l + off, sizeof(l) - off, " command /x") > 0);
+	assert_string_equal(bad(l),
+	    "t.conf line 7: Upstream fs: env: more than 256 names");
+
+	/* The line's own cap on words bounds the arguments. */
+	off = (size_t)snprintf(l, sizeof(l), "Upstream fs command /x");
+	for (i = 0; i < 253; i++) {
+		r = snprintf(l + off, sizeof(l) - off, " a");
+		assert_true(r > 0);
+		off += (size_t)r;
+	}
+	config_init(&cfg);
+	assert_int_equal(line(&cfg, l, err), 0);
+	assert_int_equal(cfg.upstreams[0].nargs, 253);
+	config_free(&cfg);
+	assert_true(snprintf(l + off, sizeof(l) - off, " b") > 0);
+	assert_string_equal(bad(l),
+	    "t.conf line 7: too many arguments (at most 256)");
+}
+
+/*
+ * mcpd -T prints each Upstream line in a canonical form that parses again
+ * to the same upstream: the dump of the dump is the dump.
+ */
+static void
+test_upstream_roundtrip(void **state __attribute__((__unused__)))
+{
+	static const char *const lines[] = {
+		"Upstream fs user=nobody \"cwd=/srv/my dir\" env=HOME,LANG "
+		    "envfile=/etc/mcpd/fs.env network=host "
+		    "\"read=/srv/a b:/usr/share\" write=/srv/out timeout=1m30s "
+		    "max-inflight=8 prefix=files command /usr/bin/node "
+		    "\"/opt/my server.js\" --root=/srv \"\" \"#x\" a=b url",
+		"Upstream gh credential=/etc/mcpd/gh.tok ca=/etc/ssl/gh.pem "
+		    "prefix= url https://api.example.com:8443/mcp?a=b",
+		"Upstream local max-inflight=1 url http://[::1]:3000/mcp",
+		"Upstream plain command /bin/server",
+		"Role viewer tools=list_*,describe_* resources=file:///d/* "
+		    "prompts=p?",
+		NULL
+	};
+	static const char want[] =
+	    "upstream fs user=nobody \"cwd=/srv/my dir\" env=HOME,LANG "
+	    "envfile=/etc/mcpd/fs.env network=host \"read=/srv/a b:/usr/share\" "
+	    "write=/srv/out timeout=90 max-inflight=8 prefix=files command "
+	    "/usr/bin/node \"/opt/my server.js\" --root=/srv \"\" \"#x\" a=b "
+	    "url\n"
+	    "upstream gh prefix= credential=/etc/mcpd/gh.tok "
+	    "ca=/etc/ssl/gh.pem url https://api.example.com:8443/mcp?a=b\n"
+	    "upstream local max-inflight=1 prefix=local url "
+	    "http://[::1]:3000/mcp\n"
+	    "upstream plain network=none prefix=plain command /bin/server\n";
+	struct mcpd_config cfg, again;
+	char err[ERRLEN], *out, *up, *out2, *up2, *l, *nl;
+	size_t i;
+
+	config_init(&cfg);
+	for (i = 0; lines[i] != NULL; i++)
+		if (line(&cfg, lines[i], err) != 0)
+			fail_msg("%s", err);
+	out = dump(&cfg);
+	up = lines_with(out, "upstream ");
+	assert_string_equal(up, want);
+
+	/* The printed lines, read again, print the same. */
+	config_init(&again);
+	for (l = out; (nl = strchr(l, '\n')) != NULL; l = nl + 1) {
+		*nl = '\0';
+		if ((strncmp(l, "upstream ", 9) == 0 ||
+		    strncmp(l, "role ", 5) == 0) && line(&again, l, err) != 0)
+			fail_msg("%s: %s", l, err);
+	}
+	out2 = dump(&again);
+	up2 = lines_with(out2, "upstream ");
+	assert_string_equal(up2, up);
+	free(up2);
+	up2 = lines_with(out2, "role ");
+	free(up);
+	assert_non_null(strstr(up2, "role viewer tools=list_*,describe_* "
+	    "resources=file:///d/* prompts=p?\n"));
+	assert_int_equal(again.nupstreams, cfg.nupstreams);
+	assert_string_equal(again.upstreams[0].args[2], "");
+	assert_string_equal(again.upstreams[0].args[3], "#x");
+	assert_string_equal(again.upstreams[0].cwd, "/srv/my dir");
+	assert_string_equal(again.upstreams[0].read[0], "/srv/a b");
+	assert_string_equal(cfg_upstream_prefix(&again.upstreams[1]), "");
+	free(up2);
+	free(out);
+	free(out2);
+	config_free(&cfg);
+	config_free(&again);
+}
+
 static void
 test_free_reuse(void **state __attribute__((__unused__)))
 {
@@ -1777,6 +2185,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_listen_option_forms, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_example_conf_https, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_role_patterns, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upstream, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upstream_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upstream_caps, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upstream_roundtrip, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_free_reuse, setup,
 		    teardown),

@@ -248,6 +248,56 @@ test_missing_scopes(void **state)
 	free(s);
 }
 
+/*
+ * tools= patterns are fnmatch(3) globs: a role of patterns grants exactly
+ * the names they match, an exact name still only itself, and the roles a
+ * denial names are those whose patterns match.
+ */
+static void
+test_patterns(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[256], *r;
+	char *lister[] = { "lister" };
+	char *exact[] = { "exact" };
+	char *pats[] = { "list_*", "describe_?able", "[dq]uery" };
+
+	config_init(&cfg);
+	assert_int_equal(config_parse_line(&cfg,
+	    "Role lister tools=list_*,describe_*", CFG_SRC_FILE, "t", 1, err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_parse_line(&cfg, "Role exact tools=list",
+	    CFG_SRC_FILE, "t", 2, err, sizeof(err)), 0);
+	assert_true(policy_permits(&cfg, lister, 1, "list_tables"));
+	assert_true(policy_permits(&cfg, lister, 1, "list_"));
+	assert_true(policy_permits(&cfg, lister, 1, "describe_table"));
+	assert_false(policy_permits(&cfg, lister, 1, "list"));
+	assert_false(policy_permits(&cfg, lister, 1, "query"));
+	assert_false(policy_permits(&cfg, lister, 1, "xlist_tables"));
+	assert_false(policy_permits(&cfg, lister, 1, "execute_sql"));
+	assert_true(policy_permits(&cfg, exact, 1, "list"));
+	assert_false(policy_permits(&cfg, exact, 1, "list_tables"));
+	assert_false(policy_permits(&cfg, exact, 1, "lis"));
+	assert_non_null(r = policy_required_roles(&cfg, "list_prs"));
+	assert_string_equal(r, "lister");
+	free(r);
+	assert_non_null(r = policy_required_roles(&cfg, "list"));
+	assert_string_equal(r, "exact");
+	free(r);
+	config_free(&cfg);
+
+	assert_true(policy_pattern_match(pats, 3, "list_x"));
+	assert_true(policy_pattern_match(pats, 3, "describe_table"));
+	assert_false(policy_pattern_match(pats, 3, "describe_tables"));
+	assert_true(policy_pattern_match(pats, 3, "query"));
+	assert_true(policy_pattern_match(pats, 3, "duery"));
+	assert_false(policy_pattern_match(pats, 3, "xuery"));
+	assert_false(policy_pattern_match(pats, 3, ""));
+	assert_false(policy_pattern_match(pats, 3, NULL));
+	assert_false(policy_pattern_match(pats, 0, "list_x"));
+	assert_false(policy_pattern_match(NULL, 0, "list_x"));
+}
+
 int
 main(void)
 {
@@ -264,6 +314,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_required_roles, setup,
 		    teardown),
 		cmocka_unit_test(test_required_roles_order_and_none),
+		cmocka_unit_test(test_patterns),
 		cmocka_unit_test_setup_teardown(test_missing_scopes, setup,
 		    teardown),
 	};
