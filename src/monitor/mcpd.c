@@ -27,6 +27,7 @@
 #include "auditkey.h"
 #include "authkeys.h"
 #include "config.h"
+#include "errbuf.h"
 #include "fileio.h"
 #include "jwt.h"
 #include "listener.h"
@@ -38,6 +39,7 @@
 #include "spawn.h"
 #include "strv.h"
 #include "tlskey.h"
+#include "upstream_secrets.h"
 #include "xmalloc.h"
 
 #define ENV_CRED_MAX	16384
@@ -352,6 +354,14 @@ reload(const struct mcpd_config *old, struct mcpd_config **cfgp,
 		free(ncfg);
 		return -1;
 	}
+	/* As at start: an Upstream line is refused, never ignored. */
+	if (ncfg->nupstreams > 0) {
+		seterr(err, errlen, "Upstream %s: the gateway is not in this "
+		    "build yet", ncfg->upstreams[0].name);
+		config_free(ncfg);
+		free(ncfg);
+		return -1;
+	}
 	ncfg->stdio = old->stdio;
 	keep_restart_values(ncfg, old);
 	if (load_auth(ncfg, authp, err, errlen) != 0) {
@@ -548,6 +558,8 @@ main(int argc, char **argv)
 	}
 	if (auth.mtls != NULL && !test_flag)
 		banner("Client certificates verified (mTLS)");
+	if (upstream_secrets_check(cfg, err, sizeof(err)) != 0)
+		fatal("%s", err);
 	if (config_auth_uses(cfg, AUTH_M_NONE))
 		error("WARNING: AuthMode none: requests are not "
 		    "authenticated; every caller is \"anonymous\"%s",
@@ -597,6 +609,14 @@ main(int argc, char **argv)
 		release(cfg, &mp.auth);
 		exit(0);
 	}
+	/*
+	 * mcpd -t checks Upstream lines, but this build has no gateway to
+	 * serve them: starting without them would leave their clients
+	 * talking to a server that silently lacks the tools they expect.
+	 */
+	if (cfg->nupstreams > 0)
+		fatal("Upstream %s: the gateway is not in this build yet",
+		    cfg->upstreams[0].name);
 	/* --stdio serves stdio, whatever Listen says. */
 	if (cfg->nlisten > 0 && !cfg->stdio) {
 		check_nofile(cfg);

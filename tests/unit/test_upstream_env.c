@@ -1,7 +1,8 @@
 /*
  * Unit tests for the environment of a command upstream
  * (src/monitor/upstream_env.c): the names env= may copy, and the
- * NAME=VALUE lines of an envfile=, read as a secret file.
+ * NAME=VALUE lines of an envfile=, read as a secret file; and the check
+ * of a url upstream's credential= (src/monitor/upstream_secrets.c).
  */
 
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "upstream_env.h"
+#include "upstream_secrets.h"
 
 #define ERRLEN	256
 
@@ -222,6 +224,46 @@ test_load(void **state __attribute__((__unused__)))
 	assert_int_equal(unlink(path), 0);
 }
 
+/* credential=: one RFC 6750 bearer token in a secret file. */
+static void
+test_credential(void **state __attribute__((__unused__)))
+{
+	static const char *const good[] = {
+		"abc", "abc\n", "abc\r\n", "a-b.c_d~e+f/g==\n", "x=",
+	};
+	static const char *const badtok[] = {
+		"", "\n", "two words\n", "abc\n\n", "=abc", "ab=c", "a\"b",
+		"tok\nsecond\n",
+	};
+	char path[64], want[ERRLEN], err[ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		write_file(path, sizeof(path), good[i], 0600);
+		if (upstream_credential_check(path, err, sizeof(err)) != 0)
+			fail_msg("refused '%s': %s", good[i], err);
+		assert_int_equal(unlink(path), 0);
+	}
+	for (i = 0; i < sizeof(badtok) / sizeof(badtok[0]); i++) {
+		write_file(path, sizeof(path), badtok[i], 0600);
+		assert_int_equal(upstream_credential_check(path, err,
+		    sizeof(err)), -1);
+		assert_true(snprintf(want, sizeof(want), "%s: not one bearer "
+		    "token (letters, digits and -._~+/, then any =)",
+		    path) > 0);
+		assert_string_equal(err, want);
+		assert_int_equal(unlink(path), 0);
+	}
+	write_file(path, sizeof(path), "tok\n", 0644);
+	assert_int_equal(upstream_credential_check(path, err, sizeof(err)),
+	    -1);
+	assert_true(snprintf(want, sizeof(want), "UNPROTECTED SECRET FILE: %s "
+	    "is accessible by group or others (mode 0644); it must be 0600 "
+	    "or stricter", path) > 0);
+	assert_string_equal(err, want);
+	assert_int_equal(unlink(path), 0);
+}
+
 int
 main(void)
 {
@@ -230,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_credential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
