@@ -1,7 +1,7 @@
 /*
  * The secret files of the Upstream lines (mcpd.conf(5), UPSTREAMS):
- * envfile= and credential=, checked when mcpd starts, on mcpd -t and on
- * a reload, as AuthorizedKeysFile is.
+ * envfile= and credential=, checked when mcpd starts and on mcpd -t, as
+ * AuthorizedKeysFile is.
  *
  * Library code: errors go into the caller's buffer; nothing logs or exits.
  */

@@ -2107,6 +2107,52 @@ test_upstream_roundtrip(void **state __attribute__((__unused__)))
 	config_free(&again);
 }
 
+/*
+ * The commented Upstream example at the end of the shipped file parses
+ * and validates.
+ */
+static void
+test_example_conf_upstream(void **state __attribute__((__unused__)))
+{
+	static const char *const kws[] = { "# Upstream ", "# Role " };
+	static const char start[] = "# --- Upstreams";
+	struct mcpd_config cfg;
+	char err[ERRLEN], buf[CONFIG_LINE_MAX + 2];
+	FILE *f;
+	size_t i;
+	int n = 0, in = 0;
+
+	if (access(EXAMPLE_CONF, R_OK) != 0)
+		skip();
+	config_init(&cfg);
+	assert_int_equal(config_load_file(&cfg, EXAMPLE_CONF, err,
+	    sizeof(err)), 0);
+	assert_non_null(f = fopen(EXAMPLE_CONF, "r"));
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		if (strncmp(buf, start, sizeof(start) - 1) == 0)
+			in = 1;
+		for (i = 0; in && i < sizeof(kws) / sizeof(kws[0]); i++) {
+			if (strncmp(buf, kws[i], strlen(kws[i])) != 0)
+				continue;
+			if (config_parse_line(&cfg, buf + 2, CFG_SRC_FILE,
+			    EXAMPLE_CONF, 1, err, sizeof(err)) != 0)
+				fail_msg("%s", err);
+			n++;
+		}
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(n, 2);
+	config_fill_defaults(&cfg);
+	if (config_validate(&cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.nupstreams, 1);
+	assert_string_equal(cfg.upstreams[0].name, "fs");
+	assert_int_equal(cfg.upstreams[0].nargs, 2);
+	assert_int_equal(cfg.nroles, 4);
+	assert_int_equal(cfg.roles[3].nresources, 1);
+	config_free(&cfg);
+}
+
 static void
 test_free_reuse(void **state __attribute__((__unused__)))
 {
@@ -2196,6 +2242,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_upstream_roundtrip, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_example_conf_upstream,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_reuse, setup,
 		    teardown),
 	};
