@@ -81,16 +81,8 @@ const struct choice cfg_network_choices[] = {
 int
 cfg_valid_upstream_word(const char *s)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= UPSTREAM_NAME_MAX)
-			return 0;
-		if ((s[i] < 'A' || s[i] > 'Z') && (s[i] < 'a' || s[i] > 'z') &&
-		    (s[i] < '0' || s[i] > '9') && s[i] != '_' && s[i] != '-')
-			return 0;
-	}
-	return i > 0;
+	return cfg_valid_name(s) && strchr(s, '.') == NULL &&
+	    strlen(s) <= UPSTREAM_NAME_MAX;
 }
 
 /* An absolute path that fits in a PATH_MAX buffer. */
@@ -130,10 +122,14 @@ cfg_upstream_free(struct cfg_upstream *u)
 	memset(u, 0, sizeof(*u));
 }
 
-/* A copy of s into *field, which the caller knows is unset. */
+/*
+ * A copy of s into *field.  A field is set once (a second option of a
+ * name is refused before), but what it held is freed all the same.
+ */
 static int
 set_copy(struct pctx *p, char **field, const char *s)
 {
+	free(*field);
 	if ((*field = strdup(s)) == NULL) {
 		cfg_perr(p, "out of memory");
 		return -1;

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "errbuf.h"
+#include "fileio.h"
 #include "secretfile.h"
+#include "xmalloc.h"
 
 
 int
@@ -101,6 +103,31 @@ secret_file_open_error(const char *path, int errnum, char *err,
 		seterr(err, errlen, "%s: is a symbolic link", path);
 	else
 		seterr(err, errlen, "%s: %s", path, strerror(errnum));
+}
+
+int
+secret_file_read(const char *path, size_t max, uint8_t **bufp, size_t *lenp,
+    char *err, size_t errlen)
+{
+	int fd, ret = -1;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if ((fd = open(path, SECRET_FILE_OPEN_FLAGS)) == -1) {
+		secret_file_open_error(path, errno, err, errlen);
+		return -1;
+	}
+	if (secret_file_check(fd, path, err, errlen) == 0 &&
+	    read_fd_capped_err(fd, max, path, bufp, lenp, err, errlen) == 0)
+		ret = 0;
+	if (close(fd) == -1 && ret == 0) {
+		seterr(err, errlen, "%s: close: %s", path, strerror(errno));
+		freezero(*bufp, *lenp);
+		*bufp = NULL;
+		*lenp = 0;
+		ret = -1;
+	}
+	return ret;
 }
 
 /*

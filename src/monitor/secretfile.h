@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * How to open a secret file: no symbolic link as the last component, no
@@ -62,6 +63,16 @@ int	secret_owner_check(int fd, const char *path, const char *what,
  */
 void	secret_file_open_error(const char *path, int errnum, char *err,
 	    size_t errlen);
+
+/*
+ * Open path with SECRET_FILE_OPEN_FLAGS, check it with secret_file_check()
+ * and read it whole, at most max bytes (read_fd_capped_err()).  Returns 0
+ * with the contents in *bufp and their length in *lenp, which the caller
+ * wipes and frees with freezero(*bufp, *lenp); or -1 with the message of
+ * the step that failed in err.
+ */
+int	secret_file_read(const char *path, size_t max, uint8_t **bufp,
+	    size_t *lenp, char *err, size_t errlen);
 
 /*
  * Lock len bytes at p into memory (mlock(2)).  Returns 0, or -1 with errno

@@ -6,14 +6,11 @@
  */
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "errbuf.h"
-#include "fileio.h"
 #include "secretfile.h"
 #include "strv.h"
 #include "upstream_env.h"
@@ -155,31 +152,18 @@ int
 upstream_envfile_load(const char *path, char ***envp, size_t *np,
     char *err, size_t errlen)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int fd, ret = -1;
+	uint8_t *buf;
+	size_t len;
+	int ret;
 
 	*envp = NULL;
 	*np = 0;
-	if ((fd = open(path, SECRET_FILE_OPEN_FLAGS)) == -1) {
-		secret_file_open_error(path, errno, err, errlen);
+	if (secret_file_read(path, UPSTREAM_ENVFILE_MAX, &buf, &len, err,
+	    errlen) != 0)
 		return -1;
-	}
-	if (secret_file_check(fd, path, err, errlen) != 0 ||
-	    read_fd_capped_err(fd, UPSTREAM_ENVFILE_MAX, path, &buf, &len,
-	    err, errlen) != 0)
-		goto out;
 	ret = upstream_envfile_parse((const char *)buf, len, path, envp, np,
 	    err, errlen);
- out:
 	freezero(buf, len);
-	if (close(fd) == -1 && ret == 0) {
-		seterr(err, errlen, "%s: close: %s", path, strerror(errno));
-		upstream_env_free(*envp, *np);
-		*envp = NULL;
-		*np = 0;
-		ret = -1;
-	}
 	return ret;
 }
 

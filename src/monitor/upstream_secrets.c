@@ -5,14 +5,11 @@
  * instead of surfacing when the gateway first needs it.
  */
 
-#include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "errbuf.h"
-#include "fileio.h"
 #include "secretfile.h"
 #include "upstream_env.h"
 #include "upstream_secrets.h"
@@ -44,18 +41,13 @@ is_b64token(const uint8_t *s, size_t len)
 int
 upstream_credential_check(const char *path, char *err, size_t errlen)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0, tlen;
-	int fd, ret = -1;
+	uint8_t *buf;
+	size_t len, tlen;
+	int ret = 0;
 
-	if ((fd = open(path, SECRET_FILE_OPEN_FLAGS)) == -1) {
-		secret_file_open_error(path, errno, err, errlen);
+	if (secret_file_read(path, UPSTREAM_CREDENTIAL_MAX, &buf, &len, err,
+	    errlen) != 0)
 		return -1;
-	}
-	if (secret_file_check(fd, path, err, errlen) != 0 ||
-	    read_fd_capped_err(fd, UPSTREAM_CREDENTIAL_MAX, path, &buf, &len,
-	    err, errlen) != 0)
-		goto out;
 	tlen = len;
 	if (tlen > 0 && buf[tlen - 1] == '\n')
 		tlen--;
@@ -64,15 +56,9 @@ upstream_credential_check(const char *path, char *err, size_t errlen)
 	if (!is_b64token(buf, tlen)) {
 		seterr(err, errlen, "%s: not one bearer token (letters, digits "
 		    "and -._~+/, then any =)", path);
-		goto out;
-	}
-	ret = 0;
- out:
-	freezero(buf, len);
-	if (close(fd) == -1 && ret == 0) {
-		seterr(err, errlen, "%s: close: %s", path, strerror(errno));
 		ret = -1;
 	}
+	freezero(buf, len);
 	return ret;
 }
 

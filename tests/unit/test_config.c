@@ -1656,26 +1656,23 @@ test_listen_option_forms(void **state __attribute__((__unused__)))
 }
 
 /*
- * The commented HTTPS example in the shipped file, uncommented on top of
- * the file's own lines, makes a valid configuration.
+ * The shipped file's own lines, then the commented example that follows
+ * its line starting with start: the "# " lines up to the first other one
+ * ("#" alone is passed over), uncommented.  Returns how many there were.
  */
-static void
-test_example_conf_https(void **state __attribute__((__unused__)))
+static int
+example_block(struct mcpd_config *cfg, const char *start)
 {
-	static const char start[] = "# An HTTPS server";
-	struct mcpd_config cfg;
 	char err[ERRLEN], buf[CONFIG_LINE_MAX + 2];
 	FILE *f;
 	int in = 0, n = 0;
 
-	if (access(EXAMPLE_CONF, R_OK) != 0)
-		skip();
-	config_init(&cfg);
-	assert_int_equal(config_load_file(&cfg, EXAMPLE_CONF, err,
+	config_init(cfg);
+	assert_int_equal(config_load_file(cfg, EXAMPLE_CONF, err,
 	    sizeof(err)), 0);
 	assert_non_null(f = fopen(EXAMPLE_CONF, "r"));
 	while (fgets(buf, sizeof(buf), f) != NULL) {
-		if (strncmp(buf, start, sizeof(start) - 1) == 0) {
+		if (strncmp(buf, start, strlen(start)) == 0) {
 			in = 1;
 			continue;
 		}
@@ -1683,13 +1680,28 @@ test_example_conf_https(void **state __attribute__((__unused__)))
 			continue;
 		if (strncmp(buf, "# ", 2) != 0)
 			break;
-		if (config_parse_line(&cfg, buf + 2, CFG_SRC_FILE,
+		if (config_parse_line(cfg, buf + 2, CFG_SRC_FILE,
 		    EXAMPLE_CONF, 1, err, sizeof(err)) != 0)
 			fail_msg("%s", err);
 		n++;
 	}
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(n, 15);
+	return n;
+}
+
+/*
+ * The commented HTTPS example in the shipped file, uncommented on top of
+ * the file's own lines, makes a valid configuration.
+ */
+static void
+test_example_conf_https(void **state __attribute__((__unused__)))
+{
+	struct mcpd_config cfg;
+	char err[ERRLEN];
+
+	if (access(EXAMPLE_CONF, R_OK) != 0)
+		skip();
+	assert_int_equal(example_block(&cfg, "# An HTTPS server"), 15);
 	config_fill_defaults(&cfg);
 	if (config_validate(&cfg, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
@@ -1976,14 +1988,35 @@ test_upstream_errors(void **state __attribute__((__unused__)))
 	}
 }
 
+/*
+ * head, then n items ITEM0 SEP ITEM1 SEP ..., then tail, into l: a line
+ * with a list at a cap.
+ */
+static void
+list_line(char *l, size_t len, const char *head, const char *item,
+    const char *sep, size_t n, const char *tail)
+{
+	size_t i, off;
+	int r;
+
+	assert_true((r = snprintf(l, len, "%s", head)) > 0);
+	off = (size_t)r;
+	for (i = 0; i < n; i++) {
+		r = snprintf(l + off, len - off, "%s%s%zu", i == 0 ? "" : sep,
+		    item, i);
+		assert_true(r > 0 && (size_t)r < len - off);
+		off += (size_t)r;
+	}
+	assert_true(snprintf(l + off, len - off, "%s", tail) >= 0);
+}
+
 /* The caps: upstreams, paths, env names, arguments. */
 static void
 test_upstream_caps(void **state __attribute__((__unused__)))
 {
 	struct mcpd_config cfg;
 	char err[ERRLEN], l[CONFIG_LINE_MAX];
-	size_t i, off;
-	int r;
+	size_t i;
 
 	config_init(&cfg);
 	for (i = 0; i < UPSTREAMS_MAX; i++) {
@@ -1996,40 +2029,22 @@ test_upstream_caps(void **state __attribute__((__unused__)))
 	    "upstreams (at most 64)");
 	config_free(&cfg);
 
-	off = (size_t)snprintf(l, sizeof(l), "Upstream fs read=");
-	for (i = 0; i < 65; i++) {
-		r = snprintf(l + off, sizeof(l) - off, "%s/p%zu",
-		    i == 0 ? "" : ":", i);
-		assert_true(r > 0);
-		off += (size_t)r;
-	}
-	assert_true(snprintf(l + off, sizeof(l) - off, " command /x") > 0);
+	list_line(l, sizeof(l), "Upstream fs read=", "/p", ":", 65,
+	    " command /x");
 	assert_string_equal(bad(l),
 	    "t.conf line 7: Upstream fs: read: more than 64 paths");
-
-	off = (size_t)snprintf(l, sizeof(l), "Upstream fs env=");
-	for (i = 0; i < 257; i++) {
-		r = snprintf(l + off, sizeof(l) - off, "%sV%zu",
-		    i == 0 ? "" : ",", i);
-		assert_true(r > 0);
-		off += (size_t)r;
-	}
-	assert_true(snprintf(l + off, sizeof(l) - off, " command /x") > 0);
+	list_line(l, sizeof(l), "Upstream fs env=", "V", ",", 257,
+	    " command /x");
 	assert_string_equal(bad(l),
 	    "t.conf line 7: Upstream fs: env: more than 256 names");
 
 	/* The line's own cap on words bounds the arguments. */
-	off = (size_t)snprintf(l, sizeof(l), "Upstream fs command /x");
-	for (i = 0; i < 253; i++) {
-		r = snprintf(l + off, sizeof(l) - off, " a");
-		assert_true(r > 0);
-		off += (size_t)r;
-	}
+	list_line(l, sizeof(l), "Upstream fs command /x ", "a", " ", 253, "");
 	config_init(&cfg);
 	assert_int_equal(line(&cfg, l, err), 0);
 	assert_int_equal(cfg.upstreams[0].nargs, 253);
 	config_free(&cfg);
-	assert_true(snprintf(l + off, sizeof(l) - off, " b") > 0);
+	list_line(l, sizeof(l), "Upstream fs command /x ", "a", " ", 254, "");
 	assert_string_equal(bad(l),
 	    "t.conf line 7: too many arguments (at most 256)");
 }
@@ -2114,34 +2129,12 @@ test_upstream_roundtrip(void **state __attribute__((__unused__)))
 static void
 test_example_conf_upstream(void **state __attribute__((__unused__)))
 {
-	static const char *const kws[] = { "# Upstream ", "# Role " };
-	static const char start[] = "# --- Upstreams";
 	struct mcpd_config cfg;
-	char err[ERRLEN], buf[CONFIG_LINE_MAX + 2];
-	FILE *f;
-	size_t i;
-	int n = 0, in = 0;
+	char err[ERRLEN];
 
 	if (access(EXAMPLE_CONF, R_OK) != 0)
 		skip();
-	config_init(&cfg);
-	assert_int_equal(config_load_file(&cfg, EXAMPLE_CONF, err,
-	    sizeof(err)), 0);
-	assert_non_null(f = fopen(EXAMPLE_CONF, "r"));
-	while (fgets(buf, sizeof(buf), f) != NULL) {
-		if (strncmp(buf, start, sizeof(start) - 1) == 0)
-			in = 1;
-		for (i = 0; in && i < sizeof(kws) / sizeof(kws[0]); i++) {
-			if (strncmp(buf, kws[i], strlen(kws[i])) != 0)
-				continue;
-			if (config_parse_line(&cfg, buf + 2, CFG_SRC_FILE,
-			    EXAMPLE_CONF, 1, err, sizeof(err)) != 0)
-				fail_msg("%s", err);
-			n++;
-		}
-	}
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(example_block(&cfg, "# A filesystem server"), 2);
 	config_fill_defaults(&cfg);
 	if (config_validate(&cfg, err, sizeof(err)) != 0)
 		fail_msg("%s", err);

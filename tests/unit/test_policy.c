@@ -163,6 +163,18 @@ test_required_roles(void **state)
 	free(r);
 }
 
+/* policy_required_roles(cfg, tool) is want. */
+static void
+expect_required(const struct mcpd_config *cfg, const char *tool,
+    const char *want)
+{
+	char *r;
+
+	assert_non_null(r = policy_required_roles(cfg, tool));
+	assert_string_equal(r, want);
+	free(r);
+}
+
 static void
 test_required_roles_order_and_none(void **state __attribute__((__unused__)))
 {
@@ -177,15 +189,9 @@ test_required_roles_order_and_none(void **state __attribute__((__unused__)))
 	assert_int_equal(config_parse_line(&cfg, "Role mid tools=c",
 	    CFG_SRC_FILE, "t", 3, err, sizeof(err)), 0);
 	/* Role-line order, not alphabetical. */
-	assert_non_null(r = policy_required_roles(&cfg, "b"));
-	assert_string_equal(r, "zeta,alpha");
-	free(r);
-	assert_non_null(r = policy_required_roles(&cfg, "nothing"));
-	assert_string_equal(r, "");
-	free(r);
-	assert_non_null(r = policy_required_roles(&cfg, ""));
-	assert_string_equal(r, "");
-	free(r);
+	expect_required(&cfg, "b", "zeta,alpha");
+	expect_required(&cfg, "nothing", "");
+	expect_required(&cfg, "", "");
 	config_free(&cfg);
 
 	/* No Role lines at all. */
@@ -257,7 +263,7 @@ static void
 test_patterns(void **state __attribute__((__unused__)))
 {
 	struct mcpd_config cfg;
-	char err[256], *r;
+	char err[256];
 	char *lister[] = { "lister" };
 	char *exact[] = { "exact" };
 	char *pats[] = { "list_*", "describe_?able", "[dq]uery" };
@@ -278,12 +284,8 @@ test_patterns(void **state __attribute__((__unused__)))
 	assert_true(policy_permits(&cfg, exact, 1, "list"));
 	assert_false(policy_permits(&cfg, exact, 1, "list_tables"));
 	assert_false(policy_permits(&cfg, exact, 1, "lis"));
-	assert_non_null(r = policy_required_roles(&cfg, "list_prs"));
-	assert_string_equal(r, "lister");
-	free(r);
-	assert_non_null(r = policy_required_roles(&cfg, "list"));
-	assert_string_equal(r, "exact");
-	free(r);
+	expect_required(&cfg, "list_prs", "lister");
+	expect_required(&cfg, "list", "exact");
 	config_free(&cfg);
 
 	assert_true(policy_pattern_match(pats, 3, "list_x"));
