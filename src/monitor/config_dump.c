@@ -98,11 +98,18 @@ dump_role(FILE *f, const struct cfg_role *r)
 	fprintf(f, "\n");
 }
 
-/* " WORD", in double quotes if it would not read back as one word. */
+/*
+ * " WORD", a word after the first argument, in double quotes if it would
+ * not read back as one word: empty, with a blank, or starting with '#'.
+ * A leading '=' needs none there (only the keyword's separator is
+ * special), and could not have them: a word the lexer gave may hold a
+ * double quote only when it was not quoted.
+ */
 static void
 dump_word(FILE *f, const char *w)
 {
-	fprintf(f, needs_quotes(w) ? " \"%s\"" : " %s", w);
+	fprintf(f, *w == '\0' || *w == '#' || strpbrk(w, " \t") != NULL ?
+	    " \"%s\"" : " %s", w);
 }
 
 /* " NAME=VALUE" as one word, for an option that is set. */

@@ -2061,7 +2061,8 @@ test_upstream_roundtrip(void **state __attribute__((__unused__)))
 		    "envfile=/etc/mcpd/fs.env network=host "
 		    "\"read=/srv/a b:/usr/share\" write=/srv/out timeout=1m30s "
 		    "max-inflight=8 prefix=files command /usr/bin/node "
-		    "\"/opt/my server.js\" --root=/srv \"\" \"#x\" a=b url",
+		    "\"/opt/my server.js\" --root=/srv \"\" \"#x\" a=b url =c "
+		    "=d\"e f\"g",
 		"Upstream gh credential=/etc/mcpd/gh.tok ca=/etc/ssl/gh.pem "
 		    "prefix= url https://api.example.com:8443/mcp?a=b",
 		"Upstream local max-inflight=1 url http://[::1]:3000/mcp",
@@ -2075,7 +2076,7 @@ test_upstream_roundtrip(void **state __attribute__((__unused__)))
 	    "envfile=/etc/mcpd/fs.env network=host \"read=/srv/a b:/usr/share\" "
 	    "write=/srv/out timeout=90 max-inflight=8 prefix=files command "
 	    "/usr/bin/node \"/opt/my server.js\" --root=/srv \"\" \"#x\" a=b "
-	    "url\n"
+	    "url =c =d\"e f\"g\n"
 	    "upstream gh prefix= credential=/etc/mcpd/gh.tok "
 	    "ca=/etc/ssl/gh.pem url https://api.example.com:8443/mcp?a=b\n"
 	    "upstream local max-inflight=1 prefix=local url "
@@ -2112,6 +2113,7 @@ test_upstream_roundtrip(void **state __attribute__((__unused__)))
 	assert_int_equal(again.nupstreams, cfg.nupstreams);
 	assert_string_equal(again.upstreams[0].args[2], "");
 	assert_string_equal(again.upstreams[0].args[3], "#x");
+	assert_string_equal(again.upstreams[0].args[7], "=d\"e");
 	assert_string_equal(again.upstreams[0].cwd, "/srv/my dir");
 	assert_string_equal(again.upstreams[0].read[0], "/srv/a b");
 	assert_string_equal(cfg_upstream_prefix(&again.upstreams[1]), "");
