@@ -123,9 +123,35 @@ dump_option(FILE *f, const char *name, const char *v)
 }
 
 /*
+ * A time of timeout= in its shortest form (90, 2m, 1h): never longer than
+ * the line gave it, so that the printed line fits wherever the line did.
+ */
+static void
+dump_seconds(FILE *f, const char *name, long v)
+{
+	char best[32], alt[32];
+	int r;
+
+	(void)snprintf(best, sizeof(best), "%ld", v);
+	if (v % 60 == 0) {
+		r = snprintf(alt, sizeof(alt), "%ldm", v / 60);
+		if (r > 0 && (size_t)r < strlen(best))
+			memcpy(best, alt, (size_t)r + 1);
+	}
+	if (v % 3600 == 0) {
+		r = snprintf(alt, sizeof(alt), "%ldh", v / 3600);
+		if (r > 0 && (size_t)r < strlen(best))
+			memcpy(best, alt, (size_t)r + 1);
+	}
+	fprintf(f, " %s=%s", name, best);
+}
+
+/*
  * Upstream, in one canonical form that reads back to the same upstream:
- * the options in a fixed order, network= and prefix= always (prefix=
- * empty meaning no prefix), the others only when given.
+ * the options in a fixed order and only those that differ from their
+ * defaults (prefix= when it is not NAME, network= when it is host).  It
+ * is never longer than the line read, in bytes or in words, so that it
+ * reads back whatever the line's length.
  */
 static void
 dump_upstream(FILE *f, const struct cfg_upstream *u)
@@ -137,16 +163,17 @@ dump_upstream(FILE *f, const struct cfg_upstream *u)
 	dump_option(f, "cwd", u->cwd);
 	dump_field(f, "env", u->env, u->nenv, ",");
 	dump_option(f, "envfile", u->envfile);
-	if (u->kind == UPSTREAM_COMMAND)
+	if (u->network != UPSTREAM_NET_NONE)
 		fprintf(f, " network=%s",
 		    choice_name(cfg_network_choices, u->network));
 	dump_field(f, "read", u->read, u->nread, ":");
 	dump_field(f, "write", u->write, u->nwrite, ":");
 	if (u->timeout != -1)
-		fprintf(f, " timeout=%ld", u->timeout);
+		dump_seconds(f, "timeout", u->timeout);
 	if (u->max_inflight != -1)
 		fprintf(f, " max-inflight=%ld", u->max_inflight);
-	dump_option(f, "prefix", cfg_upstream_prefix(u));
+	if (strcmp(cfg_upstream_prefix(u), u->name) != 0)
+		dump_option(f, "prefix", cfg_upstream_prefix(u));
 	dump_option(f, "credential", u->credential);
 	dump_option(f, "ca", u->ca);
 	if (u->kind == UPSTREAM_URL)

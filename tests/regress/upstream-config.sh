@@ -23,7 +23,7 @@ expect_eq "-t is silent" "$(cat "$OBJ/out" "$OBJ/err")" ""
 "$MCPD" -T -f "$OBJ/up.conf" 2> "$OBJ/err" | grep '^upstream ' > "$OBJ/dump1" ||
     fail "-T: $(cat "$OBJ/err")"
 expect_eq "-T" "$(cat "$OBJ/dump1")" \
-"upstream fs user=nobody cwd=/srv env=HOME,LANG envfile=$ENVF network=none read=/srv/data:/usr/share write=/srv/out timeout=60 max-inflight=4 prefix=fs command /usr/bin/node \"/opt/my server.js\" --root=/srv
+"upstream fs user=nobody cwd=/srv env=HOME,LANG envfile=$ENVF read=/srv/data:/usr/share write=/srv/out timeout=60 max-inflight=4 command /usr/bin/node \"/opt/my server.js\" --root=/srv
 upstream gh prefix= credential=$CRED url https://api.example.com/mcp"
 cat "$OBJ/dump1" "$C" > "$OBJ/again.conf"
 "$MCPD" -T -f "$OBJ/again.conf" | grep '^upstream ' > "$OBJ/dump2" || fail "-T again"

@@ -2066,7 +2066,10 @@ test_upstream_roundtrip(void **state __attribute__((__unused__)))
 		"Upstream gh credential=/etc/mcpd/gh.tok ca=/etc/ssl/gh.pem "
 		    "prefix= url https://api.example.com:8443/mcp?a=b",
 		"Upstream local max-inflight=1 url http://[::1]:3000/mcp",
-		"Upstream plain command /bin/server",
+		"Upstream plain timeout=120 prefix=plain network=none command "
+		    "/bin/server",
+		"Upstream hour timeout=3600s prefix=h url https://h/m",
+		"Upstream sixty timeout=1m command /x",
 		"Role viewer tools=list_*,describe_* resources=file:///d/* "
 		    "prompts=p?",
 		NULL
@@ -2079,9 +2082,10 @@ test_upstream_roundtrip(void **state __attribute__((__unused__)))
 	    "url =c =d\"e f\"g\n"
 	    "upstream gh prefix= credential=/etc/mcpd/gh.tok "
 	    "ca=/etc/ssl/gh.pem url https://api.example.com:8443/mcp?a=b\n"
-	    "upstream local max-inflight=1 prefix=local url "
-	    "http://[::1]:3000/mcp\n"
-	    "upstream plain network=none prefix=plain command /bin/server\n";
+	    "upstream local max-inflight=1 url http://[::1]:3000/mcp\n"
+	    "upstream plain timeout=2m command /bin/server\n"
+	    "upstream hour timeout=1h prefix=h url https://h/m\n"
+	    "upstream sixty timeout=60 command /x\n";
 	struct mcpd_config cfg, again;
 	char err[ERRLEN], *out, *up, *out2, *up2, *l, *nl;
 	size_t i;
