@@ -43,11 +43,11 @@ expect_refused "$LX/mcpd-worker: No such file or directory" \
     rm "$LX/mcpd-worker"
 expect_refused "$LX/mcpd-worker is not a regular file" \
     sh -c "rm '$LX/mcpd-worker' && ln -s '$TOP/$O/mcpd-worker' '$LX/mcpd-worker'"
-UNDO="chmod 755 '$LX/mcpd-net'"
-expect_refused "$LX/mcpd-net is not executable" chmod 644 "$LX/mcpd-net"
 UNDO="rm -f '$LX/mcpd-launch'; install -m 755 '$TOP/$O/mcpd-launch' '$LX/'"
 expect_refused "$LX/mcpd-launch: No such file or directory" \
     rm "$LX/mcpd-launch"
+UNDO="chmod 755 '$LX/mcpd-net'"
+expect_refused "$LX/mcpd-net is not executable" chmod 644 "$LX/mcpd-net"
 if is_root; then
 	expect_refused "$LX/mcpd-net must not be writable by group or others" \
 	    chmod 775 "$LX/mcpd-net"
