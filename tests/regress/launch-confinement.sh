@@ -94,20 +94,12 @@ def sc(nr, *args):
             raise OSError(e, os.strerror(e))
     return f
 
-def tcp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(2)
-    try:
-        s.connect(("127.0.0.1", 9))
-    finally:
-        s.close()
-
-def udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.connect(("127.0.0.1", 9))
-    finally:
-        s.close()
+def connect(kind):
+    def f():
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.settimeout(2)
+            s.connect(("127.0.0.1", 9))
+    return f
 
 def lo_up():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -137,8 +129,8 @@ attempt("create in secret", lambda: wr(obj + "/secret/new"))
 attempt("exec rw", lambda: subprocess.run([obj + "/rw/true"], check=True))
 attempt("exec usr", lambda: subprocess.run(["/usr/bin/true"], check=True))
 attempt("thread", thread)
-attempt("tcp 127.0.0.1", tcp)
-attempt("udp 127.0.0.1", udp)
+attempt("tcp 127.0.0.1", connect(socket.SOCK_STREAM))
+attempt("udp 127.0.0.1", connect(socket.SOCK_DGRAM))
 attempt("lo down", lo_up)
 attempt("ptrace", sc(101, 0, 0, 0, 0))
 attempt("mount", sc(165, 0, 0, 0, 0, 0))
