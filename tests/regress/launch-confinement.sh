@@ -7,9 +7,9 @@
 # own tries, each with its exact outcome:
 #   the uid and gid of the test user, no supplementary group, no
 #   capability; NoNewPrivs 1, Seccomp 2; exactly the given environment,
-#   argv and cwd; no signal ignored or blocked by the starter; only fds 0-2 (a descriptor of a stand-in for mcpd's
-#   configuration, leaked on purpose into mcpd-launch, is gone); the
-#   rlimits; with network=none, a namespace of its own with only lo,
+#   argv and cwd; no signal ignored or blocked by the starter; only
+#   fds 0-2 (a descriptor of a stand-in for mcpd's configuration, leaked
+#   on purpose into mcpd-launch, is gone); the rlimits; with network=none, a namespace of its own with only lo,
 #   down: UDP to 127.0.0.1 is unreachable and TCP refused by Landlock;
 #   Landlock: reading outside read= fails (stand-ins for mcpd's config
 #   and audit key in a world-readable directory, a world-readable file
@@ -19,7 +19,9 @@
 #   list: ptrace, mount, unshare(CLONE_NEWUSER), bpf, keyctl,
 #   perf_event_open, init_module fail with EPERM, clone3 with ENOSYS,
 #   while fork, exec and threads still work; and the upstream dies with
-#   the process that started mcpd-launch.
+#   the process that started mcpd-launch.  Started as another user than
+#   root (development), the uid is kept with a log line and the answer's
+#   flag, RLIMIT_NPROC is left alone, and network=none is refused.
 # And mcpd-launch refuses: to run by hand (no socket at fd 3, or an
 # argument), with a closed fd 0, an upstream as uid 0 or gid 0, and each
 # malformed request, each answered with its exact reason.
@@ -52,6 +54,7 @@ chmod 644 "$OBJ/ro/data" "$ETCFILE" || fail chmod
 chmod 666 "$OBJ/secret/mcpd.conf" "$OBJ/secret/audit.key" || fail chmod
 install -m 755 /usr/bin/true "$OBJ/rw/true" || fail "install true"
 ensure_user "$TEST_TOOL_USER"
+ensure_user "$TEST_NET_USER"
 TUID=$(id -u "$TEST_TOOL_USER")
 TGID=$(id -g "$TEST_TOOL_USER")
 
@@ -145,11 +148,14 @@ sys.stdin.read()
 EOF
 chmod 644 "$OBJ/ro/probe.py"
 
-python3 - "$LAUNCH" "$OBJ" "$TUID" "$TGID" "$ETCFILE" > "$OBJ/out" 2>&1 <<'EOF' ||
+python3 - "$LAUNCH" "$OBJ" "$TUID" "$TGID" "$ETCFILE" \
+    "$(id -u "$TEST_NET_USER")" "$(id -g "$TEST_NET_USER")" \
+    > "$OBJ/out" 2>&1 <<'EOF' ||
 import ctypes, fcntl, json, os, signal, socket, struct, subprocess, sys
 import time
 LAUNCH, OBJ, UID, GID, ETCFILE = sys.argv[1], sys.argv[2], \
     int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+DEV = (int(sys.argv[6]), int(sys.argv[7]))
 PROBE = OBJ + "/ro/probe.py"
 PY = "/usr/bin/python3"
 ENV = ["PATH=/usr/bin:/bin", "LANG=C.UTF-8", "MCPD_LAUNCH_TEST=x y"]
@@ -180,8 +186,9 @@ def request(uid=UID, gid=GID, cwd=OBJ + "/ro", network=0, nofile=1024,
                  string(cwd) + u32(network) + u32(nofile) + u32(nproc) +
                  strs(rd) + strs(wr) + strs(env) + strs(argv) + extra)
 
-def start(args=(LAUNCH,), leak=None, close0=False, channel=True):
-    """mcpd-launch as the gateway starts it; leak: a fd it gets at 7."""
+def start(args=(LAUNCH,), leak=None, close0=False, channel=True, as_user=None):
+    """mcpd-launch as the gateway starts it; leak: a fd it gets at 7;
+    as_user: (uid, gid) it runs as instead of root."""
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     def child():
         # Both lifted above their targets first, so that placing one
@@ -197,6 +204,10 @@ def start(args=(LAUNCH,), leak=None, close0=False, channel=True):
         # inherit: an ignored signal, a blocked one.
         signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])
+        if as_user is not None:
+            os.setgroups([])
+            os.setgid(as_user[1])
+            os.setuid(as_user[0])
     # close_fds would close fd 3 again after preexec_fn.
     p = subprocess.Popen(list(args), close_fds=False, preexec_fn=child,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -227,6 +238,23 @@ def read_answer(a):
         if not d:
             return logs, None
         buf += d
+
+# A refusal: its exact reason, exit status 1, nothing executed.
+def refused(what, req, reason, **kw):
+    a, p = start(**kw)
+    try:
+        a.sendall(req)
+    except BrokenPipeError:
+        pass
+    if req == b"":
+        a.shutdown(socket.SHUT_WR)
+    logs, ans = read_answer(a)
+    check(what, ans and (ans[0], ans[3]), (1, reason))
+    # Were it running the probe after all, this ends it.
+    p.stdin.close()
+    check(what + ": exit", p.wait(timeout=20), 1)
+    check(what + ": upstream output", p.stdout.read(), b"")
+
 
 # --- The confined probe. ---
 leak = os.open(OBJ + "/secret/mcpd.conf", os.O_RDONLY)
@@ -323,6 +351,36 @@ check("network=host namespace",
 p.stdin.close()
 check("network=host exit", p.wait(timeout=20), 0)
 
+# --- Not started as root (development): the uid is kept, with a log
+# line and the flag; network=none cannot be had, and fails the start;
+# RLIMIT_NPROC is left alone; the rest of the confinement holds. ---
+a, p = start(as_user=DEV)
+a.sendall(request(network=1))
+logs, ans = read_answer(a)
+check("development answer", ans, (0, max(kabi, 0), 1, ""))
+check("development log", logs, [
+    "mcpd-launch: not started as root: the upstream keeps uid %d (not %d)"
+    % (DEV[0], UID)])
+res = json.loads(p.stdout.readline())
+status = {k: v.split() for k, v in (l.split(":", 1) for l in
+          open("/proc/%d/status" % p.pid).read().splitlines())}
+check("development Uid", status["Uid"], [str(DEV[0])] * 4)
+check("development NoNewPrivs", status["NoNewPrivs"], ["1"])
+check("development Seccomp", status["Seccomp"], ["2"])
+check("development ptrace", res["ptrace"], "EPERM")
+if kabi > 0:
+    check("development read config", res["read config"], "EACCES")
+nproc = [l.split()[2:4] for l in open("/proc/%d/limits" % p.pid)
+         if l.startswith("Max processes")][0]
+check("development nproc limit", nproc,
+      [l.split()[2:4] for l in open("/proc/self/limits")
+       if l.startswith("Max processes")][0])
+p.stdin.close()
+check("development exit", p.wait(timeout=20), 0)
+refused("development network=none", request(),
+        "network=none: unshare(CLONE_NEWNET): Operation not permitted "
+        "(needs root)", as_user=DEV)
+
 # --- Death with the starting process. ---
 holder = subprocess.Popen([sys.executable, "-c", r'''
 import os, socket, fcntl, subprocess, struct, sys, time
@@ -360,22 +418,7 @@ for _ in range(40):
     time.sleep(0.05)
 check("probe alive 2 s after its starter died", alive(probe), False)
 
-# --- Refusals, each with its exact reason, and exit status 1. ---
-def refused(what, req, reason, **kw):
-    a, p = start(**kw)
-    try:
-        a.sendall(req)
-    except BrokenPipeError:
-        pass
-    if req == b"":
-        a.shutdown(socket.SHUT_WR)
-    logs, ans = read_answer(a)
-    check(what, ans and (ans[0], ans[3]), (1, reason))
-    # Were it running the probe after all, this ends it.
-    p.stdin.close()
-    check(what + ": exit", p.wait(timeout=20), 1)
-    check(what + ": upstream output", p.stdout.read(), b"")
-
+# --- Refusals, each with its exact reason. ---
 refused("uid 0", request(uid=0),
         "refusing to run an upstream as uid 0 gid %d" % GID)
 refused("gid 0", request(gid=0),
