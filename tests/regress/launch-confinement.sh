@@ -18,7 +18,8 @@
 #   there executes, /usr and /etc/passwd stay readable; the seccomp deny
 #   list: ptrace, mount, unshare(CLONE_NEWUSER), bpf, keyctl,
 #   perf_event_open, init_module fail with EPERM, clone3 with ENOSYS,
-#   while fork, exec and threads still work; and the upstream dies with
+#   while fork, exec and threads still work, and a call through the i386
+#   entry point kills the process (SIGSYS); and the upstream dies with
 #   the process that started mcpd-launch.  Started as another user than
 #   root (development), the uid is kept with a log line and the answer's
 #   flag, RLIMIT_NPROC is left alone, and network=none is refused.
@@ -68,6 +69,17 @@ if sys.argv[1] == "sleep":
     print("ready", flush=True)
     while True:
         time.sleep(1)
+if sys.argv[1] == "foreign":
+    # getpid through the i386 entry point (mov eax, 20; int 0x80; ret):
+    # numbers the filter does not check, so it kills.
+    import mmap
+    m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE |
+                  mmap.PROT_EXEC)
+    m.write(b"\xb8\x14\x00\x00\x00\xcd\x80\xc3")
+    f = ctypes.CFUNCTYPE(ctypes.c_int)(
+        ctypes.addressof(ctypes.c_char.from_buffer(m)))
+    print("i386 getpid returned %d" % f(), flush=True)
+    sys.exit(0)
 obj, etcfile = sys.argv[2], sys.argv[3]
 res = {}
 
@@ -380,6 +392,13 @@ check("development exit", p.wait(timeout=20), 0)
 refused("development network=none", request(),
         "network=none: unshare(CLONE_NEWNET): Operation not permitted "
         "(needs root)", as_user=DEV)
+
+# --- A system call through a foreign architecture's entry point kills.
+a, p = start()
+a.sendall(request(argv=(PY, PROBE, "foreign")))
+check("foreign answer", read_answer(a)[1][0], 0)
+out, err = p.communicate(timeout=20)
+check("foreign architecture", (p.returncode, out), (-signal.SIGSYS, b""))
 
 # --- Death with the starting process. ---
 holder = subprocess.Popen([sys.executable, "-c", r'''
