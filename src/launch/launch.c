@@ -10,7 +10,8 @@
  *      the new namespace has only a loopback interface, down, so the
  *      upstream has no network at all;
  *   2. chdir(cwd), while the paths mcpd's uid can reach are still
- *      reachable;
+ *      reachable (and after the drop, the path checked again as the
+ *      upstream's user);
  *   3. the verified drop to uid and gid (privsep/privdrop.c); not started
  *      as root (development), the uid is kept, with a warning;
  *   4. PR_SET_PDEATHSIG SIGKILL, after the uid change that would clear it:
@@ -351,6 +352,12 @@ launch_main(int fd)
 		logit("mcpd-launch: not started as root: the upstream keeps "
 		    "uid %u (not %u)", (unsigned)getuid(), req.uid);
 	}
+	/*
+	 * The chdir() above was root's: a cwd the upstream's user could
+	 * not reach would hand it a directory its modes keep it out of.
+	 */
+	if (access(req.cwd, X_OK) != 0)
+		fatal("cwd %s: %s", req.cwd, strerror(errno));
 	/* 4. */
 	privdrop_die_with_parent(ppid);
 	/* 5. */

@@ -24,7 +24,8 @@
 #   root (development), the uid is kept with a log line and the answer's
 #   flag, RLIMIT_NPROC is left alone, and network=none is refused.
 # And mcpd-launch refuses: to run by hand (no socket at fd 3, or an
-# argument), with a closed fd 0, an upstream as uid 0 or gid 0, and each
+# argument), with a closed fd 0, an upstream as uid 0 or gid 0, a cwd the
+# upstream's user cannot reach, and each
 # malformed request, each answered with its exact reason.
 . "$(dirname "$0")/lib.sh"
 is_root || skip "needs root (the uid change and network=none)"
@@ -45,7 +46,8 @@ trap 'reap; cleanup' EXIT
 
 # Directories anyone may read or write, so that only Landlock stands
 # between the probe and what it must not touch.
-mkdir -p "$OBJ/ro" "$OBJ/rw" "$OBJ/secret" || fail mkdir
+mkdir -p "$OBJ/ro" "$OBJ/rw" "$OBJ/secret" "$OBJ/private/dir" || fail mkdir
+chmod 700 "$OBJ/private" || fail chmod
 chmod 777 "$OBJ/ro" "$OBJ/rw" "$OBJ/secret" || fail chmod
 echo readable > "$OBJ/ro/data"
 echo "AuditKeyFile $OBJ/secret/audit.key" > "$OBJ/secret/mcpd.conf"
@@ -447,6 +449,8 @@ refused("relative cwd", request(cwd="ro"),
         'cwd "ro" is not an absolute path')
 refused("missing cwd", request(cwd="/nonexistent"),
         "cwd /nonexistent: No such file or directory")
+refused("cwd the user cannot reach", request(cwd=OBJ + "/private/dir"),
+        "cwd %s/private/dir: Permission denied" % OBJ)
 refused("network", request(network=2), "bad network 2")
 refused("nofile low", request(nofile=15), "nofile 15 out of range 16..65536")
 refused("nofile high", request(nofile=65537),
