@@ -25,8 +25,8 @@
 #   flag, RLIMIT_NPROC is left alone, and network=none is refused.
 # And mcpd-launch refuses: to run by hand (no socket at fd 3, or an
 # argument), with a closed fd 0, an upstream as uid 0 or gid 0, a cwd the
-# upstream's user cannot reach, and each
-# malformed request, each answered with its exact reason.
+# upstream's user cannot reach, and each malformed request, each answered
+# with its exact reason.
 . "$(dirname "$0")/lib.sh"
 is_root || skip "needs root (the uid change and network=none)"
 [ "$(uname -m)" = x86_64 ] || skip "the probe's system call numbers are x86_64's"
