@@ -85,7 +85,8 @@ struct ll_ruleset_attr {
  * runtimes (node, python) open to start and to resolve names.  Nothing
  * here is a secret of mcpd's, and /etc is not granted as a whole, so
  * /etc/mcpd (configuration, keys, audit key), /etc/shadow and the
- * rest of /etc stay out.  A path this system lacks is skipped.
+ * rest of /etc stay out.  A path this system lacks, or that the
+ * upstream's user cannot reach, is skipped.
  */
 static const struct ll_base {
 	const char	*path;
@@ -140,8 +141,9 @@ ll_allow(int ruleset, uint64_t handled, const char *path, uint64_t access,
 	int fd;
 
 	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
-		if (optional && errno == ENOENT) {
-			debug_f("%s: not on this system", path);
+		/* Not on this system, or not for this user: nothing to grant. */
+		if (optional && (errno == ENOENT || errno == EACCES)) {
+			debug_f("%s: %s", path, strerror(errno));
 			return;
 		}
 		fatal("Landlock: %s: %s", path, strerror(errno));
