@@ -10,7 +10,7 @@ DESTDIR	?=
 CC	?= cc
 O	?= build
 # Where "make install" puts the children the monitor executes (mcpd-net,
-# mcpd-worker), as OpenSSH puts sshd-session.  The mcpd of the build tree
+# mcpd-worker, mcpd-launch), as OpenSSH puts sshd-session.  The mcpd of the build tree
 # executes those beside it in $(O); the installed one is linked again
 # with this directory (src/monitor/pathnames.c).
 LIBEXECDIR ?= $(PREFIX)/libexec/mcpd
@@ -41,13 +41,16 @@ SHARED_INCS  = -Isrc/common -Iprivsep -Isandbox
 MONITOR_INCS = -Isrc/monitor $(SHARED_INCS)
 NET_INCS     = -Isrc/net $(SHARED_INCS)
 WORKER_INCS  = -Isrc/worker $(SHARED_INCS)
+LAUNCH_INCS  = -Isrc/launch $(SHARED_INCS)
 CTL_INCS     = -Isrc/ctl -Isrc/monitor $(SHARED_INCS)
-INCS	     = -Isrc/monitor -Isrc/net -Isrc/worker -Isrc/ctl $(SHARED_INCS)
+INCS	     = -Isrc/monitor -Isrc/net -Isrc/worker -Isrc/launch -Isrc/ctl \
+	       $(SHARED_INCS)
 $(O)/src/common/%.o $(O)/privsep/%.o $(O)/sandbox/%.o: \
     INCS = $(SHARED_INCS)
 $(O)/src/monitor/%.o: INCS = $(MONITOR_INCS)
 $(O)/src/net/%.o: INCS = $(NET_INCS)
 $(O)/src/worker/%.o: INCS = $(WORKER_INCS)
+$(O)/src/launch/%.o: INCS = $(LAUNCH_INCS)
 $(O)/src/ctl/%.o: INCS = $(CTL_INCS)
 
 # What tests/image/check.sh --self-test compiles with: each process's
@@ -57,10 +60,12 @@ print-incs:
 	@echo "monitor $(MONITOR_INCS)"
 	@echo "net $(NET_INCS)"
 	@echo "worker $(WORKER_INCS)"
+	@echo "launch $(LAUNCH_INCS)"
 
 PKGS_MONITOR = libevent openssl jansson libjwt
 PKGS_NET     = libevent libevent_openssl openssl jansson libseccomp
 PKGS_WORKER  = libevent openssl jansson sqlite3 libseccomp
+PKGS_LAUNCH  = libevent libseccomp
 PKGS_CTL     = openssl jansson libjwt
 PKGS	     = $(sort $(PKGS_MONITOR) $(PKGS_NET) $(PKGS_WORKER) $(PKGS_CTL))
 pkglibs	     = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -78,7 +83,7 @@ LIBS	 = $(call pkglibs,$(PKGS)) -lm
 # program's link map ($@.map) says which objects it was linked from
 # (tests/image/modules.sh).
 ENTRY_SRCS	= src/monitor/mcpd.c src/net/main.c \
-		  src/worker/main.c src/ctl/mcpctl.c
+		  src/worker/main.c src/launch/main.c src/ctl/mcpctl.c
 SANITIZE	?= $(shell cat $(O)/.sanitize 2>/dev/null)
 SAN_SKIP	 = $(if $(filter-out 0,$(SANITIZE)),,%_san.c)
 srcs		= $(sort $(filter-out $(ENTRY_SRCS) $(SAN_SKIP),\
@@ -87,16 +92,18 @@ COMMON_SRCS	= $(call srcs,src/common/*.c privsep/*.c sandbox/*.c)
 MONITOR_SRCS	= $(call srcs,src/monitor/*.c)
 NET_SRCS	= $(call srcs,src/net/*.c)
 WORKER_SRCS	= $(call srcs,src/worker/*.c)
+LAUNCH_SRCS	= $(call srcs,src/launch/*.c)
 CTL_SRCS	= $(call srcs,src/ctl/*.c)
 LIB_SRCS	= $(COMMON_SRCS) $(MONITOR_SRCS) $(NET_SRCS) $(WORKER_SRCS) \
-		  $(CTL_SRCS)
+		  $(LAUNCH_SRCS) $(CTL_SRCS)
 LIB_OBJS	= $(LIB_SRCS:%.c=$(O)/%.o)
 # Every archive, in an order that resolves one into the next.
 ALL_LIBS	= $(O)/libctl.a $(O)/libmonitor.a $(O)/libnet.a \
-		  $(O)/libworker.a $(O)/libcommon.a
+		  $(O)/libworker.a $(O)/liblaunch.a $(O)/libcommon.a
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
-PROGS	 = $(O)/mcpd $(O)/mcpd-net $(O)/mcpd-worker $(O)/mcpctl
+PROGS	 = $(O)/mcpd $(O)/mcpd-net $(O)/mcpd-worker $(O)/mcpd-launch \
+	   $(O)/mcpctl
 
 all: $(PROGS)
 
@@ -115,6 +122,7 @@ $(O)/libcommon.a: $(COMMON_SRCS:%.c=$(O)/%.o)
 $(O)/libmonitor.a: $(MONITOR_SRCS:%.c=$(O)/%.o)
 $(O)/libnet.a: $(NET_SRCS:%.c=$(O)/%.o)
 $(O)/libworker.a: $(WORKER_SRCS:%.c=$(O)/%.o)
+$(O)/liblaunch.a: $(LAUNCH_SRCS:%.c=$(O)/%.o)
 $(O)/libctl.a: $(CTL_SRCS:%.c=$(O)/%.o)
 $(O)/lib%.a:
 	@rm -f $@
@@ -151,6 +159,10 @@ $(O)/mcpd-worker: $(O)/src/worker/main.o $(O)/libworker.a \
     $(O)/libcommon.a
 	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_WORKER))
 
+$(O)/mcpd-launch: $(O)/src/launch/main.o $(O)/liblaunch.a \
+    $(O)/libcommon.a
+	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_LAUNCH))
+
 $(O)/mcpctl: $(O)/src/ctl/mcpctl.o $(O)/libctl.a $(O)/libmonitor.a \
     $(O)/libcommon.a
 	$(CC) $(LDFLAGS) -Wl,-Map=$@.map -o $@ $^ $(call pkglibs,$(PKGS_CTL)) -lm
@@ -166,13 +178,16 @@ unit-build: $(UNIT_BINS)
 # forbidden objects pulled in (BAD): what "tests/image/check.sh
 # --self-test" must catch.
 IMGT	= $(O)/image-selftest
-image-selftest: $(IMGT)/mcpd $(IMGT)/mcpd-net $(IMGT)/mcpd-worker
+image-selftest: $(IMGT)/mcpd $(IMGT)/mcpd-net $(IMGT)/mcpd-worker \
+    $(IMGT)/mcpd-launch
 $(IMGT)/mcpd: $(O)/src/monitor/mcpd.o $(ALL_LIBS)
 $(IMGT)/mcpd: BAD = mcp_registry_new
 $(IMGT)/mcpd-net: $(O)/src/net/main.o $(ALL_LIBS)
 $(IMGT)/mcpd-net: BAD = config_load_file sandbox_worker_apply
 $(IMGT)/mcpd-worker: $(O)/src/worker/main.o $(ALL_LIBS)
 $(IMGT)/mcpd-worker: BAD = mcp_session_new sandbox_net_apply
+$(IMGT)/mcpd-launch: $(O)/src/launch/main.o $(ALL_LIBS)
+$(IMGT)/mcpd-launch: BAD = config_load_file audit_open sqltools_open
 $(IMGT)/%:
 	@mkdir -p $(@D)
 	@$(CC) $(LDFLAGS) -o $@ $< $(BAD:%=-Wl,--undefined=%) \
@@ -236,6 +251,7 @@ install: all $(INSTALL_O)/mcpd
 	install -m 0755 $(INSTALL_O)/mcpd $(DESTDIR)$(SBINDIR)/mcpd
 	install -m 0755 $(O)/mcpd-net $(DESTDIR)$(LIBEXECDIR)/mcpd-net
 	install -m 0755 $(O)/mcpd-worker $(DESTDIR)$(LIBEXECDIR)/mcpd-worker
+	install -m 0755 $(O)/mcpd-launch $(DESTDIR)$(LIBEXECDIR)/mcpd-launch
 	install -m 0755 $(O)/mcpctl $(DESTDIR)$(BINDIR)/mcpctl
 	install -m 0644 man/mcpctl.1 $(DESTDIR)$(MANDIR)/man1/mcpctl.1
 	install -m 0644 man/mcpd.conf.5 $(DESTDIR)$(MANDIR)/man5/mcpd.conf.5

@@ -89,7 +89,7 @@ child_init_done(int fd)
 		fatal_f("cannot acknowledge init");
 }
 
-static void
+void
 child_log_handler(int level, const char *msg, void *ctx)
 {
 	struct sbuf *b;

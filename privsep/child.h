@@ -20,6 +20,12 @@ void	child_init_done(int fd);
 /* Route this process's log lines to the monitor over fd (blocking). */
 void	child_log_to_monitor(int fd);
 /*
+ * The log handler child_log_to_monitor() installs (PS_LOG_REQ on that
+ * fd), for a child whose own handler treats some lines otherwise and
+ * passes the rest on.
+ */
+void	child_log_handler(int level, const char *msg, void *ctx);
+/*
  * The first thing a child's main() does: refuse to run unless started as
  * mcpd starts it (no argument, the monitor channel a Unix stream socket
  * at PS_CHANNEL_FD), name the process name (for ps and pkill), harden it

@@ -181,6 +181,50 @@
  */
 #define PS_EXEC_ANS		33
 
+/*
+ * The start of a stdio upstream (DESIGN.md section 11; doc/privsep.md
+ * section 4): whoever starts an upstream executes mcpd-launch with a Unix
+ * stream socket at PS_CHANNEL_FD and the upstream's stdin, stdout and
+ * stderr at fds 0, 1 and 2, and sends it this one message.
+ *   starter -> mcpd-launch:
+ *     u32 version (PS_PROTO_VERSION), u32 uid, u32 gid (neither 0),
+ *     str cwd (absolute), u32 network (PS_LAUNCH_NET_*),
+ *     u32 nofile (RLIMIT_NOFILE, PS_LAUNCH_NOFILE_MIN .. _MAX),
+ *     u32 nproc (RLIMIT_NPROC, 0: left as it is, else
+ *     1 .. PS_LAUNCH_NPROC_MAX; ignored when the uid is kept, below),
+ *     u32 n + n * str read path (absolute; n <= PS_LAUNCH_PATHS_MAX),
+ *     u32 n + n * str write path (the same),
+ *     u32 n + n * str environment "NAME=VALUE" (n <= PS_LAUNCH_STRS_MAX,
+ *     each at most PS_LAUNCH_STR_MAX),
+ *     u32 n + n * str argv (1 <= n <= PS_LAUNCH_STRS_MAX, each at most
+ *     PS_LAUNCH_STR_MAX; argv[0] the absolute path executed)
+ * Paths are at most PS_PATH_MAX; no string holds a NUL.
+ */
+#define PS_LAUNCH_REQ		48
+/*
+ * mcpd-launch -> starter, once, after any PS_LOG_REQ: u32 status
+ * (PS_LAUNCH_OK: confined, executing the upstream next; PS_LAUNCH_FAILED:
+ * it exits), u32 landlock_abi (the Landlock ABI whose rules are on, 0:
+ * the kernel has no Landlock), u32 flags (PS_LAUNCH_F_*), str reason
+ * (PS_REASON_MAX: why it failed; empty on PS_LAUNCH_OK).
+ */
+#define PS_LAUNCH_ANS		49
+
+#define PS_LAUNCH_OK		0
+#define PS_LAUNCH_FAILED	1
+/* Not started as root (development): the upstream keeps mcpd's uid. */
+#define PS_LAUNCH_F_UID_KEPT	0x1
+
+#define PS_LAUNCH_NET_NONE	0	/* a network namespace of its own */
+#define PS_LAUNCH_NET_HOST	1	/* the host's network */
+
+#define PS_LAUNCH_PATHS_MAX	64	/* read= or write= paths */
+#define PS_LAUNCH_STRS_MAX	256	/* environment or argv strings */
+#define PS_LAUNCH_STR_MAX	8192	/* one of them */
+#define PS_LAUNCH_NOFILE_MIN	16
+#define PS_LAUNCH_NOFILE_MAX	65536
+#define PS_LAUNCH_NPROC_MAX	65536
+
 #define PS_KIND_NET		1
 #define PS_KIND_WORKER		2
 

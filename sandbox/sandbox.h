@@ -18,6 +18,13 @@ enum sandbox_kind {
 void	sandbox_net_apply(int http);
 void	sandbox_worker_apply(void);
 /*
+ * A stdio upstream's deny list (profile_launch.c), installed by
+ * mcpd-launch just before it executes the upstream: unlike the profiles
+ * above, everything is allowed but the calls listed there, which fail
+ * with EPERM (clone3 with ENOSYS); a foreign architecture still kills.
+ */
+void	sandbox_launch_apply(void);
+/*
  * In a SANDBOX_DEBUG build, fn runs after a violation that could not be
  * named on stderr has been logged, before the process dies (the net
  * process flushes its log to the monitor).  Ignored in other builds.

@@ -40,6 +40,7 @@ net	src/net/net_wrap.c	ps_dispatch mm_ent\[\] = \{	^\};	TABLE
 net-key	src/net/key_wrap.c	ps_dispatch key_ent\[\] = \{	^\};	TABLE
 worker	src/worker/worker.c	ps_dispatch worker_ent\[\] = \{	^\};	TABLE
 child-init	privsep/child.c	ps_dispatch child_ent\[\] = \{	^\};	TABLE
+launch	src/launch/launch.c	ps_dispatch launch_ent\[\] = \{	^\};	TABLE
 '
 # A table entry: "{ PS_X, ..." or a designated ".type = PS_X".
 TABLE_LINE='(^[[:space:]]*\{[[:space:]]*|\.type[[:space:]]*=[[:space:]]*)PS_'

@@ -6,7 +6,7 @@
 # "ok"/"FAIL" line per check and exits with the number of failures.
 set -u
 cd "$(dirname "$0")/.."
-INCS="-Isrc/common -Isrc/net -Isrc/monitor -Isrc/worker -Isrc/ctl -Iprivsep -Isandbox"
+INCS="-Isrc/common -Isrc/net -Isrc/monitor -Isrc/worker -Isrc/launch -Isrc/ctl -Iprivsep -Isandbox"
 # As the Makefile defines it for src/monitor/pathnames.c; clang-tidy's
 # form goes through one more shell.
 LIBEXEC_DEF='-DMCPD_LIBEXECDIR="/x"'

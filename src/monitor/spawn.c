@@ -25,6 +25,13 @@ static struct spawn_prog {
 } spawn_progs[] = {
 	{ "net",	"mcpd-net",	-1 },
 	{ "worker",	"mcpd-worker",	-1 },
+	/*
+	 * The start of a stdio upstream (DESIGN.md section 11), opened and
+	 * checked with the others so that a gateway never executes a
+	 * program this monitor did not check at start.  Not yet started by
+	 * anything: the bridge that uses it comes with the gateway.
+	 */
+	{ "launch",	"mcpd-launch",	-1 },
 };
 #define SPAWN_NPROGS	(sizeof(spawn_progs) / sizeof(spawn_progs[0]))
 

@@ -1,10 +1,10 @@
 /*
  * Starting the confined children.  Each kind of child is a program of
- * its own in the monitor's libexec directory (mcpd-net, mcpd-worker), as
- * sshd-session is sshd's.  Each child is a fresh exec of its program,
- * with an empty environment and only the fds it needs: a fork alone
- * would hand it a copy of the monitor's memory, secrets included, as
- * sshd's re-exec avoids.
+ * its own in the monitor's libexec directory (mcpd-net, mcpd-worker,
+ * mcpd-launch), as sshd-session is sshd's.  Each child is a fresh exec
+ * of its program, with an empty environment and only the fds it needs:
+ * a fork alone would hand it a copy of the monitor's memory, secrets
+ * included, as sshd's re-exec avoids.
  */
 #ifndef MCPD_SPAWN_H
 #define MCPD_SPAWN_H

@@ -2,9 +2,9 @@
 # The process boundaries checked on the built executables: what each
 # image must not contain (tests/image/rules, the one list).
 #
-#   tests/image/check.sh [DIR]          check DIR/mcpd, mcpd-net, mcpd-worker
-#                                       (default build); prints each
-#                                       violation, exits 1 if any
+#   tests/image/check.sh [DIR]          check DIR/mcpd, mcpd-net, mcpd-worker,
+#                                       mcpd-launch (default build); prints
+#                                       each violation, exits 1 if any
 #   tests/image/check.sh --self-test [O]
 #                                       links, in O/image-selftest (make
 #                                       image-selftest), each executable
@@ -68,7 +68,10 @@ if [ "${1:-}" = --self-test ]; then
 	    "mcpd-net: the workers' seccomp profile (def sandbox_worker_apply)" \
 	    "mcpd-worker: HTTP or MCP parsing (def mcp_session_new)" \
 	    "mcpd-worker: the net process's seccomp profile (def sandbox_net_apply)" \
-	    "mcpd: JSON-RPC/MCP/HTTP parsing (def mcp_registry_new)"; do
+	    "mcpd: JSON-RPC/MCP/HTTP parsing (def mcp_registry_new)" \
+	    "mcpd-launch: config parsing (def config_load_file)" \
+	    "mcpd-launch: the audit (def audit_open)" \
+	    "mcpd-launch: SQLite (def sqltools_open)"; do
 		if ! printf '%s\n' "$out" | grep -qxF "$want"; then
 			echo "not caught: $want"
 			fail=1
@@ -108,6 +111,10 @@ if [ "${1:-}" = --self-test ]; then
 	shared config.h
 	shared net.h
 	shared worker.h
+	launch config.h
+	launch mcp.h
+	launch worker.h
+	shared launch.h
 	EOF
 	# The same probe with a header of its own process compiles, so the
 	# failures above are the boundary's and not the probe's.

@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 dir=${1:-build}
-for p in mcpd mcpd-net mcpd-worker mcpctl; do
+for p in mcpd mcpd-net mcpd-worker mcpd-launch mcpctl; do
 	[ -f "$dir/$p" ] && [ -f "$dir/$p.map" ] ||
 	    { echo "$dir/$p or its map is missing: make all" >&2; exit 1; }
 	# Archive members, "lib*.a(name.o)", and objects linked directly.

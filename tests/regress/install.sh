@@ -18,7 +18,8 @@ make -s -C "$TOP" install O="$O" INSTALL_O="$OBJ/inst" DESTDIR="$D" \
     PREFIX=/opt/mcpd SYSCONFDIR=/etc > "$OBJ/out" 2>&1 ||
     fail "make install: $(cat "$OBJ/out")"
 for f in /opt/mcpd/sbin/mcpd /opt/mcpd/bin/mcpctl \
-    /opt/mcpd/libexec/mcpd/mcpd-net /opt/mcpd/libexec/mcpd/mcpd-worker; do
+    /opt/mcpd/libexec/mcpd/mcpd-net /opt/mcpd/libexec/mcpd/mcpd-worker \
+    /opt/mcpd/libexec/mcpd/mcpd-launch; do
 	[ -x "$D$f" ] || fail "$f missing"
 	expect_eq "mode of $f" "$(stat -c %a "$D$f")" 755
 done

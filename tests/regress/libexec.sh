@@ -1,5 +1,6 @@
 #!/bin/bash
-# The monitor executes its children (mcpd-net, mcpd-worker) from its
+# The monitor executes its children (mcpd-net, mcpd-worker; it opens
+# and checks mcpd-launch with them) from its
 # libexec directory, checked at start as sshd checks sshd-session: each a
 # regular executable file, and, when mcpd runs as root, owned by root and
 # writable by nobody else, in a directory of which the same holds.  It
@@ -16,7 +17,8 @@ make -s -C "$TOP" O="$O" INSTALL_O="$OBJ/mk" LIBEXECDIR="$LX" \
     fail "linking mcpd for $LX: $(cat "$OBJ/make.out")"
 MCPD=$OBJ/mk/mcpd
 install -d -m 755 "$LX" || fail "install -d"
-install -m 755 "$TOP/$O/mcpd-net" "$TOP/$O/mcpd-worker" "$LX/" ||
+install -m 755 "$TOP/$O/mcpd-net" "$TOP/$O/mcpd-worker" \
+    "$TOP/$O/mcpd-launch" "$LX/" ||
     fail "install children"
 
 # mcpd -t fails with the message $1 once the change $2... made; the
@@ -41,6 +43,9 @@ expect_refused "$LX/mcpd-worker: No such file or directory" \
     rm "$LX/mcpd-worker"
 expect_refused "$LX/mcpd-worker is not a regular file" \
     sh -c "rm '$LX/mcpd-worker' && ln -s '$TOP/$O/mcpd-worker' '$LX/mcpd-worker'"
+UNDO="rm -f '$LX/mcpd-launch'; install -m 755 '$TOP/$O/mcpd-launch' '$LX/'"
+expect_refused "$LX/mcpd-launch: No such file or directory" \
+    rm "$LX/mcpd-launch"
 UNDO="chmod 755 '$LX/mcpd-net'"
 expect_refused "$LX/mcpd-net is not executable" chmod 644 "$LX/mcpd-net"
 if is_root; then

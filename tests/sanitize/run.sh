@@ -103,6 +103,7 @@ declare -A SKIP_MEMCHECK=(
 [sandbox-net]="the valgrind build's filter allows executable mappings, which valgrind's translations need"
 [sandbox-worker]="the valgrind build's filter allows executable mappings, which valgrind's translations need"
 [sandbox-hooks]="searches \$O/mcpd for the hooks' strings, here a script that starts valgrind"
+[launch-confinement]="executes \$O/mcpd-launch, which this run's tree of valgrind wrappers does not hold"
 [slow-reader]="reads its 180 MB of answers within 60 s, which a server under valgrind cannot send that fast"
 )
 
