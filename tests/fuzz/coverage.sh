@@ -34,7 +34,7 @@ files_of() {
 	config) echo src/monitor/config*.c ;;
 	monitor) echo src/monitor/monitor.c src/monitor/mon_*.c \
 	    src/monitor/authn.c src/monitor/policy.c src/monitor/ratelimit.c \
-	    src/monitor/audit.c ;;
+	    src/monitor/audit.c src/monitor/audit_record.c ;;
 	msg) echo privsep/msg.c src/common/sbuf.c src/monitor/tlskey.c \
 	    src/monitor/mtls.c ;;
 	audit) echo src/ctl/ctl_audit.c src/monitor/auditchain.c ;;
